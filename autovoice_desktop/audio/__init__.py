@@ -1,0 +1,1 @@
+"""Audio files and devices: numpy + soundfile + sounddevice; no Qt, no torch."""

@@ -1,0 +1,1 @@
+"""Shared value types, errors, paths and settings. Standard library and platformdirs only."""

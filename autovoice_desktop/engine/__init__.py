@@ -1,0 +1,1 @@
+"""Voice conversion: torch + numpy, no Qt. numpy arrays at the public edge."""

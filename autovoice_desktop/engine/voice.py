@@ -1,0 +1,68 @@
+"""The Voice interface every voice implements (built-in WORLD voices and So-VITS-SVC models).
+
+A Voice turns mono float32 audio into audio in its own voice. It is created by `engine.voices.load_voice`
+and can be reused for many conversions (models stay loaded).
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo
+
+
+@dataclass(frozen=True)
+class PitchTrack:
+    """F0 on a common frame grid, for plots and checks.
+
+    times: (T,) seconds; source_f0: (T,) Hz of the input, 0 where unvoiced;
+    target_f0: (T,) Hz the voice was asked to sing/speak (after transpose etc.), 0 where unvoiced.
+    """
+
+    times: np.ndarray
+    source_f0: np.ndarray
+    target_f0: np.ndarray
+
+
+@dataclass(frozen=True)
+class ConversionResult:
+    """audio: (N,) float32 mono at sample_rate; pitch: the F0 the conversion used (None if it has none)."""
+
+    audio: np.ndarray
+    sample_rate: int
+    pitch: PitchTrack | None = None
+    device: str = "cpu"
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return len(self.audio) / self.sample_rate
+
+
+class Voice(ABC):
+    """A loaded voice."""
+
+    info: VoiceInfo
+
+    @abstractmethod
+    def convert(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: ConversionParams,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ConversionResult:
+        """Convert mono float32 audio (N,) at sample_rate.
+
+        The result has the same duration as the input (at the voice's own output rate). `progress` is called
+        with (fraction, stage) and `cancel` is checked between chunks (ConversionCancelled is raised).
+        """
+
+    def release(self) -> None:
+        """Free memory held on a GPU (the voice may be used again; it reloads what it needs)."""

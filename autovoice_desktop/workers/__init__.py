@@ -1,0 +1,1 @@
+"""QObject workers run in QThreads (QtCore only): conversion, model loading, recording."""

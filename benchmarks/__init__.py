@@ -1,0 +1,1 @@
+"""Benchmarks: AutoVoice against the reference, side by side (see docs/benchmarks.md)."""

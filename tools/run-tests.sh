@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Run the test suite the way CI does: offscreen Qt, a private PulseAudio server for the audio tests
+# (started by the tests themselves, see tests/conftest.py), no hub access.
+set -uo pipefail
+VENV=${VENV:-.venv}
+export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+"$VENV/bin/python" -m pytest -p no:cacheprovider "$@" tests
+rc=$?
+if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi
+exit "$rc"

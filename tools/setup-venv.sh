@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Create (or update) the project's virtual environment.
+# - torch: on Linux x86_64 without an NVIDIA driver the CPU build 2.13.0 is installed first, so the project's
+#   range (torch>=2.4,<2.15) is already satisfied and pip pulls no multi-GB CUDA build.
+# - torchfcpe (the FCPE neural F0 estimator, weights in its wheel) is installed with --no-deps: it declares
+#   torchaudio, whose only PyPI build is CUDA-linked and cannot load beside CPU torch. AutoVoice never needs
+#   torchaudio (see README, "F0 methods").
+set -euo pipefail
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+PY="$VENV/bin/python"
+"$PY" -m pip install -q -U pip
+if ! "$PY" -c "import torch" 2>/dev/null; then
+  if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && ! command -v nvidia-smi >/dev/null 2>&1; then
+    "$PY" -m pip install -q "torch==2.13.0"
+  fi
+fi
+"$PY" -m pip install -q -e ".[dev,packaging]"
+"$PY" -m pip install -q --no-deps "torchfcpe==0.0.4"
+"$PY" - <<'PY'
+import torch
+print(f"torch {torch.__version__} (cuda: {torch.version.cuda})")
+PY
