@@ -1,1 +1,1 @@
-"""Composition root: command line, logging, QApplication and the controller that wires the window to workers."""
+"""Composition root: command line, logging, QApplication, and the controller wiring window to workers."""

@@ -66,3 +66,4 @@ class Voice(ABC):
 
     def release(self) -> None:
         """Free memory held on a GPU (the voice may be used again; it reloads what it needs)."""
+        return None
