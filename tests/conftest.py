@@ -24,3 +24,6 @@ def autovoice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "autovoice-home"
     monkeypatch.setenv("AUTOVOICE_HOME", str(home))
     return home
+
+
+pytest_plugins = ["tests.pulse"]

@@ -1,0 +1,10 @@
+"""`autovoice --self-test`. PLACEHOLDER: filled by the packaging work."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add this module's sub-commands to the CLI parser."""
+    return None
