@@ -1,1 +1,1 @@
-"""pytest plugin: a private PulseAudio server with a virtual microphone and speaker. PLACEHOLDER (microphone work)."""
+"""pytest plugin: a private PulseAudio server (virtual microphone and speaker). PLACEHOLDER."""

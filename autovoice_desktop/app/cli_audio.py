@@ -1,4 +1,4 @@
-"""CLI commands for audio devices (`autovoice devices`, `autovoice record`). PLACEHOLDER: filled by the microphone work."""
+"""CLI commands for audio devices (`autovoice devices`, `autovoice record`). PLACEHOLDER."""
 
 from __future__ import annotations
 
