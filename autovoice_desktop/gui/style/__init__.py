@@ -1,0 +1,1 @@
+"""Palettes, style sheet and icons of the window."""
