@@ -65,7 +65,10 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
 
 def _fold_weight_norm(sd: dict[str, torch.Tensor], prefix: str) -> None:
     """Replace weight_g/weight_v (old names) or parametrizations.weight.original0/1 by one `weight`."""
-    pairs = (("weight_g", "weight_v"), ("parametrizations.weight.original0", "parametrizations.weight.original1"))
+    pairs = (
+        ("weight_g", "weight_v"),
+        ("parametrizations.weight.original0", "parametrizations.weight.original1"),
+    )
     for g_name, v_name in pairs:
         g_key, v_key = f"{prefix}.{g_name}", f"{prefix}.{v_name}"
         if g_key in sd and v_key in sd:
@@ -92,7 +95,9 @@ class ContentEncoder:
     Attributes: kind ("vec768l12" | "vec256l9"), dim (768 / 256 for ContentVec), device (torch device str).
     """
 
-    def __init__(self, model: torch.nn.Module, final_proj: torch.nn.Linear | None, kind: str, device: str) -> None:
+    def __init__(
+        self, model: torch.nn.Module, final_proj: torch.nn.Linear | None, kind: str, device: str
+    ) -> None:
         self.model = model
         self.final_proj = final_proj
         self.kind = kind
@@ -152,7 +157,9 @@ def build_encoder(
     Loading is strict: any missing or mis-shaped encoder weight is an error naming the key.
     """
     if kind not in CONTENT_KINDS:
-        raise ModelFormatError(f"unknown content encoder kind {kind!r}", f"use one of {', '.join(CONTENT_KINDS)}")
+        raise ModelFormatError(
+            f"unknown content encoder kind {kind!r}", f"use one of {', '.join(CONTENT_KINDS)}"
+        )
     from transformers import HubertConfig, HubertModel
 
     cfg = dict(config)
@@ -162,7 +169,9 @@ def build_encoder(
         raise ModelFormatError("pre-layer-norm HuBERT (large) checkpoints are not a ContentVec base model")
     layer = CONTENT_KINDS[kind]
     if hcfg.num_hidden_layers < layer:
-        raise ModelFormatError(f"{kind} needs {layer} transformer layers; the model has {hcfg.num_hidden_layers}")
+        raise ModelFormatError(
+            f"{kind} needs {layer} transformer layers; the model has {hcfg.num_hidden_layers}"
+        )
     hcfg.num_hidden_layers = layer  # layers after `layer` are never needed
     hcfg.mask_time_prob = 0.0
     hcfg.mask_feature_prob = 0.0
@@ -170,23 +179,31 @@ def build_encoder(
     with torch.device("meta"):
         model = HubertModel(hcfg)
         pos = model.encoder.pos_conv_embed
-        if pos.batch_norm is None:  # weight-normalised pos-conv: replace by a plain conv (weight folded below)
+        if (
+            pos.batch_norm is None
+        ):  # weight-normalised pos-conv: replace by a plain conv (weight folded below)
             old = pos.conv
             pos.conv = torch.nn.Conv1d(
-                old.in_channels, old.out_channels, old.kernel_size[0], padding=old.padding[0], groups=old.groups
+                old.in_channels,
+                old.out_channels,
+                old.kernel_size[0],
+                padding=old.padding[0],
+                groups=old.groups,
             )
     expected = model.state_dict()
     wanted = {k: v for k, v in sd.items() if k in expected}
     missing = [k for k in expected if k not in wanted]
     if missing:
         raise ModelFormatError(
-            f"content encoder weights are missing {missing[0]}" + (f" (+{len(missing) - 1} more)" if len(missing) > 1 else ""),
+            f"content encoder weights are missing {missing[0]}"
+            + (f" (+{len(missing) - 1} more)" if len(missing) > 1 else ""),
             "the file is not a ContentVec/HuBERT base checkpoint",
         )
     for key, value in wanted.items():
         if tuple(value.shape) != tuple(expected[key].shape):
             raise ModelFormatError(
-                f"content encoder weight {key} has shape {tuple(value.shape)}, expected {tuple(expected[key].shape)}"
+                f"content encoder weight {key} has shape {tuple(value.shape)}, "
+                f"expected {tuple(expected[key].shape)}"
             )
     model.load_state_dict(wanted, strict=True, assign=True)
     model.eval()
@@ -201,7 +218,9 @@ def build_encoder(
     unused = [k for k in sd if k not in expected and not k.startswith(("final_proj.", *_IGNORED_KEYS))]
     unused = [k for k in unused if not k.startswith(tuple(f"encoder.layers.{i}." for i in range(layer, 64)))]
     if unused:
-        raise ModelFormatError(f"unexpected content encoder weight {unused[0]}", "not a ContentVec/HuBERT checkpoint")
+        raise ModelFormatError(
+            f"unexpected content encoder weight {unused[0]}", "not a ContentVec/HuBERT checkpoint"
+        )
     enc = ContentEncoder(model, final_proj, kind, "cpu")
     return enc.to(device) if device != "cpu" else enc
 
@@ -230,7 +249,9 @@ def load_content_encoder(path: str | Path, kind: str = "vec768l12", device: str 
         config, sd = convert_fairseq_checkpoint(path)
         return build_encoder(config, sd, kind, device)
     if not config_file.is_file():
-        raise WeightsMissingError(f"no config.json next to {weights}", "keep the content-vec-best files together")
+        raise WeightsMissingError(
+            f"no config.json next to {weights}", "keep the content-vec-best files together"
+        )
     try:
         config = json.loads(config_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -19,7 +19,7 @@ Key mapping (fairseq -> transformers):
     encoder.pos_conv.0                       -> encoder.pos_conv_embed.conv
     encoder.layers.{i}.self_attn.X_proj      -> encoder.layers.{i}.attention.X_proj
     encoder.layers.{i}.self_attn_layer_norm  -> encoder.layers.{i}.layer_norm
-    encoder.layers.{i}.fc1 / fc2             -> encoder.layers.{i}.feed_forward.intermediate_dense / output_dense
+    encoder.layers.{i}.fc1 / fc2             -> encoder.layers.{i}.feed_forward.(intermediate|output)_dense
     encoder.layers.{i}.final_layer_norm, encoder.layer_norm, final_proj: unchanged; label_embs_concat dropped.
 """
 
@@ -40,7 +40,19 @@ import torch
 from autovoice_desktop.core.errors import ModelFormatError, UnsafeCheckpointError
 
 _STUB_MODULES = ("fairseq", "omegaconf", "typing", "enum")
-_BUILTIN_TYPES = {"dict", "list", "tuple", "set", "frozenset", "str", "int", "float", "bool", "bytes", "complex"}
+_BUILTIN_TYPES = {
+    "dict",
+    "list",
+    "tuple",
+    "set",
+    "frozenset",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "bytes",
+    "complex",
+}
 _TORCH_ALLOWED = {("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_parameter")}
 _DEFAULT_CONV = "[(512,10,5)] + [(512,3,2)] * 4 + [(512,2,2)] * 2"
 
@@ -119,7 +131,9 @@ def load_fairseq_checkpoint(path: str | Path) -> dict[str, Any]:
         raise
     except Exception:
         try:
-            obj = torch.load(str(path), map_location="cpu", weights_only=False, pickle_module=_restricted_pickle)
+            obj = torch.load(
+                str(path), map_location="cpu", weights_only=False, pickle_module=_restricted_pickle
+            )
         except UnsafeCheckpointError:
             raise
         except Exception as exc:
@@ -194,9 +208,9 @@ def convert_fairseq_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[s
         raise ModelFormatError(f"{Path(path).name} is not a fairseq HuBERT/ContentVec checkpoint")
     sd = map_fairseq_keys({k: v for k, v in state.items() if isinstance(v, torch.Tensor)})
     n_conv = len({k.split(".")[2] for k in sd if k.startswith("feature_extractor.conv_layers.")})
-    conv = _parse_conv_layers(str(_cfg_value(ckpt, "conv_feature_layers", _DEFAULT_CONV))) or _parse_conv_layers(
-        _DEFAULT_CONV
-    )
+    conv = _parse_conv_layers(
+        str(_cfg_value(ckpt, "conv_feature_layers", _DEFAULT_CONV))
+    ) or _parse_conv_layers(_DEFAULT_CONV)
     if len(conv) != n_conv:
         raise ModelFormatError(f"conv_feature_layers lists {len(conv)} layers but the weights have {n_conv}")
     hidden = int(sd["feature_projection.projection.weight"].shape[0])

@@ -42,13 +42,20 @@ def tiny_reference(seed: int = 0) -> tuple[HubertModel, torch.nn.Linear]:
 def _weight_norm_old_names(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     out = {}
     for k, v in sd.items():
-        k = k.replace("parametrizations.weight.original0", "weight_g").replace("parametrizations.weight.original1", "weight_v")
+        k = k.replace("parametrizations.weight.original0", "weight_g").replace(
+            "parametrizations.weight.original1", "weight_v"
+        )
         out[k] = v
     return out
 
 
-def save_content_vec_best(folder: Path, model: HubertModel, proj: torch.nn.Linear, safetensors: bool = False) -> Path:
-    """Save as lengyue233/content-vec-best: config.json + pytorch_model.bin (old weight-norm names) + final_proj."""
+def save_content_vec_best(
+    folder: Path, model: HubertModel, proj: torch.nn.Linear, safetensors: bool = False
+) -> Path:
+    """Save as lengyue233/content-vec-best: config.json + pytorch_model.bin (old weight-norm names).
+
+    The state dict carries the extra final_proj, as the real file does.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     if safetensors:
         model.save_pretrained(folder, safe_serialization=True)
@@ -79,8 +86,10 @@ _TO_FAIRSEQ = (
 )
 
 
-def save_fairseq_checkpoint(path: Path, model: HubertModel, proj: torch.nn.Linear, half: bool = False) -> Path:
-    """Save like fairseq's checkpoint_best_legacy_500.pt: {"args", "cfg", "model", "task_state": {Dictionary}}.
+def save_fairseq_checkpoint(
+    path: Path, model: HubertModel, proj: torch.nn.Linear, half: bool = False
+) -> Path:
+    """Save like fairseq's checkpoint_best_legacy_500.pt: args, cfg, model and task_state with a Dictionary.
 
     A fake `fairseq.data.dictionary` module is registered only while pickling, so the file names the class.
     """

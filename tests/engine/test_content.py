@@ -36,7 +36,9 @@ def wav() -> np.ndarray:
 
 @pytest.mark.parametrize("kind", ["vec768l12", "vec256l9"])
 @pytest.mark.parametrize("safetensors", [False, True])
-def test_equals_transformers(tmp_path: Path, tiny: tuple, wav: np.ndarray, kind: str, safetensors: bool) -> None:
+def test_equals_transformers(
+    tmp_path: Path, tiny: tuple, wav: np.ndarray, kind: str, safetensors: bool
+) -> None:
     model, proj = tiny
     folder = save_content_vec_best(tmp_path / "cvb", model, proj, safetensors=safetensors)
     enc = load_content_encoder(folder, kind=kind)
