@@ -8,9 +8,9 @@ XDG_RUNTIME_DIR with:
   into ``micfeed`` (`PulseServer.feed_mic`) is what the app hears from the default input device.
 
 It points this process (``os.environ``: XDG_RUNTIME_DIR, PULSE_SERVER) and therefore every subprocess at the
-server, and re-initialises PortAudio so sounddevice lists the ALSA ``pulse``/``default`` devices even if it was
-imported before the server ran. PortAudio (Debian) has no PulseAudio host API: it reaches the server through
-the ALSA ``pulse`` plugin from libasound2-plugins.
+server, and re-initialises PortAudio so sounddevice lists the ALSA ``pulse``/``default`` devices even if
+it was imported before the server ran. PortAudio (Debian) has no PulseAudio host API: it reaches the
+server through the ALSA ``pulse`` plugin from libasound2-plugins.
 
 If the server cannot start: with AUTOVOICE_REQUIRE_AUDIO=1 (CI) the test FAILS; otherwise it is skipped with
 a loud reason. Recipe and pitfalls: ../shared/reference/environment.md §3.
@@ -32,14 +32,20 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-PULSE_CONFIG = """\
-load-module module-native-protocol-unix auth-anonymous=1
-load-module module-null-sink sink_name=speaker rate=48000 channels=1 sink_properties=device.description=VirtualSpeaker
-load-module module-null-sink sink_name=micfeed rate=48000 channels=1 sink_properties=device.description=MicFeed
-load-module module-remap-source source_name=mic master=micfeed.monitor source_properties=device.description=VirtualMic
-set-default-sink speaker
-set-default-source mic
-"""
+PULSE_CONFIG = "\n".join(
+    [
+        "load-module module-native-protocol-unix auth-anonymous=1",
+        "load-module module-null-sink sink_name=speaker rate=48000 channels=1"
+        " sink_properties=device.description=VirtualSpeaker",
+        "load-module module-null-sink sink_name=micfeed rate=48000 channels=1"
+        " sink_properties=device.description=MicFeed",
+        "load-module module-remap-source source_name=mic master=micfeed.monitor"
+        " source_properties=device.description=VirtualMic",
+        "set-default-sink speaker",
+        "set-default-source mic",
+        "",
+    ]
+)
 CAPTURE_RATE = 48000
 REQUIRE_ENV = "AUTOVOICE_REQUIRE_AUDIO"
 
@@ -68,8 +74,14 @@ class PulseServer:
         )
         return result.stdout
 
-    def feed_mic(self, wav: str | os.PathLike[str], *, pad_seconds: float = 0.2, wait: bool = True,
-                 timeout: float = 60.0) -> subprocess.Popen[bytes]:
+    def feed_mic(
+        self,
+        wav: str | os.PathLike[str],
+        *,
+        pad_seconds: float = 0.2,
+        wait: bool = True,
+        timeout: float = 60.0,
+    ) -> subprocess.Popen[bytes]:
         """Play `wav` into the virtual microphone (`paplay --device=micfeed`).
 
         The ALSA/pulse path can drop the first ~60 ms written, so `pad_seconds` of silence are put in front
@@ -105,8 +117,14 @@ class PulseServer:
         capture = SpeakerCapture(raw_path=raw, rate=CAPTURE_RATE)
         with open(raw, "wb") as sink:
             proc = subprocess.Popen(
-                ["parec", "--device=speaker.monitor", "--format=float32le", f"--rate={CAPTURE_RATE}",
-                 "--channels=1", "--latency-msec=20"],
+                [
+                    "parec",
+                    "--device=speaker.monitor",
+                    "--format=float32le",
+                    f"--rate={CAPTURE_RATE}",
+                    "--channels=1",
+                    "--latency-msec=20",
+                ],
                 env=self.client_env(),
                 stdout=sink,
                 stderr=subprocess.DEVNULL,
@@ -151,8 +169,10 @@ def _unavailable(reason: str) -> None:
     message = f"private PulseAudio server unavailable: {reason}"
     if os.environ.get(REQUIRE_ENV) == "1":
         pytest.fail(f"{message} ({REQUIRE_ENV}=1: audio tests must run)", pytrace=False)
-    pytest.skip(f"AUDIO TESTS SKIPPED — {message}. Install libportaudio2 pulseaudio pulseaudio-utils "
-                f"libasound2-plugins; set {REQUIRE_ENV}=1 to make this a failure.")
+    pytest.skip(
+        f"AUDIO TESTS SKIPPED — {message}. Install libportaudio2 pulseaudio pulseaudio-utils "
+        f"libasound2-plugins; set {REQUIRE_ENV}=1 to make this a failure."
+    )
 
 
 def _reinit_portaudio() -> str | None:
@@ -166,7 +186,7 @@ def _reinit_portaudio() -> str | None:
     sd._initialize()
     names = [dev["name"] for dev in sd.query_devices()]
     if "pulse" not in names:
-        return f"PortAudio does not list the ALSA 'pulse' device (devices: {names}); is libasound2-plugins installed?"
+        return f"PortAudio lists no ALSA 'pulse' device (devices: {names}); is libasound2-plugins installed?"
     return None
 
 
@@ -183,8 +203,15 @@ def start_pulse_server() -> PulseServer:
     server_env = {**os.environ, **env, "HOME": str(runtime), "XDG_CONFIG_HOME": str(runtime / "config")}
     server_env.pop("PULSE_SERVER")
     proc = subprocess.Popen(
-        ["pulseaudio", "--daemonize=no", "-n", "-F", str(config), "--exit-idle-time=-1",
-         f"--log-target=file:{runtime}/pulse.log"],
+        [
+            "pulseaudio",
+            "--daemonize=no",
+            "-n",
+            "-F",
+            str(config),
+            "--exit-idle-time=-1",
+            f"--log-target=file:{runtime}/pulse.log",
+        ],
         env=server_env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

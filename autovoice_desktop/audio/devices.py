@@ -169,12 +169,15 @@ def describe(dev: AudioDeviceInfo) -> str:
         marks.append("default output")
     mark = f"  [{', '.join(marks)}]" if marks else ""
     return (
-        f"{dev.index:>3}  {dev.name}  ({dev.host_api}; in {dev.max_input_channels}, out {dev.max_output_channels}; "
+        f"{dev.index:>3}  {dev.name}  ({dev.host_api}; "
+        f"in {dev.max_input_channels}, out {dev.max_output_channels}; "
         f"{dev.default_sample_rate:g} Hz){mark}"
     )
 
 
-def stream_error(exc: BaseException, dev: AudioDeviceInfo | None, kind: str, rate: int | None) -> AudioDeviceError:
+def stream_error(
+    exc: BaseException, dev: AudioDeviceInfo | None, kind: str, rate: int | None
+) -> AudioDeviceError:
     """A clear AudioDeviceError for an exception raised while opening or running a stream."""
     name = f"'{dev.name}'" if dev else f"the default {kind} device"
     text = str(exc)
@@ -182,15 +185,19 @@ def stream_error(exc: BaseException, dev: AudioDeviceInfo | None, kind: str, rat
     if "sample rate" in low or "samplerate" in low or "-9997" in low:
         return AudioDeviceError(
             f"{name} does not support {rate} Hz" if rate else f"{name} rejected the sample rate",
-            f"choose another rate; the device's own rate is {dev.default_sample_rate:g} Hz" if dev
+            f"choose another rate; the device's own rate is {dev.default_sample_rate:g} Hz"
+            if dev
             else "choose another rate",
         )
     if "busy" in low or "unavailable" in low or "-9985" in low:
         return AudioDeviceError(
-            f"{name} is busy or unavailable ({text})", "close other programs that use it, or pick another device"
+            f"{name} is busy or unavailable ({text})",
+            "close other programs that use it, or pick another device",
         )
     if "channel" in low or "-9998" in low:
         return AudioDeviceError(f"{name} cannot open that many channels ({text})", "pick another device")
     if "invalid device" in low or "no device" in low or "-9996" in low:
         return AudioDeviceError(f"{name} does not exist any more ({text})", "refresh the device list")
-    return AudioDeviceError(f"cannot use {name}: {text or type(exc).__name__}", "pick another device or retry")
+    return AudioDeviceError(
+        f"cannot use {name}: {text or type(exc).__name__}", "pick another device or retry"
+    )

@@ -37,7 +37,7 @@ class RingBuffer:
         return self.capacity - self.available
 
     def write(self, block: np.ndarray) -> int:
-        """Copy (n, channels) frames in (producer side; never blocks, never allocates). Returns frames kept."""
+        """Copy (n, channels) frames in (producer side; never blocks or allocates). Returns frames kept."""
         n = min(len(block), self.capacity - (self._written - self._read))
         if n < len(block):
             self.dropped_frames += len(block) - n

@@ -45,10 +45,15 @@ def _header(sample_rate: int, channels: int, frames: int) -> bytes:
     data_bytes = frames * block
     return b"".join(
         [
-            b"RIFF", struct.pack("<I", _HEADER_BYTES - 8 + data_bytes), b"WAVE",
-            b"fmt ", struct.pack("<IHHIIHHH", 18, 3, channels, sample_rate, sample_rate * block, block, 32, 0),
-            b"fact", struct.pack("<II", 4, frames),
-            b"data", struct.pack("<I", data_bytes),
+            b"RIFF",
+            struct.pack("<I", _HEADER_BYTES - 8 + data_bytes),
+            b"WAVE",
+            b"fmt ",
+            struct.pack("<IHHIIHHH", 18, 3, channels, sample_rate, sample_rate * block, block, 32, 0),
+            b"fact",
+            struct.pack("<II", 4, frames),
+            b"data",
+            struct.pack("<I", data_bytes),
         ]
     )
 
@@ -89,7 +94,9 @@ class TakeFile:
             self._handle.write(_header(self.sample_rate, self.channels, 0))
             self._handle.flush()
         except OSError as exc:
-            raise OutputError(f"{self.path}: cannot create the take file ({exc})", "check free disk space") from exc
+            raise OutputError(
+                f"{self.path}: cannot create the take file ({exc})", "check free disk space"
+            ) from exc
         with _active_lock:
             _active.add(self.path)
 
@@ -131,7 +138,7 @@ class TakeFile:
 
 @dataclass(frozen=True)
 class Levels:
-    """Input levels since the last look: peak and RMS in dBFS (-120 = silence), clipped = a sample hit 0 dBFS."""
+    """Levels since the last look: peak and RMS in dBFS (-120 = silence); clipped: a sample hit 0 dBFS."""
 
     peak_db: float = -120.0
     rms_db: float = -120.0
@@ -148,7 +155,9 @@ class TakeWriter:
 
     CLIP_LEVEL = 0.999
 
-    def __init__(self, ring: RingBuffer, take: TakeFile, sync_interval: float = 0.5, poll: float = 0.02) -> None:
+    def __init__(
+        self, ring: RingBuffer, take: TakeFile, sync_interval: float = 0.5, poll: float = 0.02
+    ) -> None:
         self.ring = ring
         self.take = take
         self.sync_interval = sync_interval
