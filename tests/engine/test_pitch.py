@@ -1,0 +1,127 @@
+"""F0 methods: reference semantics, exact frame counts, real recordings, torchaudio-free FCPE import."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autovoice_desktop.core.errors import AudioContentError, WeightsMissingError
+from autovoice_desktop.engine import fcpe_support
+from autovoice_desktop.engine.pitch import compute_f0, estimate_f0, interpolate_f0, raw_f0, transpose_f0
+from tests.conftest import SINGING_MALE, SPEECH_FEMALE, SPEECH_MALE
+
+
+def tone(freq: float, sr: int, seconds: float) -> np.ndarray:
+    """A voice-like harmonic tone (harvest finds no pitch in a pure sine)."""
+    t = np.arange(int(sr * seconds)) / sr
+    return (0.2 * sum(np.sin(2 * np.pi * k * freq * t) / k for k in range(1, 6))).astype(np.float32)
+
+
+def test_interpolate_fills_gaps_and_holds_edges() -> None:
+    f0, uv = interpolate_f0(np.array([0, 0, 100, 0, 0, 200, 0], dtype=np.float64))
+    np.testing.assert_allclose(f0, [100, 100, 100, 100 + 100 / 3, 100 + 200 / 3, 200, 200], rtol=1e-6)
+    np.testing.assert_array_equal(uv, [0, 0, 1, 0, 0, 1, 0])
+    assert f0.dtype == np.float32 and uv.dtype == np.float32
+
+
+def test_interpolate_all_unvoiced_is_zero() -> None:
+    f0, uv = interpolate_f0(np.zeros(5))
+    assert not f0.any() and not uv.any()
+
+
+def test_transpose_after_interpolation() -> None:
+    f0, _ = interpolate_f0(np.array([0.0, 110.0, 0.0]))
+    np.testing.assert_allclose(transpose_f0(f0, 12), [220, 220, 220], rtol=1e-6)
+    np.testing.assert_allclose(transpose_f0(f0, -12), [55, 55, 55], rtol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["dio", "harvest", "fcpe"])
+def test_tone_is_found_on_the_model_grid(method: str) -> None:
+    sr, hop = 44100, 512
+    x = np.concatenate([np.zeros(sr // 2, np.float32), tone(220.0, sr, 1.0), np.zeros(sr // 2, np.float32)])
+    f0, uv = compute_f0(x, sr, hop, method=method)
+    assert f0.shape == uv.shape == (len(x) // hop,)
+    assert f0.dtype == np.float32
+    mid = slice(int(0.7 * sr / hop), int(1.3 * sr / hop))
+    assert np.all(uv[mid] == 1)
+    np.testing.assert_allclose(np.median(f0[mid]), 220.0, rtol=0.01)
+    assert uv[:10].sum() == 0 and uv[-10:].sum() == 0  # silence is unvoiced ...
+    assert f0[0] == pytest.approx(f0[uv > 0][0]) and f0[-1] == pytest.approx(f0[uv > 0][-1])  # ... edges held
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    n=st.integers(0, 20000),
+    hop=st.sampled_from([160, 320, 441, 512]),
+    method=st.sampled_from(["dio", "fcpe"]),
+)
+def test_frame_count_is_exactly_n_over_hop(n: int, hop: int, method: str) -> None:
+    x = np.random.default_rng(n).standard_normal(n).astype(np.float32) * 0.1
+    f0, uv = compute_f0(x, 44100, hop, method=method)
+    assert f0.shape == uv.shape == (n // hop,)
+    assert np.all(f0 >= 0) and np.all((uv == 0) | (uv == 1))
+
+
+def test_explicit_frame_count_and_silence() -> None:
+    f0, uv = compute_f0(np.zeros(44100, np.float32), 44100, 512, n_frames=90)
+    assert f0.shape == (90,) and not f0.any() and not uv.any()
+
+
+@pytest.mark.parametrize(
+    ("path", "median", "seconds"),
+    [(SPEECH_MALE, 144.0, 8.0), (SPEECH_FEMALE, 203.0, 8.7), (SINGING_MALE, 125.0, 9.1)],
+)
+@pytest.mark.parametrize("method", ["dio", "harvest", "fcpe"])
+def test_real_recordings(path, median: float, seconds: float, method: str) -> None:
+    x, sr = sf.read(path, dtype="float32")
+    x = x[: int(seconds * sr)]
+    hop = 512 if sr == 44100 else 160
+    f0, uv = compute_f0(x, sr, hop, method=method)
+    assert 0.4 < uv.mean() < 1.0
+    assert np.median(f0[uv > 0]) == pytest.approx(median, rel=0.05)
+    assert np.all(f0[uv > 0] >= 50) and np.all(f0 <= 1100)
+
+
+def test_estimate_f0_for_plots() -> None:
+    x = tone(300.0, 16000, 0.5)
+    times, f0 = estimate_f0(x, 16000, method="dio", hop_seconds=0.01)
+    assert times.shape == f0.shape == (50,)
+    np.testing.assert_allclose(times[:3], [0, 0.01, 0.02], atol=1e-6)
+    assert np.median(f0[f0 > 0]) == pytest.approx(300.0, rel=0.01)
+
+
+def test_bad_input() -> None:
+    with pytest.raises(ValueError, match="unknown F0 method"):
+        raw_f0(np.zeros(1000), 16000, 160, 6, method="crepe")
+    with pytest.raises(ValueError, match="mono"):
+        raw_f0(np.zeros((1000, 2)), 16000, 160, 6)
+    with pytest.raises(AudioContentError):
+        raw_f0(np.full(1000, np.nan), 16000, 160, 6)
+
+
+def test_fcpe_import_leaves_no_fake_torchaudio() -> None:
+    fcpe_support.import_torchfcpe()
+    assert "torchfcpe" in sys.modules
+    if importlib.util.find_spec("torchaudio") is None:
+        assert "torchaudio" not in sys.modules and "torchaudio.transforms" not in sys.modules
+        from torchfcpe import mel_extractor
+
+        with pytest.raises(RuntimeError, match="16 kHz"):
+            mel_extractor.Resample(44100, 16000)
+
+
+def test_missing_torchfcpe_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(sys.modules, "torchfcpe", raising=False)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torchfcpe" else real(name, *a)
+    )
+    with pytest.raises(WeightsMissingError, match="torchfcpe") as err:
+        fcpe_support.import_torchfcpe()
+    assert "pip install" in (err.value.hint or "")
