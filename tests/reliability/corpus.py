@@ -1,8 +1,8 @@
 """A corpus of broken and hostile audio files, generated into a test's temporary folder.
 
-Every case is built from scratch with soundfile/numpy/struct (nothing is checked in), so the corpus is cheap and
-the tests say exactly what each file holds. `AUDIO_CASES` lists each case with what the public entry points
-must do with it: either convert (the value is None) or fail with a specific `AudioError` subclass.
+Every case is built from scratch with soundfile/numpy/struct (nothing is checked in), so the corpus is
+cheap and the tests say exactly what each file holds. `AUDIO_CASES` lists each case with what the public
+entry points must do with it: either convert (the value is None) or fail with a given `AudioError` subclass.
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ from autovoice_desktop.core.errors import (
 )
 
 RATE = 16000
-#: Length of the "good" clips in the corpus: long enough for a built-in voice (>= 0.1 s), short enough to be fast.
+#: Length of the "good" clips: long enough for a built-in voice (>= 0.1 s), short enough to be fast.
 CLIP_SECONDS = 0.6
 
 
-def tone(seconds: float = CLIP_SECONDS, rate: int = RATE, f0: float = 180.0, amplitude: float = 0.4) -> np.ndarray:
+def tone(
+    seconds: float = CLIP_SECONDS, rate: int = RATE, f0: float = 180.0, amplitude: float = 0.4
+) -> np.ndarray:
     """A voiced, speech-like test signal (N,) float32: a harmonic tone with a slow vibrato."""
     t = np.arange(int(seconds * rate)) / rate
     phase = 2 * np.pi * np.cumsum(f0 * (1 + 0.02 * np.sin(2 * np.pi * 5 * t))) / rate

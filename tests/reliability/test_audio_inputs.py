@@ -182,7 +182,9 @@ def test_file_in_a_folder_without_permission(public_sandbox: Path) -> None:
     assert "permission denied" in message
 
 
-def test_permission_error_mapping_when_the_os_check_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_permission_error_mapping_when_the_os_check_passes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Mapping only (monkeypatched): os.access says yes but reading the header fails with EACCES."""
     path = write_wav(tmp_path / "racy.wav", tone())
 
