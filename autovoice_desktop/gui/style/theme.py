@@ -105,6 +105,8 @@ QComboBox, QDoubleSpinBox, QSpinBox {{
     background: {t.window}; color: {t.text}; border: 1px solid {t.border}; border-radius: 6px;
     padding: 4px 8px; min-height: 20px;
 }}
+QComboBox::drop-down {{ border: none; width: 22px; }}
+QComboBox::down-arrow {{ width: 10px; height: 10px; }}
 QComboBox QAbstractItemView {{
     background: {t.card}; color: {t.text}; selection-background-color: {t.accent};
 }}
@@ -129,6 +131,12 @@ QMenuBar {{ background: {t.panel}; color: {t.text}; }}
 QMenuBar::item:selected, QMenu::item:selected {{ background: {t.accent}; color: {t.accent_text}; }}
 QMenu {{ background: {t.card}; color: {t.text}; border: 1px solid {t.border}; }}
 QToolTip {{ background: {t.card}; color: {t.text}; border: 1px solid {t.border}; padding: 4px; }}
+QScrollBar:vertical {{ background: transparent; width: 10px; margin: 2px; }}
+QScrollBar::handle:vertical {{ background: {t.border}; border-radius: 3px; min-height: 30px; }}
+QScrollBar::handle:vertical:hover {{ background: {t.muted}; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; width: 0; }}
+QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
+QToolButton:checked:disabled {{ background: {t.border}; color: {t.muted}; border-color: {t.border}; }}
 QScrollArea {{ background: transparent; border: none; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
 """

@@ -1,0 +1,73 @@
+"""Convert card: the Convert button (Ctrl+Enter), Cancel, a progress bar with stage and %, the result line."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from autovoice_desktop.gui.style.icons import icon
+from autovoice_desktop.gui.style.theme import current
+from autovoice_desktop.gui.widgets.card import Card
+
+
+class ConvertCard(Card):
+    """Emits `convert_clicked` and `cancel_clicked`; shows progress and the last result."""
+
+    convert_clicked = Signal()
+    cancel_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Convert", parent)
+        self.convert_button = QPushButton("Convert")
+        self.convert_button.setObjectName("primary")
+        self.convert_button.setToolTip("Convert the input into the chosen voice (Ctrl+Enter)")
+        self.convert_button.setAccessibleName("Convert")
+        self.convert_button.clicked.connect(self.convert_clicked)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop the conversion (Esc)")
+        self.cancel_button.setAccessibleName("Cancel conversion")
+        self.cancel_button.clicked.connect(self.cancel_clicked)
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setFormat("Ready")
+        self.progress.setAccessibleName("Conversion progress")
+        self.result_label = QLabel("")
+        self.result_label.setObjectName("resultLabel")
+        self.result_label.setWordWrap(True)
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        row.addWidget(self.convert_button, 1)
+        row.addWidget(self.cancel_button)
+        self.body.addLayout(row)
+        self.body.addWidget(self.progress)
+        self.body.addWidget(self.result_label)
+        self.refresh_icons()
+
+    def refresh_icons(self) -> None:
+        """Re-tint icons after a theme change."""
+        self.convert_button.setIcon(icon("convert", current().accent_text))
+        self.cancel_button.setIcon(icon("cancel"))
+
+    def set_busy(self, busy: bool) -> None:
+        """Converting: Convert off, Cancel on."""
+        self.cancel_button.setEnabled(busy)
+        if busy:
+            self.convert_button.setEnabled(False)
+            self.result_label.setText("")
+            self.set_progress(0.0, "Starting")
+
+    def set_progress(self, fraction: float, stage: str) -> None:
+        """Show `stage` and `fraction` (0…1)."""
+        fraction = min(1.0, max(0.0, fraction))
+        self.progress.setValue(round(fraction * 1000))
+        self.progress.setFormat(f"{stage} — {fraction * 100:.0f}%")
+        self.progress.setAccessibleDescription(self.progress.format())
+
+    def set_result(self, text: str, progress_text: str = "Done") -> None:
+        """Show the outcome of the last conversion."""
+        self.result_label.setText(text)
+        self.progress.setFormat(progress_text)
+        if progress_text == "Done":
+            self.progress.setValue(1000)

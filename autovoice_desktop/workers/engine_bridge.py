@@ -1,0 +1,107 @@
+"""The workers' single gateway to the engine and the audio layer, imported lazily.
+
+Nothing heavy is imported when this module is: torch, the voices and soundfile load on the first call, which
+happens on a worker thread after the window is shown. Tests hand the jobs a fake with the same methods.
+The loaded voice is cached (one at a time: a new voice or device releases the previous one).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autovoice_desktop.core.types import VoiceInfo
+
+DEFAULT_DEVICES = [("auto", "Auto"), ("cpu", "CPU")]
+
+
+class EngineBridge:
+    """Lazy, thread-safe access to audio I/O, F0 estimation, voices and compute devices."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._voice: Any = None
+        self._voice_key: tuple[str, str] | None = None
+
+    # --- audio -------------------------------------------------------------------------------------------
+    def load_audio(self, path: str) -> Any:
+        """LoadedAudio (samples (N,) float32 mono, sample_rate, info) of `path`."""
+        from autovoice_desktop.audio.io import load_audio
+
+        return load_audio(path)
+
+    def save_audio(
+        self, path: str, samples: np.ndarray, sample_rate: int, protected: tuple[str, ...]
+    ) -> Path:
+        """Write atomically; replaces an existing file the user confirmed, never one in `protected`."""
+        from autovoice_desktop.audio.io import save_audio
+
+        return save_audio(path, samples, sample_rate, overwrite=True, protected=protected)
+
+    def estimate_f0(self, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+        """(times (T,) s, f0 (T,) Hz, 0 = unvoiced) for the pitch plot."""
+        from autovoice_desktop.engine.pitch import estimate_f0
+
+        return estimate_f0(audio, sample_rate, method="dio", hop_seconds=0.01)
+
+    # --- voices ------------------------------------------------------------------------------------------
+    def list_voices(self) -> list[VoiceInfo]:
+        """Built-in and imported voices."""
+        from autovoice_desktop.engine.voices import list_voices
+
+        return list_voices()
+
+    def import_voice(self, source: str, overwrite: bool = False) -> VoiceInfo:
+        """Validate and import a So-VITS-SVC voice (folder or zip)."""
+        from autovoice_desktop.engine.voices import import_voice
+
+        return import_voice(source, overwrite=overwrite)
+
+    def voice(self, voice_id: str, device: str) -> Any:
+        """The loaded Voice `voice_id` on `device` (cached)."""
+        with self._lock:
+            if self._voice is not None and self._voice_key == (voice_id, device):
+                return self._voice
+            self._release_locked()
+            from autovoice_desktop.engine.voices import load_voice
+
+            self._voice = load_voice(voice_id, device=device)
+            self._voice_key = (voice_id, device)
+            return self._voice
+
+    def release(self) -> None:
+        """Drop the cached voice and free GPU memory."""
+        with self._lock:
+            self._release_locked()
+
+    def _release_locked(self) -> None:
+        if self._voice is None:
+            return
+        self._voice.release()
+        self._voice = None
+        self._voice_key = None
+        from autovoice_desktop.engine.device import release_memory
+
+        release_memory()
+
+    # --- compute devices ---------------------------------------------------------------------------------
+    def devices(self) -> list[tuple[str, str]]:
+        """(value, label) pairs: Auto, CPU, each CUDA GPU with its name and memory."""
+        from autovoice_desktop.engine.device import list_compute_devices
+
+        return list_compute_devices()
+
+    def resolve_device(self, choice: str) -> tuple[str, str | None]:
+        """(device to use, notice for the user when the choice could not be honoured)."""
+        from autovoice_desktop.engine.device import resolve_device
+
+        return resolve_device(choice)
+
+    def describe_device(self, device: str) -> str:
+        """'NVIDIA H100 80GB HBM3 (79 GB)' or 'CPU (8 threads)'."""
+        from autovoice_desktop.engine.device import describe_device
+
+        return describe_device(device)

@@ -1,0 +1,65 @@
+"""Starts jobs on their own QThreads and takes care of their whole lifecycle.
+
+`start(job)` moves the job to a new QThread, connects started → run and finished → quit, and keeps Python
+references until the thread has stopped (then both are deleted). `shutdown()` cancels every job and waits
+for the threads, so closing the window never destroys a running QThread.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QObject, QThread
+
+from autovoice_desktop.workers.job import Job
+
+log = logging.getLogger(__name__)
+
+
+class JobRunner(QObject):
+    """Owner of the running jobs' threads."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._running: dict[QThread, Job] = {}
+
+    @property
+    def active(self) -> list[Job]:
+        """Jobs whose thread has not finished yet."""
+        return list(self._running.values())
+
+    def start(self, job: Job) -> Job:
+        """Run `job` on a new thread; returns it (connect its signals before or right after)."""
+        thread = QThread()
+        thread.setObjectName(type(job).__name__)
+        job.moveToThread(thread)
+        thread.started.connect(job.run)
+        job.finished.connect(thread.quit)
+        thread.finished.connect(self._on_thread_finished)  # queued: runs on this object's (GUI) thread
+        self._running[thread] = job
+        thread.start()
+        return job
+
+    def _on_thread_finished(self) -> None:
+        thread = self.sender()
+        if isinstance(thread, QThread):
+            self._reap(thread)
+
+    def _reap(self, thread: QThread) -> None:
+        job = self._running.pop(thread, None)
+        if job is not None:
+            job.deleteLater()
+            thread.deleteLater()
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Cancel every job and wait for its thread; True if all stopped in time."""
+        for job in self._running.values():
+            job.request_cancel()
+        ok = True
+        for thread in list(self._running):
+            if not thread.wait(timeout_ms):
+                log.error("worker thread %s did not stop within %d ms", thread.objectName(), timeout_ms)
+                ok = False
+                continue
+            self._reap(thread)
+        return ok

@@ -1,0 +1,65 @@
+"""Voice-related jobs: listing voices and compute devices at start-up, and importing a voice."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Signal
+
+from autovoice_desktop.core.errors import AutoVoiceError
+from autovoice_desktop.workers.engine_bridge import DEFAULT_DEVICES
+from autovoice_desktop.workers.job import Job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeviceReport:
+    """devices: (value, label) pairs for the picker; description: what "auto"/the choice resolves to."""
+
+    devices: list[tuple[str, str]]
+    description: str
+    notice: str | None = None
+
+
+class StartupJob(Job):
+    """Lists the voices (`voices_ready(list[VoiceInfo])`), then probes compute devices (torch loads here)."""
+
+    title = "Could not list the voices"
+    voices_ready = Signal(object)
+
+    def __init__(self, bridge: Any, device_choice: str = "auto") -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.device_choice = device_choice
+
+    def work(self) -> DeviceReport:
+        """Voices first (the picker fills quickly), then devices."""
+        self.voices_ready.emit(self.bridge.list_voices())
+        try:
+            devices = self.bridge.devices()
+            device, notice = self.bridge.resolve_device(self.device_choice)
+            return DeviceReport(devices, self.bridge.describe_device(device), notice)
+        except (AutoVoiceError, ImportError, RuntimeError, OSError) as exc:
+            log.warning("compute devices could not be probed: %s", exc, exc_info=True)
+            return DeviceReport(list(DEFAULT_DEVICES), "CPU", f"GPU detection failed ({exc}); using the CPU.")
+
+
+class ImportVoiceJob(Job):
+    """Imports a voice folder or zip; succeeds with (the new VoiceInfo, the refreshed voice list)."""
+
+    title = "Could not import the voice"
+
+    def __init__(self, bridge: Any, source: str, overwrite: bool = False) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.source = source
+        self.overwrite = overwrite
+
+    def work(self) -> tuple[Any, list[Any]]:
+        """Validate + copy, then list the voices again."""
+        self.report(0.0, "Checking the voice")
+        info = self.bridge.import_voice(self.source, self.overwrite)
+        return info, self.bridge.list_voices()
