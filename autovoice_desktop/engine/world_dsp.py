@@ -1,0 +1,140 @@
+"""WORLD vocoder steps on one segment: F0 analysis, spectral analysis, parameter changes, synthesis.
+
+All arrays are float64 as pyworld wants them. Frames are FRAME_PERIOD_MS apart; T = number of frames,
+B = fft_size // 2 + 1 spectral bins.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+FRAME_PERIOD_MS = 5.0
+F0_FLOOR_HZ = 60.0
+F0_CEIL_HZ = 1100.0
+#: pyworld's unvoiced marker
+UNVOICED = 0.0
+
+
+def pyworld_module() -> ModuleType:
+    """pyworld, imported without its pkg_resources deprecation warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pyworld
+
+    return pyworld
+
+
+#: frames where the two WORLD estimators disagree by more than this are treated as unvoiced
+AGREEMENT_CENTS = 50.0
+#: voiced runs lose this many frames at each end (onsets/offsets are where F0 estimates are least reliable)
+EDGE_FRAMES = 2
+#: voiced runs shorter than this (after trimming) become unvoiced
+MIN_VOICED_FRAMES = 6
+
+
+def _raw_f0(x: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
+    world = pyworld_module()
+    if method not in ("harvest", "dio"):
+        raise ValueError(f"the built-in voice supports f0 methods 'harvest' and 'dio', not {method!r}")
+    estimator = world.harvest if method == "harvest" else world.dio
+    f0, times = estimator(
+        x, sample_rate, f0_floor=F0_FLOOR_HZ, f0_ceil=F0_CEIL_HZ, frame_period=FRAME_PERIOD_MS
+    )
+    refined = world.stonemask(x, f0, times, sample_rate)
+    refined[f0 <= 0] = UNVOICED
+    return refined
+
+
+def keep_reliable_runs(
+    f0: np.ndarray, edge: int = EDGE_FRAMES, min_length: int = MIN_VOICED_FRAMES
+) -> np.ndarray:
+    """F0 (T,) with `edge` frames trimmed off both ends of each voiced run and short runs removed."""
+    voiced = np.concatenate(([False], f0 > 0, [False]))
+    changes = np.flatnonzero(voiced[1:] != voiced[:-1])
+    result = np.zeros_like(f0)
+    for start, stop in zip(changes[::2], changes[1::2], strict=True):
+        start, stop = start + edge, stop - edge
+        if stop - start >= min_length:
+            result[start:stop] = f0[start:stop]
+    return result
+
+
+def estimate_f0(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
+    """F0 (T,) in Hz, 0 where unvoiced, of a segment (N,): harvest or dio, refined by StoneMask.
+
+    A frame stays voiced only where harvest and dio agree within AGREEMENT_CENTS (creak, breath and
+    transitions, where estimators disagree, are rendered unvoiced rather than at a wrong pitch), and
+    voiced runs are trimmed at their edges (keep_reliable_runs).
+    """
+    x = np.ascontiguousarray(segment, dtype=np.float64)
+    primary = _raw_f0(x, sample_rate, method)
+    check = _raw_f0(x, sample_rate, "dio" if method == "harvest" else "harvest")
+    both = (primary > 0) & (check > 0)
+    cents = np.zeros_like(primary)
+    cents[both] = 1200.0 * np.abs(np.log2(primary[both] / check[both]))
+    agreed = np.where(both & (cents <= AGREEMENT_CENTS), primary, UNVOICED)
+    return np.ascontiguousarray(keep_reliable_runs(agreed), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """spectral: (T, B) power envelope (CheapTrick); aperiodicity: (T, B) in [0, 1] (D4C)."""
+
+    spectral: np.ndarray
+    aperiodicity: np.ndarray
+
+
+def analyse_envelope(segment: np.ndarray, f0: np.ndarray, sample_rate: int) -> Envelope:
+    """CheapTrick and D4C of a segment (N,) given its F0 (T,)."""
+    world = pyworld_module()
+    x = np.ascontiguousarray(segment, dtype=np.float64)
+    times = np.arange(len(f0), dtype=np.float64) * FRAME_PERIOD_MS / 1000.0
+    spectral = world.cheaptrick(x, f0, times, sample_rate)
+    aperiodicity = world.d4c(x, f0, times, sample_rate)
+    return Envelope(spectral=spectral, aperiodicity=aperiodicity)
+
+
+def shift_formants(spectral: np.ndarray, semitones: float) -> np.ndarray:
+    """Move the envelope (T, B) up (semitones > 0) or down along frequency; F0 is not touched.
+
+    The new envelope at bin k is the old one at bin k / ratio, interpolated on log power. Beyond the old
+    top bin the last value is held.
+    """
+    if semitones == 0:
+        return spectral
+    ratio = 2.0 ** (semitones / 12.0)
+    bins = spectral.shape[1]
+    source_bins = np.arange(bins, dtype=np.float64) / ratio
+    log_power = np.log(np.maximum(spectral, 1e-16))
+    lower = np.clip(np.floor(source_bins).astype(np.int64), 0, bins - 1)
+    upper = np.clip(lower + 1, 0, bins - 1)
+    weight = np.clip(source_bins - lower, 0.0, 1.0)
+    warped = log_power[:, lower] * (1.0 - weight) + log_power[:, upper] * weight
+    return np.ascontiguousarray(np.exp(warped))
+
+
+def scale_breathiness(aperiodicity: np.ndarray, breathiness: float) -> np.ndarray:
+    """breathiness > 1 raises aperiodicity (breathier), < 1 lowers it; 1 leaves it unchanged."""
+    if breathiness == 1.0:
+        return aperiodicity
+    exponent = 1.0 / max(breathiness, 1e-3)
+    return np.ascontiguousarray(np.clip(aperiodicity, 1e-12, 1.0) ** exponent)
+
+
+def synthesize(f0: np.ndarray, envelope: Envelope, sample_rate: int, length: int) -> np.ndarray:
+    """WORLD synthesis of exactly `length` samples (float64) from F0 (T,) and envelopes (T, B)."""
+    world = pyworld_module()
+    audio = world.synthesize(
+        np.ascontiguousarray(f0, dtype=np.float64),
+        np.ascontiguousarray(envelope.spectral),
+        np.ascontiguousarray(envelope.aperiodicity),
+        sample_rate,
+        FRAME_PERIOD_MS,
+    )
+    if len(audio) >= length:
+        return audio[:length]
+    return np.pad(audio, (0, length - len(audio)))

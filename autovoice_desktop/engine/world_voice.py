@@ -1,0 +1,230 @@
+"""The built-in voices: a WORLD vocoder (pyworld) that changes pitch, formants and breathiness.
+
+The input is cut into chunks of a few seconds with context on both sides, so memory stays bounded however
+long the input is (the spectral envelopes of a chunk are the largest arrays). Two passes: first the F0 of
+every chunk (small; gives the median for "flat" pitch and a target median), then envelope analysis,
+parameter changes and synthesis per chunk. Neighbouring chunks are joined with a raised-cosine crossfade
+after aligning the new chunk's waveform to the previous one (a shift of at most a few ms, chosen by
+normalised cross-correlation), so periodic sounds keep their phase across the join and there is no click.
+The output rate is the input rate.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from autovoice_desktop.core.errors import AudioContentError
+from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo, check_cancel
+from autovoice_desktop.engine import world_dsp
+from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice
+
+log = logging.getLogger(__name__)
+
+DEFAULT_F0_METHOD = "harvest"
+PITCH_MODES = ("follow", "flat", "whisper")
+TRANSPOSE_LIMIT = 24.0
+FORMANT_LIMIT = 12.0
+MIN_DURATION_S = 0.1
+_CROSSFADE_S = 0.04
+_MAX_ALIGN_SHIFT_S = 0.0125
+_ANALYSIS_MARGIN_S = 0.15
+_PEAK_LIMIT = 0.99
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """Samples [start, stop) are analysed; [core_start, core_stop) is what this chunk contributes."""
+
+    start: int
+    stop: int
+    core_start: int
+    core_stop: int
+
+
+def _frame_step(sample_rate: int) -> int:
+    """Smallest sample count that is a whole number of WORLD frames (5 ms)."""
+    frames_per_second = round(1000.0 / world_dsp.FRAME_PERIOD_MS)
+    return sample_rate // math.gcd(sample_rate, frames_per_second)
+
+
+def plan_chunks(length: int, sample_rate: int, chunk_seconds: float) -> list[_Chunk]:
+    """Frame-aligned chunks covering `length` samples, each with context for analysis and crossfades."""
+    step = _frame_step(sample_rate)
+    core = max(step, round(chunk_seconds * sample_rate / step) * step)
+    context_samples = _CROSSFADE_S / 2 + _MAX_ALIGN_SHIFT_S + _ANALYSIS_MARGIN_S
+    context = math.ceil(context_samples * sample_rate / step) * step
+    borders = list(range(0, length, core)) + [length]
+    if len(borders) > 2 and borders[-1] - borders[-2] < core // 4:
+        borders.pop(-2)  # fold a tiny last chunk into the previous one
+    return [
+        _Chunk(max(0, lo - context), min(length, hi + context), lo, hi)
+        for lo, hi in zip(borders[:-1], borders[1:], strict=True)
+    ]
+
+
+def _fades(length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Raised-cosine fade-in and fade-out (length,) that sum to 1."""
+    fade_in = 0.5 - 0.5 * np.cos(np.pi * (np.arange(length) + 0.5) / length)
+    return fade_in, 1.0 - fade_in
+
+
+def best_alignment(previous: np.ndarray, candidate: np.ndarray, max_shift: int) -> int:
+    """Shift s in [-max_shift, max_shift] where candidate[max_shift + s:][:W] best matches previous (W,).
+
+    candidate has W + 2 * max_shift samples. Silence gives 0.
+    """
+    width = len(previous)
+    if not np.any(previous) or not np.any(candidate):
+        return 0
+    correlation = np.correlate(candidate, previous, mode="valid")  # (2 * max_shift + 1,)
+    energy = np.cumsum(np.concatenate(([0.0], candidate**2)))
+    window_energy = energy[width:] - energy[:-width]
+    score = correlation / np.sqrt(np.maximum(window_energy, 1e-12))
+    return int(np.argmax(score)) - max_shift
+
+
+def target_pitch(source_f0: np.ndarray, params: ConversionParams, median_f0: float | None) -> np.ndarray:
+    """F0 (T,) the voice sings: source F0 moved by transpose / target median / pitch mode; 0 stays 0."""
+    voiced = source_f0 > 0
+    ratio = 2.0 ** (params.transpose / 12.0)
+    if params.target_median_f0 and median_f0:
+        ratio *= params.target_median_f0 / median_f0
+    if params.pitch_mode == "whisper":
+        return np.zeros_like(source_f0)
+    if params.pitch_mode == "flat":
+        level = (median_f0 or 0.0) * ratio
+        return np.where(voiced, level, 0.0)
+    return np.where(voiced, source_f0 * ratio, 0.0)
+
+
+def _checked(params: ConversionParams) -> ConversionParams:
+    """Params with out-of-range values clamped (and logged), or ValueError for unknown modes."""
+    if params.pitch_mode not in PITCH_MODES:
+        raise ValueError(f"pitch_mode must be one of {PITCH_MODES}, not {params.pitch_mode!r}")
+    transpose = float(np.clip(params.transpose, -TRANSPOSE_LIMIT, TRANSPOSE_LIMIT))
+    formant = float(np.clip(params.formant_shift, -FORMANT_LIMIT, FORMANT_LIMIT))
+    breathiness = float(np.clip(params.breathiness, 0.1, 10.0))
+    if (transpose, formant, breathiness) != (params.transpose, params.formant_shift, params.breathiness):
+        log.warning(
+            "built-in voice: parameters clamped to transpose %s, formant %s, breathiness %s",
+            transpose,
+            formant,
+            breathiness,
+        )
+    method = params.f0_method or DEFAULT_F0_METHOD
+    if method not in ("harvest", "dio"):
+        log.warning("built-in voice: f0 method %r is not available here, using %s", method, DEFAULT_F0_METHOD)
+        method = DEFAULT_F0_METHOD
+    return replace(
+        params, transpose=transpose, formant_shift=formant, breathiness=breathiness, f0_method=method
+    )
+
+
+class WorldVoice(Voice):
+    """A built-in voice: WORLD analysis/synthesis with the preset's (or the caller's) parameters."""
+
+    def __init__(self, info: VoiceInfo, *, chunk_seconds: float = 8.0) -> None:
+        self.info = info
+        self.chunk_seconds = chunk_seconds
+
+    def convert(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: ConversionParams,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ConversionResult:
+        """Convert mono float32 (N,) audio; returns (N,) float32 at the same rate and the pitch track."""
+        params = _checked(params)
+        samples = np.asarray(audio, dtype=np.float64)
+        if samples.ndim == 2:
+            samples = samples.mean(axis=1)
+        samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+        if len(samples) < MIN_DURATION_S * sample_rate:
+            raise AudioContentError(
+                f"input is too short ({len(samples) / sample_rate:.3f} s)",
+                f"give at least {MIN_DURATION_S} s",
+            )
+        report = progress or (lambda _fraction, _stage: None)
+        chunks = plan_chunks(len(samples), sample_rate, self.chunk_seconds)
+        hop = sample_rate * world_dsp.FRAME_PERIOD_MS / 1000.0
+        total_frames = int(len(samples) / hop) + 1
+        source_f0 = np.zeros(total_frames)
+        chunk_f0: list[np.ndarray] = []
+        for index, chunk in enumerate(chunks):  # pass 1: pitch (small arrays only)
+            check_cancel(cancel)
+            report(0.3 * index / len(chunks), "analysing pitch")
+            f0 = world_dsp.estimate_f0(samples[chunk.start : chunk.stop], sample_rate, params.f0_method)
+            chunk_f0.append(f0)
+            first, offset = round(chunk.core_start / hop), round(chunk.start / hop)
+            last = total_frames if chunk is chunks[-1] else round(chunk.core_stop / hop)
+            core_part = f0[first - offset : last - offset]
+            source_f0[first : first + len(core_part)] = core_part
+        voiced = source_f0[source_f0 > 0]
+        median_f0 = float(np.median(voiced)) if len(voiced) else None
+        output = self._synthesize_chunks(
+            samples, sample_rate, chunks, chunk_f0, params, median_f0, report, cancel
+        )
+        report(1.0, "done")
+        times = np.arange(total_frames) * world_dsp.FRAME_PERIOD_MS / 1000.0
+        pitch = PitchTrack(
+            times=times, source_f0=source_f0, target_f0=target_pitch(source_f0, params, median_f0)
+        )
+        return ConversionResult(audio=output, sample_rate=sample_rate, pitch=pitch, device="cpu")
+
+    def _synthesize_chunks(
+        self,
+        samples: np.ndarray,
+        sample_rate: int,
+        chunks: list[_Chunk],
+        chunk_f0: list[np.ndarray],
+        params: ConversionParams,
+        median_f0: float | None,
+        report: ProgressFn,
+        cancel: threading.Event | None,
+    ) -> np.ndarray:
+        """Pass 2: envelope analysis, changes and synthesis per chunk, joined by aligned crossfades."""
+        output = np.zeros(len(samples), dtype=np.float32)
+        half = max(1, round(_CROSSFADE_S * sample_rate / 2))
+        max_shift = round(_MAX_ALIGN_SHIFT_S * sample_rate)
+        fade_in, fade_out = _fades(2 * half)
+        previous: tuple[np.ndarray, int] | None = None  # (synthesised chunk, its start in output samples)
+        for index, (chunk, f0) in enumerate(zip(chunks, chunk_f0, strict=True)):
+            check_cancel(cancel)
+            report(0.3 + 0.7 * index / len(chunks), "converting")
+            segment = samples[chunk.start : chunk.stop]
+            envelope = world_dsp.analyse_envelope(segment, f0, sample_rate)
+            envelope = world_dsp.Envelope(
+                spectral=world_dsp.shift_formants(envelope.spectral, params.formant_shift),
+                aperiodicity=world_dsp.scale_breathiness(envelope.aperiodicity, params.breathiness),
+            )
+            if params.pitch_mode == "whisper":
+                envelope = world_dsp.Envelope(envelope.spectral, np.ones_like(envelope.aperiodicity))
+            synthesised = world_dsp.synthesize(
+                target_pitch(f0, params, median_f0), envelope, sample_rate, len(segment) + max_shift
+            )
+            start = chunk.start  # output sample t is synthesised[t - start]
+            if previous is not None:
+                border = chunk.core_start
+                prev_audio, prev_start = previous
+                tail = prev_audio[border - half - prev_start : border + half - prev_start]
+                window = synthesised[border - half - max_shift - start : border + half + max_shift - start]
+                start -= best_alignment(tail, window, max_shift)
+                head = synthesised[border - half - start : border + half - start]
+                output[border - half : border + half] = tail * fade_out + head * fade_in
+            write_from = chunk.core_start + (half if previous is not None else 0)
+            write_to = chunk.core_stop - (half if index < len(chunks) - 1 else 0)
+            output[write_from:write_to] = synthesised[write_from - start : write_to - start]
+            previous = (synthesised, start)
+        peak = float(np.max(np.abs(output)))
+        if peak > _PEAK_LIMIT:
+            log.info("built-in voice: output peak %.2f scaled to %.2f", peak, _PEAK_LIMIT)
+            output *= _PEAK_LIMIT / peak
+        return output
