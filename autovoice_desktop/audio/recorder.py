@@ -62,7 +62,7 @@ class Recorder:
         max_seconds: float | None = None,
         folder: Path | None = None,
         blocksize: int = 0,
-        latency: str | float = "low",
+        latency: str | float = "high",
         stall_timeout: float = 3.0,
     ) -> None:
         self.device_spec = device
