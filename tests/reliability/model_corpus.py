@@ -196,6 +196,15 @@ def config_not_an_object(folder: Path) -> Path:
     return voice
 
 
+def config_absurd_size(folder: Path) -> Path:
+    """config.json asking for 2**50 filter channels (hostile: more memory than any address space)."""
+    voice = good_voice(folder, "absurd-size")
+    config = tiny_config()
+    config["model"]["filter_channels"] = 2**50
+    write_config(voice, config)
+    return voice
+
+
 def encoder_mismatch_config(folder: Path) -> Path:
     """config.json says speech_encoder vec768l12 (768-dim) while ssl_dim is 256."""
     voice = good_voice(folder, "encoder-mismatch")
@@ -319,6 +328,7 @@ MODEL_CASES: tuple[ModelCase, ...] = (
     ModelCase("config-invalid-json", config_invalid_json, ModelFormatError, ("not valid json",)),
     ModelCase("config-missing-key", config_missing_key, ModelFormatError, ("sampling_rate",)),
     ModelCase("config-wrong-type", config_wrong_type, ModelFormatError, ("upsample_rates",)),
+    ModelCase("config-absurd-size", config_absurd_size, ModelFormatError, ("filter_channels",)),
     ModelCase("config-not-an-object", config_not_an_object, ModelFormatError, ("config",)),
     ModelCase("encoder-ssl-dim-mismatch", encoder_mismatch_config, EncoderMismatchError, ("ssl_dim", "256")),
     ModelCase(
