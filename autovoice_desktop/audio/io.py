@@ -259,6 +259,9 @@ def _write_samples(target: Path, data: np.ndarray, sample_rate: int, fmt: str, s
         out.write(data)
     with open(target, "rb+") as handle:
         os.fsync(handle.fileno())
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(target, 0o666 & ~umask)  # mkstemp made it private; give it normal file permissions
 
 
 def _move_into_place(temp: Path, path: Path, overwrite: bool) -> None:

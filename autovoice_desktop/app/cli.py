@@ -1,0 +1,307 @@
+"""The `autovoice` command line: convert, voices, info, import (+ devices, record, self-test from siblings).
+
+Exit codes are those of core/errors.py: 0 success, 1 internal error, 2 bad command line, 3 input audio,
+4 output, 5 voice, 6 device, 130 cancelled. Errors are one line on stderr; the traceback goes to the log file
+(and to stderr with --debug). Sub-command handlers take the parsed arguments and return the exit code
+(`args.func(args) -> int`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from autovoice_desktop.app import cli_audio, cli_selftest, logging_setup
+from autovoice_desktop.app.cli_progress import BatchProgress
+from autovoice_desktop.core.errors import AutoVoiceError, ConversionCancelled, OutputExistsError
+from autovoice_desktop.core.types import F0_METHODS, ConversionParams, VoiceInfo
+
+log = logging.getLogger(__name__)
+
+
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("autovoice-desktop")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+OUTPUT_FORMATS = ("wav", "flac")
+_DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+
+def _ranged_float(low: float, high: float, what: str):  # noqa: ANN202 - argparse type factory
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be between {low:g} and {high:g}, not {value:g}")
+        return value
+
+    return parse
+
+
+def _device(text: str) -> str:
+    if not _DEVICE_PATTERN.match(text):
+        raise argparse.ArgumentTypeError(f"device must be auto, cpu, cuda or cuda:N, not {text!r}")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser, with the sibling modules' sub-commands registered."""
+    debug = argparse.ArgumentParser(add_help=False)
+    debug.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    parser = argparse.ArgumentParser(
+        prog="autovoice",
+        description="AutoVoice Desktop: convert voices in audio files (built-in and So-VITS-SVC voices).",
+        epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 input audio, 4 output, 5 voice, 6 device, "
+        "130 cancelled. See docs/cli.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"autovoice {_version()}")
+    parser.add_argument("--debug", action="store_true", help="print tracebacks and debug messages")
+    parser.add_argument("--self-test", action="store_true", help="same as the self-test sub-command")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    convert = sub.add_parser("convert", parents=[debug], help="convert audio files with a voice")
+    convert.add_argument(
+        "inputs", nargs="+", type=Path, metavar="INPUT", help="audio files (wav, flac, ogg, mp3…)"
+    )
+    convert.add_argument(
+        "-o", "--output", required=True, type=Path, help="output file, or folder for many inputs"
+    )
+    convert.add_argument("--voice", required=True, help='voice name, id or slug, e.g. "Male → Female"')
+    convert.add_argument("--speaker", help="speaker of a multi-speaker So-VITS-SVC voice")
+    convert.add_argument("--transpose", type=_ranged_float(-24, 24, "transpose"), help="semitones, -24…24")
+    convert.add_argument(
+        "--formant",
+        type=_ranged_float(-12, 12, "formant"),
+        help="formant shift in semitones, -12…12 (built-ins)",
+    )
+    convert.add_argument("--f0-method", choices=F0_METHODS, help="pitch estimator (default: the voice's)")
+    convert.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda or cuda:N")
+    convert.add_argument("--half", action="store_true", help="half precision on CUDA")
+    convert.add_argument("--seed", type=int, help="random seed (So-VITS-SVC voices)")
+    convert.add_argument(
+        "--format", choices=OUTPUT_FORMATS, help="output format (default: from -o, else wav)"
+    )
+    convert.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    convert.set_defaults(func=run_convert)
+
+    voices = sub.add_parser("voices", parents=[debug], help="list the available voices")
+    voices.set_defaults(func=run_voices)
+
+    info = sub.add_parser("info", parents=[debug], help="show what the loader sees in audio files")
+    info.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    info.set_defaults(func=run_info)
+
+    imp = sub.add_parser("import", parents=[debug], help="import a So-VITS-SVC voice (folder or zip)")
+    imp.add_argument("path", type=Path, metavar="PATH")
+    imp.add_argument("--overwrite", action="store_true", help="replace an installed voice of the same name")
+    imp.set_defaults(func=run_import)
+
+    cli_audio.register(sub)
+    cli_selftest.register(sub)
+    return parser
+
+
+# --- convert ---------------------------------------------------------------------------------------------
+def _params(args: argparse.Namespace, info: VoiceInfo) -> ConversionParams:
+    """The voice's defaults with the options the user gave on top."""
+    overrides: dict[str, object] = {"device": args.device, "half": args.half}
+    for option, field in (
+        ("transpose", "transpose"),
+        ("formant", "formant_shift"),
+        ("f0_method", "f0_method"),
+        ("speaker", "speaker"),
+        ("seed", "seed"),
+    ):
+        value = getattr(args, option)
+        if value is not None:
+            overrides[field] = value
+    return replace(info.defaults, **overrides)
+
+
+def plan_outputs(inputs: Sequence[Path], output: Path, fmt: str | None, slug: str) -> list[Path]:
+    """One output path per input: -o itself for one input and a file name, else <stem>.<slug>.<fmt> in -o."""
+    is_file_target = (
+        len(inputs) == 1
+        and not output.is_dir()
+        and output.suffix.lower() in {f".{f}" for f in OUTPUT_FORMATS}
+    )
+    if is_file_target:
+        if fmt and output.suffix.lower() != f".{fmt}":
+            raise argparse.ArgumentTypeError(f"--format {fmt} does not match the output name {output.name}")
+        return [output]
+    if output.exists() and not output.is_dir():
+        raise argparse.ArgumentTypeError(f"{output} is a file; give a folder for {len(inputs)} inputs")
+    if len(inputs) == 1 and output.suffix and not output.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {output.suffix} files; use .wav or .flac")
+    return [output / f"{path.stem}.{slug}.{fmt or 'wav'}" for path in inputs]
+
+
+def _convert_one(voice, params, source: Path, target: Path, progress, protected, overwrite: bool) -> None:  # noqa: ANN001
+    from autovoice_desktop.audio.io import load_audio, save_audio
+
+    loaded = load_audio(source)
+    result = voice.convert(loaded.samples, loaded.sample_rate, params, progress=progress.update)
+    progress.update(1.0, "saving")
+    save_audio(target, result.audio, result.sample_rate, overwrite=overwrite, protected=protected)
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    """`autovoice convert`: every input in turn; failures are reported and the batch goes on."""
+    from autovoice_desktop.engine.voices import find_voice, load_voice, voice_slug
+
+    info = find_voice(args.voice)
+    try:
+        targets = plan_outputs(args.inputs, args.output, args.format, voice_slug(info))
+    except argparse.ArgumentTypeError as exc:
+        print(f"autovoice convert: error: {exc}", file=sys.stderr)
+        return 2
+    params = _params(args, info)
+    voice = load_voice(info, device=args.device)
+    protected = [path for path in args.inputs if path.exists()]
+    progress = BatchProgress(len(args.inputs))
+    failures: list[AutoVoiceError] = []
+    planned: set[Path] = set()
+    for index, (source, target) in enumerate(zip(args.inputs, targets, strict=True)):
+        progress.start_file(index, source.name)
+        try:
+            if target.resolve() in planned:
+                raise OutputExistsError(f"{target}: another input in this batch writes the same file")
+            planned.add(target.resolve())
+            _convert_one(voice, params, source, target, progress, protected, args.overwrite)
+            progress.end_file()
+            print(f"wrote {target}", file=sys.stderr)
+        except ConversionCancelled:
+            raise
+        except AutoVoiceError as exc:
+            progress.end_file()
+            log.info("convert %s failed", source, exc_info=True)
+            print(f"error: {source}: {exc.user_message()}", file=sys.stderr)
+            failures.append(exc)
+    if len(args.inputs) > 1:
+        done = len(args.inputs) - len(failures)
+        print(f"converted {done} of {len(args.inputs)} files; {len(failures)} failed", file=sys.stderr)
+    return failures[0].exit_code if failures else 0
+
+
+# --- voices, info, import ----------------------------------------------------------------------------------
+def _describe_params(params: ConversionParams) -> str:
+    parts = [f"transpose {params.transpose:+g}", f"formant {params.formant_shift:+g}"]
+    if params.pitch_mode != "follow":
+        parts.append(f"pitch {params.pitch_mode}")
+    if params.breathiness != 1.0:
+        parts.append(f"breathiness {params.breathiness:g}")
+    if params.target_median_f0:
+        parts.append(f"median pitch {params.target_median_f0:g} Hz")
+    if params.f0_method:
+        parts.append(f"f0 {params.f0_method}")
+    return ", ".join(parts)
+
+
+def run_voices(args: argparse.Namespace) -> int:
+    """`autovoice voices`: built-in voices, then imported ones, with their parameters."""
+    from autovoice_desktop.core import paths
+    from autovoice_desktop.engine.voices import list_voices, voice_slug
+
+    voices = list_voices()
+    for kind, title in (("builtin", "Built-in voices"), (None, "Imported voices")):
+        group = [v for v in voices if (v.kind == "builtin") == (kind == "builtin")]
+        print(f"{title}:")
+        if not group:
+            print("  (none yet: autovoice import PATH)")
+        for v in group:
+            print(f"  {v.name}  [{voice_slug(v)}]  {v.voice_id}")
+            if v.description:
+                print(f"      {v.description}")
+            print(f"      {_describe_params(v.defaults)}")
+            if v.speakers:
+                print(f"      speakers: {', '.join(v.speakers)}")
+            for key, value in v.details.items():
+                if v.kind != "builtin":
+                    print(f"      {key}: {value}")
+    print(f"Voices folder: {paths.voices_dir()}")
+    return 0
+
+
+def run_info(args: argparse.Namespace) -> int:
+    """`autovoice info FILE...`: what the loader sees; the first failure's code if any fails."""
+    from autovoice_desktop.audio.io import probe
+
+    code = 0
+    for path in args.files:
+        try:
+            info = probe(path)
+        except AutoVoiceError as exc:
+            print(f"error: {exc.user_message()}", file=sys.stderr)
+            code = code or exc.exit_code
+            continue
+        print(
+            f"{info.path}: {info.format} {info.subtype}, {info.sample_rate} Hz, {info.channels} channel(s), "
+            f"{info.frames} frames, {info.duration:.3f} s"
+        )
+    return code
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """`autovoice import PATH`: copy a So-VITS-SVC voice into the voices folder."""
+    from autovoice_desktop.engine.voices import import_voice
+
+    info = import_voice(args.path, overwrite=args.overwrite)
+    print(f"imported {info.name!r} as {info.voice_id}")
+    return 0
+
+
+# --- entry point -----------------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script exits with it)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if "--self-test" in arguments:
+        arguments = ["self-test"] + [a for a in arguments if a != "--self-test"]
+    parser = build_parser()
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2)
+        return int(exc.code or 0)
+    debug = bool(getattr(args, "debug", False))
+    log_path = logging_setup.configure(debug=debug)
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return 2
+    log.debug("autovoice %s: %s", _version(), arguments)
+    try:
+        return int(args.func(args))
+    except AutoVoiceError as exc:
+        log.info("command failed", exc_info=True)
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        print(f"error: {exc.user_message()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: cancelled", file=sys.stderr)
+        return ConversionCancelled.exit_code
+    except Exception as exc:  # a bug: one line for the user, the trace in the log
+        log.exception("internal error")
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        where = f" (details in {log_path})" if log_path else ""
+        print(f"error: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Plain-text progress bars on stderr: one line with the current file's bar and the overall bar.
+
+On a terminal the line is redrawn in place (carriage return). Elsewhere (a pipe, a log, CI) a new line is
+printed only when a bar moves by a tenth or the stage changes, so logs stay short.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+BAR_WIDTH = 20
+_MIN_REDRAW_S = 0.1
+
+
+def bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    """ "[#####---------------]" for fraction 0.25."""
+    filled = round(max(0.0, min(1.0, fraction)) * width)
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+class BatchProgress:
+    """Progress of a batch of `total` files; call start_file, then update (as a ProgressFn), then end_file."""
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.stream = stream or sys.stderr
+        self.interactive = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.index = 0
+        self.name = ""
+        self._last_key: tuple[int, str] | None = None
+        self._last_draw = 0.0
+
+    def start_file(self, index: int, name: str) -> None:
+        """File number index (0-based) begins."""
+        self.index, self.name, self._last_key = index, name, None
+        self.update(0.0, "loading")
+
+    def update(self, fraction: float, stage: str) -> None:
+        """ProgressFn: fraction of the current file done, and the stage name."""
+        fraction = max(0.0, min(1.0, fraction))
+        overall = (self.index + fraction) / max(self.total, 1)
+        line = (
+            f"{self.index + 1}/{self.total} {self.name} {bar(fraction)} {fraction * 100:3.0f}% {stage:<16}"
+            f" overall {bar(overall, 10)} {overall * 100:3.0f}%"
+        )
+        if self.interactive:
+            now = time.monotonic()
+            if now - self._last_draw >= _MIN_REDRAW_S or fraction >= 1.0:
+                self.stream.write("\r" + line)
+                self.stream.flush()
+                self._last_draw = now
+            return
+        key = (int(fraction * 10), stage)
+        if key != self._last_key:
+            self._last_key = key
+            self.stream.write(line.rstrip() + "\n")
+            self.stream.flush()
+
+    def end_file(self) -> None:
+        """Finish the current file's line (a terminal keeps the last drawn state)."""
+        if self.interactive:
+            self.stream.write("\n")
+            self.stream.flush()

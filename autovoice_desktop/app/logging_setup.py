@@ -1,0 +1,62 @@
+"""Logging: a rotating file in core.paths.log_dir() (full detail, tracebacks) and short lines on stderr."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+
+from autovoice_desktop.core import paths
+
+LOG_FILE_NAME = "autovoice.log"
+_FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+_MAX_BYTES = 2_000_000
+_BACKUPS = 3
+_HANDLER_TAG = "_autovoice_handler"
+
+
+def log_file() -> Path:
+    """Path of the current log file."""
+    return paths.log_dir() / LOG_FILE_NAME
+
+
+def configure(*, debug: bool = False, console: bool = True) -> Path | None:
+    """Set up the root logger once per call (earlier AutoVoice handlers are replaced).
+
+    The file gets DEBUG and up; stderr gets WARNING and up (DEBUG with debug=True) as "warning: …" lines.
+    Returns the log file path, or None if the log folder cannot be written (logging then goes to stderr only).
+    """
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, _HANDLER_TAG, False)]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(logging.DEBUG)
+    path: Path | None = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        file_handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8"
+        )
+        file_handler.setFormatter(logging.Formatter(_FILE_FORMAT))
+        file_handler.setLevel(logging.DEBUG)
+        setattr(file_handler, _HANDLER_TAG, True)
+        root.addHandler(file_handler)
+    except OSError:
+        path = None
+    if console:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setLevel(logging.DEBUG if debug else logging.WARNING)
+        stream.setFormatter(_ConsoleFormatter())
+        setattr(stream, _HANDLER_TAG, True)
+        root.addHandler(stream)
+    for noisy in ("numba", "matplotlib", "urllib3", "PIL"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return path
+
+
+class _ConsoleFormatter(logging.Formatter):
+    """ "warning: message" (no traceback on the console; the file has it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{record.levelname.lower()}: {record.getMessage()}"
