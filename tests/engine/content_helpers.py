@@ -28,14 +28,15 @@ TINY = dict(
 )
 
 
-def tiny_reference(seed: int = 0) -> tuple[HubertModel, torch.nn.Linear]:
+def tiny_reference(seed: int = 0, proj_dim: int | None = None) -> tuple[HubertModel, torch.nn.Linear]:
     """A transformers HubertModel with random (non-default) weights plus a final_proj, in eval mode."""
     torch.manual_seed(seed)
-    model = HubertModel(HubertConfig(**TINY)).eval()
+    cfg = dict(TINY, classifier_proj_size=proj_dim or TINY["classifier_proj_size"])
+    model = HubertModel(HubertConfig(**cfg)).eval()
     with torch.no_grad():
         for p in model.parameters():
             p.add_(torch.randn_like(p) * 0.05)
-    proj = torch.nn.Linear(TINY["hidden_size"], TINY["classifier_proj_size"]).eval()
+    proj = torch.nn.Linear(cfg["hidden_size"], cfg["classifier_proj_size"]).eval()
     return model, proj
 
 
@@ -101,7 +102,7 @@ def save_fairseq_checkpoint(
                 break
         sd[k] = v.half() if half else v
     sd.update({f"final_proj.{k}": (v.half() if half else v) for k, v in proj.state_dict().items()})
-    sd["label_embs_concat"] = torch.zeros(4, TINY["classifier_proj_size"])
+    sd["label_embs_concat"] = torch.zeros(4, proj.out_features)
     if "mask_emb" not in sd:
         sd["mask_emb"] = torch.zeros(TINY["hidden_size"])
 
