@@ -1,0 +1,167 @@
+"""Transformer blocks of the So-VITS-SVC encoders: relative-position self-attention (VITS) and FFN.
+
+Parameter names (conv_q/k/v/o, emb_rel_k/v, conv_1/2, norm_layers_*) follow the reference so that
+checkpoints load unchanged. Inference only: dropout is omitted (it has no parameters).
+Shapes: B batch, C channels, T frames, H heads, D = C / H.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from autovoice_desktop.engine.sovits.commons import LayerNorm
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head self-attention with optional relative-position keys/values (window +-window_size)."""
+
+    def __init__(
+        self, channels: int, out_channels: int, n_heads: int, window_size: int | None = None
+    ) -> None:
+        super().__init__()
+        if channels % n_heads:
+            raise ValueError(f"hidden channels {channels} are not divisible by n_heads {n_heads}")
+        self.n_heads = n_heads
+        self.k_channels = channels // n_heads
+        self.window_size = window_size
+        self.conv_q = nn.Conv1d(channels, channels, 1)
+        self.conv_k = nn.Conv1d(channels, channels, 1)
+        self.conv_v = nn.Conv1d(channels, channels, 1)
+        self.conv_o = nn.Conv1d(channels, out_channels, 1)
+        if window_size is not None:
+            rel_shape = (1, window_size * 2 + 1, self.k_channels)
+            self.emb_rel_k = nn.Parameter(torch.zeros(rel_shape))
+            self.emb_rel_v = nn.Parameter(torch.zeros(rel_shape))
+
+    def forward(self, x: torch.Tensor, attn_mask: torch.Tensor) -> torch.Tensor:
+        """x: (B, C, T); attn_mask: (B, 1, T, T) with 0 where masked -> (B, C_out, T)."""
+        b, d, t = x.shape
+        q = self.conv_q(x).view(b, self.n_heads, self.k_channels, t).transpose(2, 3)
+        k = self.conv_k(x).view(b, self.n_heads, self.k_channels, t).transpose(2, 3)
+        v = self.conv_v(x).view(b, self.n_heads, self.k_channels, t).transpose(2, 3)
+        q = q / math.sqrt(self.k_channels)
+        scores = torch.matmul(q, k.transpose(-2, -1))  # (B, H, T, T)
+        if self.window_size is not None:
+            rel_k = self._relative_embeddings(self.emb_rel_k, t)  # (1, 2T-1, D)
+            rel_logits = torch.matmul(q, rel_k.unsqueeze(0).transpose(-2, -1))  # (B, H, T, 2T-1)
+            scores = scores + _relative_to_absolute(rel_logits)
+        scores = scores.masked_fill(attn_mask == 0, -1e4)
+        p_attn = F.softmax(scores, dim=-1)
+        out = torch.matmul(p_attn, v)  # (B, H, T, D)
+        if self.window_size is not None:
+            rel_v = self._relative_embeddings(self.emb_rel_v, t)
+            out = out + torch.matmul(_absolute_to_relative(p_attn), rel_v.unsqueeze(0))
+        out = out.transpose(2, 3).contiguous().view(b, d, t)
+        return self.conv_o(out)
+
+    def _relative_embeddings(self, embeddings: torch.Tensor, length: int) -> torch.Tensor:
+        """(1, 2W+1, D) -> (1, 2T-1, D): zero-padded or sliced to cover offsets -(T-1)..(T-1)."""
+        assert self.window_size is not None
+        pad_length = max(length - (self.window_size + 1), 0)
+        start = max((self.window_size + 1) - length, 0)
+        if pad_length > 0:
+            embeddings = F.pad(embeddings, (0, 0, pad_length, pad_length))
+        return embeddings[:, start : start + 2 * length - 1]
+
+
+def _relative_to_absolute(x: torch.Tensor) -> torch.Tensor:
+    """(B, H, T, 2T-1) relative logits -> (B, H, T, T) absolute (the VITS pad-and-reshape trick)."""
+    batch, heads, length, _ = x.shape
+    x = F.pad(x, (0, 1))
+    x_flat = F.pad(x.view(batch, heads, length * 2 * length), (0, length - 1))
+    return x_flat.view(batch, heads, length + 1, 2 * length - 1)[:, :, :length, length - 1 :]
+
+
+def _absolute_to_relative(x: torch.Tensor) -> torch.Tensor:
+    """(B, H, T, T) attention weights -> (B, H, T, 2T-1) relative weights."""
+    batch, heads, length, _ = x.shape
+    x = F.pad(x, (0, length - 1))
+    x_flat = F.pad(x.view(batch, heads, length**2 + length * (length - 1)), (length, 0))
+    return x_flat.view(batch, heads, length, 2 * length)[:, :, :, 1:]
+
+
+class FFN(nn.Module):
+    """Two masked convolutions with ReLU between; 'same' padding or causal (left) padding."""
+
+    def __init__(self, channels: int, filter_channels: int, kernel_size: int, causal: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.causal = causal
+        self.conv_1 = nn.Conv1d(channels, filter_channels, kernel_size)
+        self.conv_2 = nn.Conv1d(filter_channels, channels, kernel_size)
+
+    def _pad(self, x: torch.Tensor) -> torch.Tensor:
+        if self.kernel_size == 1:
+            return x
+        if self.causal:
+            return F.pad(x, (self.kernel_size - 1, 0))
+        return F.pad(x, ((self.kernel_size - 1) // 2, self.kernel_size // 2))
+
+    def forward(self, x: torch.Tensor, x_mask: torch.Tensor) -> torch.Tensor:
+        """x: (B, C, T); x_mask: (B, 1, T) -> (B, C, T)."""
+        x = torch.relu(self.conv_1(self._pad(x * x_mask)))
+        x = self.conv_2(self._pad(x * x_mask))
+        return x * x_mask
+
+
+class Encoder(nn.Module):
+    """Non-causal transformer with relative attention (window 4): `enc_p.enc_` in SynthesizerTrn."""
+
+    def __init__(
+        self,
+        hidden: int,
+        filter_channels: int,
+        n_heads: int,
+        n_layers: int,
+        kernel_size: int,
+        window_size: int = 4,
+    ) -> None:
+        super().__init__()
+        self.n_layers = n_layers
+        self.attn_layers = nn.ModuleList(
+            MultiHeadAttention(hidden, hidden, n_heads, window_size=window_size) for _ in range(n_layers)
+        )
+        self.norm_layers_1 = nn.ModuleList(LayerNorm(hidden) for _ in range(n_layers))
+        self.ffn_layers = nn.ModuleList(FFN(hidden, filter_channels, kernel_size) for _ in range(n_layers))
+        self.norm_layers_2 = nn.ModuleList(LayerNorm(hidden) for _ in range(n_layers))
+
+    def forward(self, x: torch.Tensor, x_mask: torch.Tensor) -> torch.Tensor:
+        """x: (B, C, T); x_mask: (B, 1, T) -> (B, C, T)."""
+        attn_mask = x_mask.unsqueeze(2) * x_mask.unsqueeze(-1)
+        x = x * x_mask
+        for i in range(self.n_layers):
+            x = self.norm_layers_1[i](x + self.attn_layers[i](x, attn_mask))
+            x = self.norm_layers_2[i](x + self.ffn_layers[i](x, x_mask))
+        return x * x_mask
+
+
+class FFT(nn.Module):
+    """Causal-masked transformer used by the F0 decoder (`f0_decoder.decoder`)."""
+
+    def __init__(
+        self, hidden: int, filter_channels: int, n_heads: int, n_layers: int, kernel_size: int
+    ) -> None:
+        super().__init__()
+        self.n_layers = n_layers
+        self.self_attn_layers = nn.ModuleList(
+            MultiHeadAttention(hidden, hidden, n_heads) for _ in range(n_layers)
+        )
+        self.norm_layers_0 = nn.ModuleList(LayerNorm(hidden) for _ in range(n_layers))
+        self.ffn_layers = nn.ModuleList(
+            FFN(hidden, filter_channels, kernel_size, causal=True) for _ in range(n_layers)
+        )
+        self.norm_layers_1 = nn.ModuleList(LayerNorm(hidden) for _ in range(n_layers))
+
+    def forward(self, x: torch.Tensor, x_mask: torch.Tensor) -> torch.Tensor:
+        """x: (B, C, T); x_mask: (B, 1, T) -> (B, C, T)."""
+        length = x_mask.size(2)
+        causal = torch.tril(torch.ones(length, length, device=x.device, dtype=x.dtype))[None, None]
+        x = x * x_mask
+        for i in range(self.n_layers):
+            x = self.norm_layers_0[i](x + self.self_attn_layers[i](x, causal))
+            x = self.norm_layers_1[i](x + self.ffn_layers[i](x, x_mask))
+        return x * x_mask

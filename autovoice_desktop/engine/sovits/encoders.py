@@ -1,0 +1,84 @@
+"""Prior encoder (`enc_p`) and automatic F0 predictor (`f0_decoder`) of SynthesizerTrn.
+
+Shapes: B batch, H hidden channels, C inter channels, T frames, G speaker-embedding width.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from autovoice_desktop.engine.sovits.attentions import FFT, Encoder
+
+
+class TextEncoder(nn.Module):
+    """Content + coarse F0 -> prior mean/log-std, and a sample z = m + eps * exp(logs) * noise_scale."""
+
+    def __init__(
+        self,
+        out_channels: int,
+        hidden: int,
+        filter_channels: int,
+        n_heads: int,
+        n_layers: int,
+        kernel_size: int,
+    ) -> None:
+        super().__init__()
+        self.out_channels = out_channels
+        self.proj = nn.Conv1d(hidden, out_channels * 2, 1)
+        self.f0_emb = nn.Embedding(256, hidden)
+        self.enc_ = Encoder(hidden, filter_channels, n_heads, n_layers, kernel_size)
+
+    def forward(
+        self,
+        x: torch.Tensor,
+        x_mask: torch.Tensor,
+        f0_coarse: torch.Tensor,
+        noise_scale: float,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """x: (B, H, T); x_mask: (B, 1, T); f0_coarse: (B, T) long -> z_p (B, C, T).
+
+        The noise is drawn with torch.randn_like (or torch.randn with a generator when seeded), so
+        patching torch's RNG functions to return zeros makes the output deterministic.
+        """
+        x = x + self.f0_emb(f0_coarse).transpose(1, 2)
+        x = self.enc_(x * x_mask, x_mask)
+        stats = self.proj(x) * x_mask
+        m, logs = torch.split(stats, self.out_channels, dim=1)
+        if generator is None:
+            eps = torch.randn_like(m)
+        else:
+            eps = torch.randn(m.shape, generator=generator, device=m.device, dtype=m.dtype)
+        return (m + eps * torch.exp(logs) * noise_scale) * x_mask
+
+
+class F0Decoder(nn.Module):
+    """Predicts a mean-normalised log-F0 (B, 1, T) from the content features and the speaker."""
+
+    def __init__(
+        self,
+        out_channels: int,
+        hidden: int,
+        filter_channels: int,
+        n_heads: int,
+        n_layers: int,
+        kernel_size: int,
+        spk_channels: int,
+    ) -> None:
+        super().__init__()
+        self.prenet = nn.Conv1d(hidden, hidden, 3, padding=1)
+        self.decoder = FFT(hidden, filter_channels, n_heads, n_layers, kernel_size)
+        self.proj = nn.Conv1d(hidden, out_channels, 1)
+        self.f0_prenet = nn.Conv1d(1, hidden, 3, padding=1)
+        self.cond = nn.Conv1d(spk_channels, hidden, 1)
+
+    def forward(
+        self, x: torch.Tensor, norm_f0: torch.Tensor, x_mask: torch.Tensor, spk_emb: torch.Tensor
+    ) -> torch.Tensor:
+        """x: (B, H, T); norm_f0: (B, 1, T); x_mask: (B, 1, T); spk_emb: (B, G, 1) -> (B, 1, T)."""
+        x = x + self.cond(spk_emb)
+        x = x + self.f0_prenet(norm_f0)
+        x = self.prenet(x) * x_mask
+        x = self.decoder(x * x_mask, x_mask)
+        return self.proj(x) * x_mask

@@ -1,0 +1,209 @@
+"""NSF-HiFi-GAN decoder (`dec.*`): a harmonic sine source driven by F0 plus a HiFi-GAN upsampler.
+
+Matches the reference `Generator` / `SourceModuleHnNSF` / `SineGen` numerically, with one change in layout:
+the cumulative phase is summed along the last axis of a (B, harmonics, N) tensor instead of the middle
+axis of (B, N, harmonics). That scan is ~144x faster on a GPU (reference-speed.md); it repeats the reference's
+wrap detection and float64 accumulation, so CPU results equal the reference's to float32 rounding.
+
+Quirk kept on purpose: the sine source's sample rate is SynthesizerTrn's `sampling_rate` argument
+(`model.sampling_rate` in config.json, default 44100), not `data.sampling_rate`.
+Shapes: B batch, C channels, T frames, N = T * prod(upsample_rates) samples, G speaker width.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from autovoice_desktop.engine.sovits.commons import LRELU_SLOPE, get_padding
+
+HARMONICS = 8  # overtones above F0: the source has 9 components
+
+
+class SineGen(nn.Module):
+    """Harmonic sine source: F0 (B, T) -> sine excitation (B, H+1, N) and voicing (B, 1, N)."""
+
+    def __init__(
+        self,
+        sampling_rate: float,
+        harmonic_num: int = HARMONICS,
+        sine_amp: float = 0.1,
+        noise_std: float = 0.003,
+    ) -> None:
+        super().__init__()
+        self.sampling_rate = sampling_rate
+        self.harmonic_num = harmonic_num
+        self.sine_amp = sine_amp
+        self.noise_std = noise_std
+
+    def forward(self, f0: torch.Tensor, upp: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """f0: (B, T) Hz, float32 -> sine source (B, H+1, N) float32 with N = T * upp.
+
+        Unvoiced samples (F0 <= 0) get noise of std sine_amp/3 instead of the sine; voiced ones get
+        sine_amp * sin(phase) plus noise of std noise_std. Random initial phases of the overtones and the
+        noise come from torch.rand / torch.randn_like (generator-based torch.rand/randn when seeded).
+        """
+        f0 = f0.float()
+        f0_up = F.interpolate(f0[:, None], scale_factor=float(upp), mode="nearest")  # (B, 1, N)
+        harmonics = torch.arange(1, self.harmonic_num + 2, device=f0.device, dtype=f0.dtype)
+        fn = f0_up * harmonics[None, :, None]  # (B, H+1, N)
+        rad = (fn / self.sampling_rate) % 1
+        batch, dim, _ = rad.shape
+        if generator is None:
+            rand_ini = torch.rand(batch, dim, device=f0.device)
+        else:
+            rand_ini = torch.rand(batch, dim, device=f0.device, generator=generator)
+        rand_ini[:, 0] = 0
+        rad[:, :, 0] = rad[:, :, 0] + rand_ini
+        sines = torch.sin(_wrapped_phase(rad) * 2 * math.pi) * self.sine_amp
+        uv = (f0_up > 0).float()  # (B, 1, N)
+        noise_amp = uv * self.noise_std + (1 - uv) * self.sine_amp / 3
+        if generator is None:
+            noise = noise_amp * torch.randn_like(sines)
+        else:
+            noise = noise_amp * torch.randn(
+                sines.shape, generator=generator, device=f0.device, dtype=sines.dtype
+            )
+        return sines * uv + noise
+
+
+def _wrapped_phase(rad: torch.Tensor) -> torch.Tensor:
+    """Phase increments (B, H+1, N) in cycles -> running phase (B, H+1, N) float32, kept near [0, 1).
+
+    Same arithmetic as the reference: wraps are found where the float32 running sum's fractional part
+    decreases, a -1 is added at those samples, and the shifted increments are summed again. Both sums run
+    along the last axis and accumulate in float64 (as torch's CPU cumsum does for float32), so the CPU result
+    equals the reference's (B, N, H+1) computation while the scan is contiguous and fast on a GPU.
+    """
+    running = torch.cumsum(rad.double(), dim=-1).float() % 1
+    wrapped = (running[:, :, 1:] - running[:, :, :-1]) < 0
+    shift = torch.zeros_like(rad)
+    shift[:, :, 1:] = wrapped * -1.0
+    return torch.cumsum((rad + shift).double(), dim=-1).float()
+
+
+class SourceModuleHnNSF(nn.Module):
+    """`dec.m_source`: merges the harmonics with `l_linear` (H+1 -> 1) and tanh."""
+
+    def __init__(self, sampling_rate: float, harmonic_num: int = HARMONICS) -> None:
+        super().__init__()
+        self.l_sin_gen = SineGen(sampling_rate, harmonic_num)
+        self.l_linear = nn.Linear(harmonic_num + 1, 1)
+
+    def forward(self, f0: torch.Tensor, upp: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """f0: (B, T) -> harmonic source (B, 1, N) in the weights' dtype."""
+        sines = self.l_sin_gen(f0, upp, generator).to(self.l_linear.weight.dtype)  # (B, H+1, N)
+        merged = torch.einsum("bhn,oh->bon", sines, self.l_linear.weight) + self.l_linear.bias[None, :, None]
+        return torch.tanh(merged)
+
+
+class ResBlock1(nn.Module):
+    """HiFi-GAN residual block type "1": pairs of (dilated conv, conv) with leaky ReLU."""
+
+    def __init__(self, channels: int, kernel_size: int, dilation: Sequence[int]) -> None:
+        super().__init__()
+        self.convs1 = nn.ModuleList(
+            nn.Conv1d(channels, channels, kernel_size, 1, dilation=d, padding=get_padding(kernel_size, d))
+            for d in dilation[:3]
+        )
+        self.convs2 = nn.ModuleList(
+            nn.Conv1d(channels, channels, kernel_size, 1, dilation=1, padding=get_padding(kernel_size, 1))
+            for _ in dilation[:3]
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, N) -> (B, C, N)."""
+        for c1, c2 in zip(self.convs1, self.convs2, strict=True):
+            xt = c1(F.leaky_relu(x, LRELU_SLOPE))
+            xt = c2(F.leaky_relu(xt, LRELU_SLOPE))
+            x = xt + x
+        return x
+
+
+class ResBlock2(nn.Module):
+    """HiFi-GAN residual block type "2": single dilated convs with leaky ReLU."""
+
+    def __init__(self, channels: int, kernel_size: int, dilation: Sequence[int]) -> None:
+        super().__init__()
+        self.convs = nn.ModuleList(
+            nn.Conv1d(channels, channels, kernel_size, 1, dilation=d, padding=get_padding(kernel_size, d))
+            for d in dilation[:2]
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, C, N) -> (B, C, N)."""
+        for c in self.convs:
+            x = c(F.leaky_relu(x, LRELU_SLOPE)) + x
+        return x
+
+
+class Generator(nn.Module):
+    """`dec`: NSF-HiFi-GAN. Latent z (B, inter, T) + speaker g + F0 -> waveform (B, 1, N) in [-1, 1].
+
+    `padding_style` "4.0" uses (k - u) // 2 for the upsampling convolutions (4.0 and so-vits-svc-fork),
+    "4.1" uses (k - u + 1) // 2 as the 4.1 code does; they differ only when k - u is odd.
+    """
+
+    def __init__(
+        self,
+        *,
+        sampling_rate: float,
+        inter_channels: int,
+        resblock: str,
+        resblock_kernel_sizes: Sequence[int],
+        resblock_dilation_sizes: Sequence[Sequence[int]],
+        upsample_rates: Sequence[int],
+        upsample_initial_channel: int,
+        upsample_kernel_sizes: Sequence[int],
+        gin_channels: int,
+        padding_style: str = "4.0",
+    ) -> None:
+        super().__init__()
+        self.num_kernels = len(resblock_kernel_sizes)
+        self.num_upsamples = len(upsample_rates)
+        self.upp = math.prod(upsample_rates)
+        odd_fix = 1 if padding_style == "4.1" else 0
+        self.m_source = SourceModuleHnNSF(sampling_rate, HARMONICS)
+        self.conv_pre = nn.Conv1d(inter_channels, upsample_initial_channel, 7, 1, padding=3)
+        self.ups = nn.ModuleList()
+        self.noise_convs = nn.ModuleList()
+        for i, (u, k) in enumerate(zip(upsample_rates, upsample_kernel_sizes, strict=True)):
+            c_in = upsample_initial_channel // (2**i)
+            c_cur = upsample_initial_channel // (2 ** (i + 1))
+            self.ups.append(nn.ConvTranspose1d(c_in, c_cur, k, u, padding=(k - u + odd_fix) // 2))
+            if i + 1 < len(upsample_rates):
+                stride_f0 = math.prod(upsample_rates[i + 1 :])
+                self.noise_convs.append(
+                    nn.Conv1d(1, c_cur, stride_f0 * 2, stride=stride_f0, padding=(stride_f0 + odd_fix) // 2)
+                )
+            else:
+                self.noise_convs.append(nn.Conv1d(1, c_cur, kernel_size=1))
+        block = ResBlock1 if str(resblock) == "1" else ResBlock2
+        self.resblocks = nn.ModuleList()
+        ch = upsample_initial_channel
+        for i in range(self.num_upsamples):
+            ch = upsample_initial_channel // (2 ** (i + 1))
+            for k, d in zip(resblock_kernel_sizes, resblock_dilation_sizes, strict=True):
+                self.resblocks.append(block(ch, k, d))
+        self.conv_post = nn.Conv1d(ch, 1, 7, 1, padding=3)
+        self.cond = nn.Conv1d(gin_channels, upsample_initial_channel, 1)
+
+    def forward(
+        self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """x: (B, inter, T); f0: (B, T) Hz; g: (B, G, 1) -> waveform (B, 1, T * upp)."""
+        har_source = self.m_source(f0, self.upp, generator)  # (B, 1, N)
+        x = self.conv_pre(x) + self.cond(g)
+        for i in range(self.num_upsamples):
+            x = self.ups[i](F.leaky_relu(x, LRELU_SLOPE))
+            x = x + self.noise_convs[i](har_source)
+            xs = self.resblocks[i * self.num_kernels](x)
+            for j in range(1, self.num_kernels):
+                xs = xs + self.resblocks[i * self.num_kernels + j](x)
+            x = xs / self.num_kernels
+        x = self.conv_post(F.leaky_relu(x))
+        return torch.tanh(x)

@@ -1,0 +1,118 @@
+"""SynthesizerTrn: the So-VITS-SVC 4.0/4.1 generator, inference path only.
+
+State-dict names are identical to the reference (`emb_g`, `pre`, `emb_uv`, `emb_vol`, `enc_p`, `flow`, `dec`,
+`f0_decoder`), so community `G_*.pth` files load unchanged. The training-only posterior encoder `enc_q` is not
+built; checkpoint.py accepts and ignores its keys.
+Shapes: B batch, S ssl_dim, H hidden, C inter channels, G gin_channels, T frames, N = T * hop samples.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import torch
+from torch import nn
+
+from autovoice_desktop.engine.sovits.commons import f0_to_coarse, normalize_log_f0
+from autovoice_desktop.engine.sovits.config import SovitsConfig
+from autovoice_desktop.engine.sovits.encoders import F0Decoder, TextEncoder
+from autovoice_desktop.engine.sovits.flows import ResidualCouplingBlock
+from autovoice_desktop.engine.sovits.nsf_hifigan import Generator
+
+log = logging.getLogger(__name__)
+
+
+class SynthesizerTrn(nn.Module):
+    """Content units + F0 + speaker -> waveform, built from a SovitsConfig."""
+
+    def __init__(self, cfg: SovitsConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.emb_g = nn.Embedding(cfg.n_speakers, cfg.gin_channels)
+        if cfg.vol_embedding:
+            self.emb_vol = nn.Linear(1, cfg.hidden_channels)
+        self.pre = nn.Conv1d(cfg.ssl_dim, cfg.hidden_channels, kernel_size=5, padding=2)
+        self.enc_p = TextEncoder(
+            cfg.inter_channels,
+            cfg.hidden_channels,
+            cfg.filter_channels,
+            cfg.n_heads,
+            cfg.n_layers,
+            cfg.kernel_size,
+        )
+        self.dec = Generator(
+            sampling_rate=cfg.sine_sampling_rate,
+            inter_channels=cfg.inter_channels,
+            resblock=cfg.resblock,
+            resblock_kernel_sizes=cfg.resblock_kernel_sizes,
+            resblock_dilation_sizes=cfg.resblock_dilation_sizes,
+            upsample_rates=cfg.upsample_rates,
+            upsample_initial_channel=cfg.upsample_initial_channel,
+            upsample_kernel_sizes=cfg.upsample_kernel_sizes,
+            gin_channels=cfg.gin_channels,
+            padding_style=cfg.style,
+        )
+        self.flow = ResidualCouplingBlock(
+            cfg.inter_channels,
+            cfg.hidden_channels,
+            5,
+            1,
+            4,
+            n_flows=cfg.n_flow_layer,
+            gin_channels=cfg.gin_channels,
+        )
+        if cfg.use_automatic_f0_prediction:
+            self.f0_decoder = F0Decoder(
+                1,
+                cfg.hidden_channels,
+                cfg.filter_channels,
+                cfg.n_heads,
+                cfg.n_layers,
+                cfg.kernel_size,
+                spk_channels=cfg.gin_channels,
+            )
+        self.emb_uv = nn.Embedding(2, cfg.hidden_channels)
+
+    def infer(
+        self,
+        c: torch.Tensor,
+        f0: torch.Tensor,
+        uv: torch.Tensor,
+        sid: torch.Tensor,
+        noise_scale: float = 0.4,
+        predict_f0: bool = False,
+        vol: torch.Tensor | None = None,
+        generator: torch.Generator | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Run the generator.
+
+        c: (B, S, T) content in the weights' dtype; f0: (B, T) Hz float32 (interpolated, transposed);
+        uv: (B, T) 1.0 voiced / 0.0 unvoiced; sid: (B,) long speaker ids; vol: (B, T) frame RMS or None
+        (used only by vol_embedding models; None adds nothing, as the reference does).
+        Returns (audio (B, 1, N) in [-1, 1], f0 (B, T) float32 actually used, i.e. predicted when predict_f0).
+        """
+        dtype = self.pre.weight.dtype
+        batch, _, frames = c.shape
+        x_mask = torch.ones(batch, 1, frames, device=c.device, dtype=dtype)
+        g = self.emb_g(sid.reshape(batch, 1)).transpose(1, 2)  # (B, G, 1)
+        uv_w = uv.to(dtype)
+        x = self.pre(c.to(dtype)) * x_mask + self.emb_uv(uv.long()).transpose(1, 2)
+        if vol is not None and self.cfg.vol_embedding:
+            x = x + self.emb_vol(vol.to(dtype)[:, :, None]).transpose(1, 2)
+
+        f0 = f0.float()
+        if predict_f0:
+            if self.cfg.use_automatic_f0_prediction:
+                lf0 = 2595.0 * torch.log10(1.0 + f0.unsqueeze(1) / 700.0) / 500
+                norm_lf0 = normalize_log_f0(lf0.to(dtype), x_mask, uv_w)
+                pred_lf0 = self.f0_decoder(x, norm_lf0, x_mask, spk_emb=g).float()
+                f0 = (700 * (torch.pow(10, pred_lf0 * 500 / 2595) - 1)).squeeze(1)
+            else:
+                log.warning(
+                    "auto-predict F0 was asked for, but this model has no F0 predictor; using the given F0"
+                )
+
+        z_p = self.enc_p(x, x_mask, f0_to_coarse(f0, self.cfg.style), noise_scale, generator)
+        z = self.flow.reverse(z_p, x_mask, g=g)
+        audio = self.dec(z * x_mask, f0, g, generator)
+        return audio, f0
