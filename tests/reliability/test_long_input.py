@@ -11,14 +11,13 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from tests.reliability.corpus import write_long_wav
+from tests.reliability.conftest import HOUR, HOUR_RATE
 from tests.reliability.helpers import ROOT
 
-HOUR = 3600.0
-RATE = 16000
 #: Working memory a conversion may use beyond the loaded input while it analyses a 1-hour file.
 WORKING_SET_LIMIT = 300 * 2**20
 
@@ -58,11 +57,10 @@ _CHILD = textwrap.dedent(
 
 
 @pytest.fixture(scope="module")
-def hour_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def hour_report(hour_wav: Path) -> dict[str, object]:
     """Run the child once for all assertions (the file and the run are the expensive part)."""
-    path = write_long_wav(tmp_path_factory.mktemp("long") / "one hour.wav", HOUR, RATE)
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", _CHILD, str(hour_wav)], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -71,7 +69,7 @@ def hour_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 @pytest.mark.slow
 def test_one_hour_loads_whole(hour_report: dict[str, object]) -> None:
     """Every sample of the hour is there."""
-    assert hour_report["samples"] == int(HOUR * RATE)
+    assert hour_report["samples"] == int(HOUR * HOUR_RATE)
 
 
 @pytest.mark.slow
