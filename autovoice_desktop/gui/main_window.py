@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
         self._has_input = self._has_output = self._busy = False
         self.setWindowTitle("AutoVoice")
         self.setAcceptDrops(True)
-        self.setMinimumSize(960, 620)
+        self.setMinimumSize(720, 560)
         self.resize(1280, 800)
         window_icon = resource_path("icons", "autovoice.png")
         if window_icon.is_file():
@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self._set_tab_order()
         self.actions_.dark.setChecked(theme.current().name == "dark")
         self.actions_.light.setChecked(theme.current().name == "light")
-        self._update_enabled()
+        self.refresh_enabled()
 
     # --- wiring ------------------------------------------------------------------------------------------
     def _connect(self) -> None:
@@ -140,15 +140,15 @@ class MainWindow(QMainWindow):
         a.play.triggered.connect(self.play_pause_requested)
         a.stop.triggered.connect(self.stop_requested)
         a.toggle_ab.triggered.connect(self._toggle_source)
-        a.dark.triggered.connect(lambda: self.theme_requested.emit("dark"))
-        a.light.triggered.connect(lambda: self.theme_requested.emit("light"))
+        a.dark.triggered.connect(self._request_dark)
+        a.light.triggered.connect(self._request_light)
         a.about.triggered.connect(self.show_about)
         a.open_log.triggered.connect(self.open_log_requested)
         a.open_data.triggered.connect(self.open_data_requested)
         self.input_card.open_clicked.connect(self.ask_open)
         self.input_card.recent_chosen.connect(self.open_requested)
         self.voice_panel.import_clicked.connect(self.ask_import_voice)
-        self.voice_panel.voice_changed.connect(lambda _: self._update_enabled())
+        self.voice_panel.voice_changed.connect(self.refresh_enabled)
         self.convert_card.convert_clicked.connect(self._convert_if_possible)
         self.convert_card.cancel_clicked.connect(self.cancel_requested)
         self.transport.play_clicked.connect(self.play_pause_requested)
@@ -167,7 +167,7 @@ class MainWindow(QMainWindow):
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
-    def _update_enabled(self) -> None:
+    def refresh_enabled(self, *_: object) -> None:
         can_convert = self._has_input and self.voice_panel.current_voice() is not None and not self._busy
         self.convert_card.convert_button.setEnabled(can_convert)
         self.actions_.convert.setEnabled(can_convert)
@@ -176,6 +176,17 @@ class MainWindow(QMainWindow):
         for action in (self.actions_.play, self.actions_.stop, self.actions_.toggle_ab):
             action.setEnabled(self._has_input)
         self.transport.set_available(self._has_input, self._has_output)
+
+    def _request_dark(self) -> None:
+        self.theme_requested.emit("dark")
+
+    def _request_light(self) -> None:
+        self.theme_requested.emit("light")
+
+    def _open_recent_action(self) -> None:
+        action = self.sender()
+        if action is not None:
+            self.open_requested.emit(str(action.data()))
 
     def _convert_if_possible(self) -> None:
         if self.convert_card.convert_button.isEnabled():
@@ -249,7 +260,7 @@ class MainWindow(QMainWindow):
         self.convert_card.progress.setValue(0)
         self._has_input, self._has_output = True, False
         self.setWindowTitle(f"{Path(info.path).name} — AutoVoice")
-        self._update_enabled()
+        self.refresh_enabled()
 
     def show_input_pitch(self, times: np.ndarray, f0: np.ndarray) -> None:
         """The input's F0 (Hz, 0 = unvoiced) on the pitch plot."""
@@ -259,7 +270,7 @@ class MainWindow(QMainWindow):
         """The converted audio's waveform; enables B, Save As."""
         self.plots.show_output(samples, sample_rate)
         self._has_output = True
-        self._update_enabled()
+        self.refresh_enabled()
 
     def show_pitch(self, which: str, times: np.ndarray, f0: np.ndarray) -> None:
         """One pitch curve ("input", "target" or "output")."""
@@ -271,7 +282,7 @@ class MainWindow(QMainWindow):
         self.convert_card.set_busy(busy)
         self.voice_panel.setEnabled(not busy)
         self.input_card.setEnabled(not busy)
-        self._update_enabled()
+        self.refresh_enabled()
 
     def set_progress(self, fraction: float, stage: str) -> None:
         """Conversion progress."""
@@ -317,7 +328,8 @@ class MainWindow(QMainWindow):
         for path in paths:
             action = menu.addAction(Path(path).name)
             action.setToolTip(path)
-            action.triggered.connect(lambda _=False, p=path: self.open_requested.emit(p))
+            action.setData(path)
+            action.triggered.connect(self._open_recent_action)
         menu.setEnabled(bool(paths))
 
     def add_side_widget(self, widget: QWidget, index: int = 1) -> None:

@@ -73,6 +73,11 @@ class InputCard(Card):
         )
         self.name_label.setToolTip(info.path)
 
+    def _on_recent_action(self) -> None:
+        action = self.sender()
+        if action is not None:
+            self.recent_chosen.emit(str(action.data()))
+
     def set_recent_files(self, paths: tuple[str, ...] | list[str]) -> None:
         """Fill the recent-files menu."""
         self.recent_menu.clear()
@@ -80,5 +85,5 @@ class InputCard(Card):
             action = self.recent_menu.addAction(Path(path).name)
             action.setToolTip(path)
             action.setData(path)
-            action.triggered.connect(lambda _=False, p=path: self.recent_chosen.emit(p))
+            action.triggered.connect(self._on_recent_action)
         self.recent_button.setEnabled(bool(paths))

@@ -43,8 +43,7 @@ class TransportBar(QWidget):
             button.setCheckable(True)
             self.source_group.addButton(button)
         self.a_button.setChecked(True)
-        self.a_button.toggled.connect(lambda on: on and self.source_changed.emit("input"))
-        self.b_button.toggled.connect(lambda on: on and self.source_changed.emit("output"))
+        self.b_button.toggled.connect(self._on_b_toggled)
         self.time_label = QLabel("0:00.0 / 0:00.0")
         self.time_label.setObjectName("muted")
         self.time_label.setAccessibleName("Playback position")
@@ -66,6 +65,9 @@ class TransportBar(QWidget):
         layout.addWidget(self.export_button)
         self.refresh_icons()
         self.set_available(has_input=False, has_output=False)
+
+    def _on_b_toggled(self, checked: bool) -> None:
+        self.source_changed.emit("output" if checked else "input")
 
     def refresh_icons(self) -> None:
         """Re-tint icons after a theme change."""

@@ -1,0 +1,339 @@
+"""Composition of the window with the workers: intents in, jobs out, results back to the display.
+
+The controller owns the settings, the JobRunner and the playback controller. Every slow step runs as a Job
+on a QThread; the controller only moves results into the window, so the event loop never waits.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+
+from autovoice_desktop.app.playback import PlaybackController, PlayerFactory, default_player_factory
+from autovoice_desktop.core import paths
+from autovoice_desktop.core.settings import Folders, Settings
+from autovoice_desktop.core.settings_store import save_settings
+from autovoice_desktop.core.types import ConversionParams, VoiceInfo
+from autovoice_desktop.gui.main_window import MainWindow
+from autovoice_desktop.workers.conversion_worker import ConversionJob, ConversionOutput
+from autovoice_desktop.workers.engine_bridge import EngineBridge
+from autovoice_desktop.workers.export_worker import ExportJob
+from autovoice_desktop.workers.file_load_worker import FileLoadJob
+from autovoice_desktop.workers.runner import JobRunner
+from autovoice_desktop.workers.voice_load_worker import DeviceReport, ImportVoiceJob, StartupJob
+
+log = logging.getLogger(__name__)
+
+
+def log_file() -> Path:
+    """The log file the app writes (gui_main configures the handler)."""
+    return paths.log_dir() / "autovoice.log"
+
+
+class Controller(QObject):
+    """Wires MainWindow intents to jobs. Signals tell scripts and tests when milestones are reached."""
+
+    voices_loaded = Signal()
+    devices_loaded = Signal()
+    input_loaded = Signal()
+    conversion_done = Signal()
+    conversion_ended = Signal(str)  # "done", "cancelled" or "failed"
+    exported = Signal(str)
+
+    def __init__(
+        self,
+        window: MainWindow,
+        settings: Settings,
+        *,
+        bridge: Any = None,
+        player_factory: PlayerFactory | None = None,
+        settings_path: Path | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings = settings
+        self.settings_path = settings_path
+        self.bridge = bridge if bridge is not None else EngineBridge()
+        self.runner = JobRunner(self)
+        factory = player_factory or default_player_factory(settings.output_device)
+        self.playback = PlaybackController(window, factory)
+        self.voices: list[VoiceInfo] = []
+        self.input_path: str | None = None
+        self.input_audio: Any = None
+        self.output: ConversionOutput | None = None
+        self.load_job: FileLoadJob | None = None
+        self.conversion_job: ConversionJob | None = None
+        self._closed = False
+        w = window
+        w.open_requested.connect(self.open_file)
+        w.import_voice_requested.connect(self.import_voice)
+        w.convert_requested.connect(self.convert)
+        w.cancel_requested.connect(self.cancel)
+        w.export_requested.connect(self.export)
+        w.theme_requested.connect(self.set_theme)
+        w.open_log_requested.connect(self.open_log)
+        w.open_data_requested.connect(lambda: self._open_folder(paths.voices_dir()))
+        w.voice_panel.params_changed.connect(self._on_params)
+        w.voice_panel.voice_changed.connect(self._on_voice)
+        w.closing.connect(self.shutdown)
+        self._restore()
+
+    # --- settings ----------------------------------------------------------------------------------------
+    def _restore(self) -> None:
+        s, w = self.settings, self.window
+        w.set_theme(s.theme)
+        w.restore_window_state(s.window)
+        w.voice_panel.set_params(s.params)
+        w.set_recent_files(s.recent_files)
+        w.open_dir, w.import_dir = s.folders.open_dir, s.folders.import_dir
+
+    def _update_settings(self, **changes: Any) -> None:
+        self.settings = replace(self.settings, **changes)
+
+    def save(self) -> None:
+        """Write the settings (a failure is shown once, never fatal)."""
+        message = save_settings(self.settings, self.settings_path)
+        if message:
+            self.window.show_notice("Settings not saved", message)
+
+    def _on_params(self, params: ConversionParams) -> None:
+        self._update_settings(params=params)
+
+    def _on_voice(self, voice_id: str) -> None:
+        self._update_settings(voice_id=voice_id)
+        voice = self.window.voice_panel.current_voice()
+        self.window.set_status(voice=f"Voice: {voice.name}" if voice else "Voice: none")
+
+    def set_theme(self, name: str) -> None:
+        """Switch and remember the theme."""
+        self.window.set_theme(name)
+        self._update_settings(theme=name)
+
+    # --- start-up ----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """List voices and devices in the background (call after the window is shown)."""
+        job = StartupJob(self.bridge, self.settings.params.device)
+        job.voices_ready.connect(self._on_voices)
+        job.succeeded.connect(self._on_devices)
+        job.failed.connect(self._on_failed)
+        self.runner.start(job)
+
+    def _on_voices(self, voices: list[VoiceInfo]) -> None:
+        self.voices = list(voices)
+        panel = self.window.voice_panel
+        params = self.settings.params
+        panel.set_voices(self.voices, self.settings.voice_id)
+        current = panel.current_voice()
+        if current is not None and current.voice_id == self.settings.voice_id:
+            panel.set_params(params)  # the user's last parameters, not the voice's defaults
+        elif current is not None:
+            panel.set_params(replace(current.defaults, device=params.device, half=params.half))
+        self._update_settings(voice_id=current.voice_id if current else "", params=panel.params())
+        self.window.set_status(voice=f"Voice: {current.name}" if current else "Voice: none")
+        self.window.refresh_enabled()
+        self.voices_loaded.emit()
+
+    def _on_devices(self, report: DeviceReport) -> None:
+        self.window.voice_panel.set_devices(report.devices)
+        self.window.set_status(device=f"Device: {report.description}")
+        if report.notice:
+            self.window.show_notice("Compute device", report.notice)
+        self.devices_loaded.emit()
+
+    def _on_failed(self, title: str, message: str) -> None:
+        self.window.show_error(title, message)
+
+    # --- input -------------------------------------------------------------------------------------------
+    def open_file(self, path: str) -> None:
+        """Load `path` in the background; the waveform appears as soon as the samples are read."""
+        if self.load_job is not None:
+            self.load_job.request_cancel()
+        job = FileLoadJob(self.bridge, path)
+        # Bound methods of this GUI-thread object: the calls are queued onto the GUI thread (a lambda
+        # would run on the worker thread). The slots use sender() to ignore a superseded load.
+        job.loaded.connect(self._on_loaded)
+        job.succeeded.connect(self._on_input_pitch)
+        job.failed.connect(self._on_load_failed)
+        self.load_job = job
+        self.window.statusBar().showMessage(f"Opening {Path(path).name}…")
+        self.runner.start(job)
+
+    def _on_loaded(self, audio: Any) -> None:
+        job = self.load_job
+        if job is None or self.sender() is not job:
+            return
+        self.input_path, self.input_audio, self.output = job.path, audio, None
+        self.window.banner.hide()
+        self.window.show_input(audio.info, audio.samples, audio.sample_rate)
+        self.playback.set_sources({"input": (audio.samples, audio.sample_rate)})
+        folder = str(Path(job.path).resolve().parent)
+        self._update_settings(folders=replace(self.settings.folders, open_dir=folder))
+        self.settings = self.settings.with_recent_file(str(Path(job.path).resolve()))
+        self.window.open_dir = folder
+        self.window.set_recent_files(self.settings.recent_files)
+        self.window.statusBar().showMessage(f"Opened {Path(job.path).name}", 4000)
+        self.input_loaded.emit()
+
+    def _on_input_pitch(self, pitch: Any) -> None:
+        if self.load_job is None or self.sender() is not self.load_job:
+            return
+        self.load_job = None
+        if pitch is None:
+            self.window.plots.pitch_plot.set_placeholder("No pitch found in the input")
+            return
+        self.window.show_input_pitch(*pitch)
+
+    def _on_load_failed(self, title: str, message: str) -> None:
+        if self.load_job is not None and self.sender() is self.load_job:
+            self.load_job = None
+        self.window.statusBar().clearMessage()
+        self.window.show_error(title, message)
+
+    # --- voices ------------------------------------------------------------------------------------------
+    def import_voice(self, source: str) -> None:
+        """Import a voice folder or zip in the background, then select it."""
+        job = ImportVoiceJob(self.bridge, source)
+        job.succeeded.connect(self._on_imported)
+        job.failed.connect(self._on_failed)
+        folder = str(Path(source).parent)
+        self._update_settings(folders=replace(self.settings.folders, import_dir=folder))
+        self.window.import_dir = folder
+        self.window.statusBar().showMessage(f"Importing {Path(source).name}…")
+        self.runner.start(job)
+
+    def _on_imported(self, result: tuple[VoiceInfo, list[VoiceInfo]]) -> None:
+        info, voices = result
+        self.voices = list(voices)
+        self.window.voice_panel.set_voices(self.voices, info.voice_id)
+        self.window.voice_panel.select_voice(info.voice_id)
+        self._on_voice(info.voice_id)
+        self.window.banner.hide()
+        self.window.show_notice("Voice imported", f"“{info.name}” is ready to use.")
+        self.window.statusBar().showMessage(f"Imported {info.name}", 4000)
+        self.window.refresh_enabled()
+
+    # --- conversion --------------------------------------------------------------------------------------
+    def convert(self) -> None:
+        """Start converting the input with the chosen voice and parameters."""
+        voice = self.window.voice_panel.current_voice()
+        if self.input_audio is None or voice is None or self.conversion_job is not None:
+            return
+        params = self.window.voice_panel.params()
+        self._update_settings(params=params, voice_id=voice.voice_id)
+        job = ConversionJob(self.bridge, voice.voice_id, params, self.input_audio.samples,
+                            self.input_audio.sample_rate)
+        job.progress.connect(self.window.set_progress)
+        job.notice.connect(self._on_device_notice)
+        job.succeeded.connect(self._on_converted)
+        job.failed.connect(self._on_conversion_failed)
+        job.cancelled.connect(self._on_conversion_cancelled)
+        job.finished.connect(self._on_conversion_finished)
+        self.conversion_job = job
+        self.window.banner.hide()
+        self.window.set_busy(True)
+        self.window.set_status(voice=f"Voice: {voice.name} (loading…)")
+        self.runner.start(job)
+
+    def _on_device_notice(self, text: str) -> None:
+        self.window.show_notice("Compute device", text)
+
+    def cancel(self) -> None:
+        """Stop the running conversion at its next chunk."""
+        if self.conversion_job is not None:
+            self.conversion_job.request_cancel()
+            self.window.set_progress(self.window.convert_card.progress.value() / 1000, "Cancelling")
+
+    def _on_converted(self, out: ConversionOutput) -> None:
+        self.output = out
+        w = self.window
+        w.show_output(out.audio, out.sample_rate)
+        if out.pitch is not None:
+            w.show_pitch("input", out.pitch.times, out.pitch.source_f0)
+            w.show_pitch("target", out.pitch.times, out.pitch.target_f0)
+        if out.output_f0 is not None:
+            w.show_pitch("output", *out.output_f0)
+        speed = f"{1 / out.rtf:.1f}× real time" if out.rtf > 0 else ""
+        w.show_result(f"Done in {out.elapsed:.1f} s for {out.duration:.1f} s of audio — RTF {out.rtf:.2f} "
+                      f"({speed}) on {out.device_label}")
+        voice = w.voice_panel.current_voice()
+        w.set_status(device=f"Device: {out.device_label}",
+                     voice=f"Voice: {voice.name} (loaded)" if voice else None,
+                     last=f"Last conversion: {out.elapsed:.1f} s (RTF {out.rtf:.2f})")
+        w.suggested_output = self._suggested_output(voice)
+        self.playback.set_sources({"input": (self.input_audio.samples, self.input_audio.sample_rate),
+                                   "output": (out.audio, out.sample_rate)})
+        self.conversion_ended.emit("done")
+        self.conversion_done.emit()
+
+    def _on_conversion_failed(self, title: str, message: str) -> None:
+        self.window.show_result("", "Failed")
+        self.window.show_error(title, message)
+        self.conversion_ended.emit("failed")
+
+    def _on_conversion_cancelled(self) -> None:
+        self.window.show_result("Cancelled — the previous result (if any) is kept.", "Cancelled")
+        self.conversion_ended.emit("cancelled")
+
+    def _on_conversion_finished(self) -> None:
+        self.conversion_job = None
+        if not self._closed:
+            self.window.set_busy(False)
+            voice = self.window.voice_panel.current_voice()
+            if voice is not None and self.output is None:
+                self.window.set_status(voice=f"Voice: {voice.name}")
+
+    # --- export ------------------------------------------------------------------------------------------
+    def _suggested_output(self, voice: VoiceInfo | None) -> str:
+        stem = Path(self.input_path or "output").stem
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", voice.name if voice else "converted").strip("-").lower()
+        folder = self.settings.folders.save_dir or str(Path(self.input_path or ".").resolve().parent)
+        return str(Path(folder) / f"{stem}-{slug}.wav")
+
+    def export(self, path: str) -> None:
+        """Save the output to `path` in the background (never over the input)."""
+        if self.output is None:
+            return
+        protected = (self.input_path,) if self.input_path else ()
+        job = ExportJob(self.bridge, path, self.output.audio, self.output.sample_rate, protected)
+        job.succeeded.connect(self._on_exported)
+        job.failed.connect(self._on_failed)
+        self.runner.start(job)
+
+    def _on_exported(self, path: Path) -> None:
+        self._update_settings(folders=replace(self.settings.folders, save_dir=str(path.parent)))
+        self.window.show_notice("Saved", str(path))
+        self.window.statusBar().showMessage(f"Saved {path.name}", 5000)
+        self.exported.emit(str(path))
+
+    # --- help --------------------------------------------------------------------------------------------
+    def open_log(self) -> None:
+        """Open the log file in the system's viewer."""
+        path = log_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def _open_folder(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    # --- shutdown ----------------------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Window closing: remember the window, stop sound and jobs, save the settings."""
+        if self._closed:
+            return
+        self._closed = True
+        self._update_settings(window=self.window.window_state(), folders=Folders(
+            open_dir=self.window.open_dir or self.settings.folders.open_dir,
+            save_dir=self.settings.folders.save_dir,
+            import_dir=self.window.import_dir or self.settings.folders.import_dir,
+        ))
+        self.playback.shutdown()
+        self.runner.shutdown()
+        self.save()

@@ -1,0 +1,158 @@
+"""`autovoice-gui`: open the window as fast as possible; torch loads later on a worker thread.
+
+Options (for people and for scripts):
+    FILE                open this audio file at start
+    --voice ID          select this voice (e.g. builtin/higher)
+    --convert           convert FILE as soon as it and the voices are loaded
+    --theme dark|light  override the saved theme
+    --quit-after MS     quit cleanly after MS milliseconds (packaging smoke test)
+    --screenshot PATH   save a grab of the window when ready (after --convert: after the conversion), quit
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import logging.handlers
+import sys
+import time
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from autovoice_desktop import __version__
+from autovoice_desktop.app.controller import Controller, log_file
+from autovoice_desktop.core.settings_store import load_settings
+from autovoice_desktop.gui.main_window import MainWindow
+
+log = logging.getLogger("autovoice_desktop")
+SCREENSHOT_TIMEOUT_MS = 120_000
+
+
+def setup_logging() -> None:
+    """Rotating log file in the log folder (full traces go there, never on screen); warnings to stderr."""
+    root = logging.getLogger()
+    if any(getattr(h, "_autovoice", False) for h in root.handlers):
+        return
+    root.setLevel(logging.INFO)
+    try:
+        path = log_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+    except OSError as exc:
+        handler = logging.StreamHandler(sys.stderr)
+        print(f"autovoice: cannot write the log file ({exc}); logging to stderr", file=sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+    handler._autovoice = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options of the window."""
+    parser = argparse.ArgumentParser(prog="autovoice-gui", description="AutoVoice Desktop: voice conversion.")
+    parser.add_argument("file", nargs="?", help="audio file to open")
+    parser.add_argument("--voice", help="voice id or name to select (e.g. builtin/higher)")
+    parser.add_argument("--convert", action="store_true", help="convert FILE once loaded")
+    parser.add_argument("--theme", choices=("dark", "light"), help="colour theme")
+    parser.add_argument("--quit-after", type=int, metavar="MS", help="quit after MS milliseconds")
+    parser.add_argument("--screenshot", metavar="PATH", help="save a window grab when ready, then quit")
+    parser.add_argument("--size", metavar="WxH", help="window size, e.g. 1280x800")
+    return parser.parse_args(list(argv) if argv is not None else None)
+
+
+class _Script:
+    """Drives --voice/--convert/--screenshot once the controller reports each milestone."""
+
+    def __init__(
+        self, app: QApplication, window: MainWindow, controller: Controller, args: argparse.Namespace
+    ) -> None:
+        self.app, self.window, self.controller, self.args = app, window, controller, args
+        self.voices_ready = self.input_ready = False
+        controller.voices_loaded.connect(self._on_voices)
+        controller.input_loaded.connect(self._on_input)
+        controller.conversion_ended.connect(lambda _: self._finish())
+        if args.screenshot:
+            QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, self._finish)
+
+    def _on_voices(self) -> None:
+        self.voices_ready = True
+        if self.args.voice and not self.window.voice_panel.select_voice(self.args.voice):
+            wanted = self.args.voice.lower()
+            match = next((v for v in self.controller.voices if v.name.lower() == wanted), None)
+            if match is not None:
+                self.window.voice_panel.select_voice(match.voice_id)
+        self._next()
+
+    def _on_input(self) -> None:
+        self.input_ready = True
+        self._next()
+
+    def _next(self) -> None:
+        if not self.voices_ready or (self.args.file and not self.input_ready):
+            return
+        if self.args.convert and self.controller.input_audio is not None:
+            self.controller.convert()
+            if self.controller.conversion_job is not None:
+                return
+        self._finish_when_idle()
+
+    def _finish_when_idle(self) -> None:
+        if self.controller.load_job is not None:  # wait for the input's pitch curve
+            QTimer.singleShot(100, self._finish_when_idle)
+            return
+        QTimer.singleShot(300, self._finish)
+
+    def _finish(self) -> None:
+        if not self.args.screenshot:
+            return
+        self.window.grab().save(self.args.screenshot)
+        log.info("screenshot saved to %s", self.args.screenshot)
+        self.args.screenshot = None
+        self.window.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the GUI; returns the exit code."""
+    started = time.perf_counter()
+    args = parse_args(argv)
+    setup_logging()
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "autovoice-gui"])
+    app.setApplicationName("AutoVoice")
+    app.setApplicationDisplayName("AutoVoice")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("autovoice")
+    loaded = load_settings()
+    settings = loaded.settings
+    if args.theme:
+        from dataclasses import replace
+
+        settings = replace(settings, theme=args.theme)
+    window = MainWindow(__version__)
+    controller = Controller(window, settings)
+    if args.size:
+        width, _, height = args.size.partition("x")
+        window.resize(int(width), int(height))
+    window.show()
+    log.info("window shown %.0f ms after start (torch loaded: %s)", 1000 * (time.perf_counter() - started),
+             "torch" in sys.modules)
+    if loaded.message:
+        window.show_notice("Settings", loaded.message)
+    script = _Script(app, window, controller, args)
+    QTimer.singleShot(0, controller.start)
+    if args.file:
+        QTimer.singleShot(0, lambda: controller.open_file(args.file))
+    if args.quit_after is not None:
+        QTimer.singleShot(max(0, args.quit_after), window.close)
+    window.closing.connect(app.quit, Qt.ConnectionType.QueuedConnection)
+    code = app.exec()
+    del script
+    controller.shutdown()
+    return int(code)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Playback wiring: the window's play/pause, stop, A/B and seek intents → an audio Player; playhead polling.
+
+The Player (audio layer) is thread-safe and callback-free for us: a ~30 Hz QTimer polls its position and moves
+the playhead; nothing is redrawn per audio block. The Player is created on first use (so sounddevice loads
+late) by `player_factory`, which tests replace with a fake.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer
+
+from autovoice_desktop.core.errors import AutoVoiceError
+from autovoice_desktop.gui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+PlayerFactory = Callable[[], Any]
+POLL_MS = 33
+
+
+def default_player_factory(device: str | None = None) -> PlayerFactory:
+    """Factory for the real Player on output `device` (None = the system default)."""
+
+    def make() -> Any:
+        from autovoice_desktop.audio.player import Player
+
+        return Player(device=device or None)
+
+    return make
+
+
+class PlaybackController(QObject):
+    """Keeps the sources (input, output), the chosen source and the position; drives the Player."""
+
+    def __init__(self, window: MainWindow, player_factory: PlayerFactory) -> None:
+        super().__init__(window)
+        self.window = window
+        self.player_factory = player_factory
+        self.player: Any = None
+        self.sources: dict[str, tuple[np.ndarray, int]] = {}
+        self.source = "input"
+        self.position = 0.0
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.poll)
+        window.play_pause_requested.connect(self.play_pause)
+        window.stop_requested.connect(self.stop)
+        window.source_requested.connect(self.set_source)
+        window.seek_requested.connect(self.seek)
+
+    @property
+    def duration(self) -> float:
+        """Length of the current source in seconds."""
+        samples, rate = self.sources.get(self.source, self.sources.get("input", (np.zeros(0), 1)))
+        return len(samples) / rate
+
+    def _ensure_player(self) -> Any:
+        if self.player is None:
+            try:
+                self.player = self.player_factory()
+            except (ImportError, OSError, AutoVoiceError) as exc:
+                log.warning("playback unavailable: %s", exc, exc_info=True)
+                message = exc.user_message() if isinstance(exc, AutoVoiceError) else str(exc)
+                self.window.show_error("Playback is not available", message)
+                return None
+            if self.sources:
+                self.player.load(dict(self.sources))
+        return self.player
+
+    def _call(self, what: str, *args: Any, **kwargs: Any) -> bool:
+        player = self._ensure_player()
+        if player is None:
+            return False
+        try:
+            getattr(player, what)(*args, **kwargs)
+        except AutoVoiceError as exc:
+            log.warning("playback %s failed: %s", what, exc.user_message(), exc_info=True)
+            self.window.show_error("Playback failed", exc.user_message())
+            return False
+        except Exception as exc:  # noqa: BLE001 - a sound-card error must not take the window down
+            log.exception("playback %s failed", what)
+            self.window.show_error("Playback failed", f"{type(exc).__name__}: {exc}. Details are in the log.")
+            return False
+        return True
+
+    def set_sources(self, sources: dict[str, tuple[np.ndarray, int]]) -> None:
+        """New input (and maybe output) audio: stop, reload, back to the start if the input changed."""
+        input_changed = self.sources.get("input", (None, 0))[0] is not sources.get("input", (None, 0))[0]
+        if self.is_playing:
+            self._call("stop")
+        self.timer.stop()
+        self.window.set_playing(False)
+        self.sources = dict(sources)
+        if "output" not in self.sources and self.source == "output":
+            self.source = "input"
+        if input_changed:
+            self.position = 0.0
+        if self.player is not None:
+            self._call("load", dict(self.sources))
+        self.window.set_position(self.position if not input_changed else None)
+
+    @property
+    def is_playing(self) -> bool:
+        """Whether the Player is playing."""
+        return bool(self.player is not None and self.player.is_playing)
+
+    def play_pause(self) -> None:
+        """Space: pause if playing, else play the chosen source from the current position."""
+        if not self.sources:
+            return
+        if self.is_playing:
+            self._call("pause")
+            self.position = float(self.player.position_seconds)
+            self.timer.stop()
+            self.window.set_playing(False)
+            return
+        if self.position >= self.duration - 0.01:
+            self.position = 0.0
+        if self._call("play", self.source, start_seconds=self.position):
+            self.window.set_playing(True)
+            self.timer.start()
+
+    def stop(self) -> None:
+        """Stop and go back to the start."""
+        if self.player is not None:
+            self._call("stop")
+        self.timer.stop()
+        self.position = 0.0
+        self.window.set_playing(False)
+        self.window.set_position(0.0 if self.sources else None)
+
+    def set_source(self, source: str) -> None:
+        """A/B: switch to `source`; while playing the switch keeps the position."""
+        if source not in self.sources:
+            return
+        self.source = source
+        if self.is_playing:
+            self._call("switch", source)
+
+    def seek(self, seconds: float) -> None:
+        """Click on a plot: move there (and keep playing if playing)."""
+        if not self.sources:
+            return
+        self.position = min(max(0.0, seconds), self.duration)
+        if self.is_playing:
+            self._call("seek", self.position)
+        self.window.set_position(self.position)
+
+    def poll(self) -> None:
+        """Timer tick: move the playhead; notice the end of playback."""
+        if self.player is None:
+            self.timer.stop()
+            return
+        self.position = float(self.player.position_seconds)
+        self.window.set_position(self.position)
+        if not self.player.is_playing:
+            self.timer.stop()
+            self.window.set_playing(False)
+
+    def shutdown(self) -> None:
+        """Stop the sound before the window goes away."""
+        self.timer.stop()
+        if self.player is not None:
+            try:
+                self.player.stop()
+                close = getattr(self.player, "close", None)
+                if callable(close):
+                    close()
+            except Exception:  # noqa: BLE001
+                log.exception("stopping the player failed")
