@@ -1,0 +1,166 @@
+"""SovitsVoice: a So-VITS-SVC model plus its content encoder behind the common Voice interface.
+
+The SovitsModel is loaded once and reused; it moves when a conversion asks for another device or precision.
+Content encoders are cached per (weights, kind, device, precision) and shared by all voices, because several
+voices usually use the same ContentVec weights. `release()` frees GPU memory; the next conversion reloads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from autovoice_desktop.core.errors import VoiceError
+from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo
+from autovoice_desktop.engine.content import ContentEncoder, load_content_encoder
+from autovoice_desktop.engine.pitch import F0_METHODS
+from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, convert
+from autovoice_desktop.engine.voice import ConversionResult, Voice
+
+log = logging.getLogger(__name__)
+
+DEFAULT_F0_METHOD = "dio"  # the fork's default; fast on every machine. "fcpe" runs on the GPU.
+_MAX_ENCODERS = 2
+_encoders: OrderedDict[tuple[str, str, str, bool], ContentEncoder] = OrderedDict()
+_encoders_lock = threading.Lock()
+
+
+def get_content_encoder(path: Path, kind: str, device: str, half: bool = False) -> ContentEncoder:
+    """A cached content encoder (at most two kept; the least recently used is dropped)."""
+    key = (str(Path(path).resolve()), kind, device, bool(half and device.startswith("cuda")))
+    with _encoders_lock:
+        if key in _encoders:
+            _encoders.move_to_end(key)
+            return _encoders[key]
+        encoder = load_content_encoder(path, kind=kind, device="cpu").to(device, half=key[3])
+        _encoders[key] = encoder
+        while len(_encoders) > _MAX_ENCODERS:
+            _, old = _encoders.popitem(last=False)
+            old.release()
+        return encoder
+
+
+def release_content_encoders() -> None:
+    """Drop every cached content encoder (frees their GPU memory)."""
+    with _encoders_lock:
+        for encoder in _encoders.values():
+            encoder.release()
+        _encoders.clear()
+
+
+def _resolve(choice: str) -> str:
+    from autovoice_desktop.engine.device import resolve_device
+
+    device, notice = resolve_device(choice)
+    if notice:
+        log.warning(notice)
+    return device
+
+
+class SovitsVoice(Voice):
+    """An installed So-VITS-SVC voice. `model` may be passed pre-loaded (tests, scripting)."""
+
+    def __init__(
+        self,
+        info: VoiceInfo,
+        checkpoint: Path,
+        config: Path,
+        *,
+        device: str = "auto",
+        model: Any = None,
+        encoder_path: Path | None = None,
+    ) -> None:
+        self.info = info
+        self.checkpoint, self.config = Path(checkpoint), Path(config)
+        self.device_choice = device
+        self.encoder_path = encoder_path
+        self._model = model
+        self._lock = threading.Lock()
+
+    # ---- model / encoder ----------------------------------------------------------------------
+    def model(self, device: str | None = None, half: bool = False) -> Any:
+        """The SovitsModel on `device` (a resolved torch device string), loading or moving it if needed."""
+        from autovoice_desktop.engine.sovits import SovitsModel
+
+        device = device or _resolve(self.device_choice)
+        if self._model is None:
+            self._model = SovitsModel.load(self.checkpoint, self.config, device=device, half=half)
+        elif (self._model.device, bool(self._model.half)) != (
+            device,
+            bool(half and device.startswith("cuda")),
+        ):
+            self._model.to(device, half=half)
+        return self._model
+
+    def _encoder_file(self) -> Path:
+        if self.encoder_path is not None:
+            return self.encoder_path
+        from autovoice_desktop.engine.download import content_encoder_path
+
+        return content_encoder_path()
+
+    def speaker_names(self) -> tuple[str, ...]:
+        """Speaker names ordered by id."""
+        return self.info.speakers
+
+    # ---- Voice ---------------------------------------------------------------------------------
+    def convert(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: ConversionParams,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ConversionResult:
+        """Convert mono audio (N,) at sample_rate; result at the model's rate, same duration.
+
+        Uses params.speaker (None = first speaker), transpose, f0_method (None = "dio"), noise_scale,
+        auto_predict_f0, device, half (CUDA only) and seed. Other fields do not apply to So-VITS-SVC voices.
+        """
+        from autovoice_desktop.engine.sovits.config import check_encoder_dim
+
+        f0_method = params.f0_method or DEFAULT_F0_METHOD
+        if f0_method not in F0_METHODS:
+            raise VoiceError(f"unknown F0 method {f0_method!r}", f"use one of {', '.join(F0_METHODS)}")
+        with self._lock:
+            device = _resolve(params.device or self.device_choice)
+            model = self.model(device, params.half)
+            speaker: str | int = params.speaker if params.speaker is not None else self._first_speaker(model)
+            if hasattr(model, "speaker_id"):
+                model.speaker_id(speaker)  # an unknown speaker is an error now, before any audio work
+            encoder = get_content_encoder(self._encoder_file(), model.speech_encoder, device, params.half)
+            check_encoder_dim(model.speech_encoder, encoder.dim, model.ssl_dim)  # before any audio work
+            opts = PipelineOptions(
+                speaker=speaker,
+                transpose=params.transpose,
+                f0_method=f0_method,
+                noise_scale=params.noise_scale,
+                auto_predict_f0=params.auto_predict_f0,
+                seed=params.seed,
+                f0_device=device if f0_method == "fcpe" else "cpu",
+            )
+            return convert(
+                model, encoder, audio, sample_rate, opts, progress=progress, cancel=cancel, device=device
+            )
+
+    @staticmethod
+    def _first_speaker(model: Any) -> str | int:
+        speakers = dict(model.speakers)
+        return min(speakers, key=lambda name: speakers[name]) if speakers else 0
+
+    def release(self) -> None:
+        """Free the model and the cached encoders (GPU memory); the next conversion loads them again."""
+        from autovoice_desktop.engine.fcpe_support import release_fcpe
+
+        with self._lock:
+            if self._model is not None:
+                self._model.release()
+                self._model = None
+        release_content_encoders()
+        release_fcpe()
