@@ -92,7 +92,7 @@ class FakeBridge:
     def import_voice(self, source: str, overwrite: bool = False) -> VoiceInfo:
         folder = Path(source)
         if not (folder / "config.json").is_file():
-            raise ModelFormatError(f"{folder.name}: no config.json found", "a voice needs G_*.pth + config.json")
+            raise ModelFormatError(f"{folder.name}: no config.json found", "add G_*.pth + config.json")
         info = VoiceInfo(f"sovits/{folder.name}", folder.name, "sovits", speakers=("solo",))
         self.voices.append(info)
         return info
