@@ -1,0 +1,181 @@
+"""Recording wiring: RecordPanel intents -> RecordingWorker on a QThread -> the take becomes the input.
+
+`attach_recording(window, controller)` puts a RecordPanel in the window's side panel and returns the
+RecordingController that wires it:
+- device lists are read on a background thread (PortAudio re-initialisation can take a moment) and handed
+  to the panel; the output device choice goes to the playback Player;
+- Record starts a RecordingWorker (levels/elapsed go straight to the panel's slots); when the take is
+  finished it is opened like a file (`controller.open_file`, so the plots update) and, if "Convert when I
+  stop" is ticked, converted with the current voice once it is loaded;
+- at start, takes left unfinished by a crash are repaired and offered in the panel.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from autovoice_desktop.core.errors import AutoVoiceError
+from autovoice_desktop.gui.record_panel import RecordPanel
+from autovoice_desktop.workers.recording_worker import (
+    RecorderFactory,
+    RecordingWorker,
+    start_recording_thread,
+)
+
+log = logging.getLogger(__name__)
+
+
+class RecordingController(QObject):
+    """Owns the panel's worker thread; `take_ready(path)` after each take."""
+
+    take_ready = Signal(str)
+    devices_listed = Signal(object)
+    device_error = Signal(str)
+
+    def __init__(
+        self,
+        panel: RecordPanel,
+        controller: Any,
+        *,
+        recorder_factory: RecorderFactory | None = None,
+        list_devices: Callable[[], list[Any]] | None = None,
+    ) -> None:
+        super().__init__(panel)
+        self.panel = panel
+        self.controller = controller
+        self.recorder_factory = recorder_factory
+        self.list_devices = list_devices or _list_devices
+        self.worker: RecordingWorker | None = None
+        self.thread: QThread | None = None
+        self._convert_pending = False
+        panel.record_requested.connect(self.start_recording)
+        panel.stop_requested.connect(self.stop_recording)
+        panel.devices_refresh_requested.connect(self.refresh_devices)
+        panel.output_device_changed.connect(self._set_output_device)
+        panel.open_take_requested.connect(self._open_take)
+        self.devices_listed.connect(panel.set_devices)
+        self.device_error.connect(panel.set_error)
+        loaded = getattr(controller, "input_loaded", None)
+        if loaded is not None:
+            loaded.connect(self._after_input_loaded)
+
+    def start(self) -> None:
+        """List the devices and offer takes a crash left behind."""
+        self.refresh_devices()
+        self.recover_takes()
+
+    def refresh_devices(self) -> None:
+        """Re-list devices on a short-lived thread; the panel gets them through a queued signal."""
+
+        def work() -> None:
+            try:
+                self.devices_listed.emit(self.list_devices())
+            except AutoVoiceError as exc:
+                self.devices_listed.emit([])
+                self.device_error.emit(exc.user_message())
+
+        if self.worker is None:  # never re-initialise PortAudio under a running stream
+            threading.Thread(target=work, name="list-audio-devices", daemon=True).start()
+
+    def recover_takes(self) -> list[str]:
+        """Repair unfinished takes and offer them in the panel. Returns their new paths."""
+        from autovoice_desktop.audio.takes import find_unfinished_takes, recover_take
+
+        recovered = []
+        for path in find_unfinished_takes():
+            try:
+                recovered.append(str(recover_take(path)))
+            except (AutoVoiceError, OSError) as exc:
+                log.warning("could not recover %s: %s", path, exc)
+        if recovered:
+            self.panel.set_recovered(recovered)
+        return recovered
+
+    def start_recording(self, device: str, max_seconds: float) -> None:
+        """Start a worker for one take."""
+        if self.worker is not None:
+            return
+        options: dict[str, Any] = {"device": device or None, "max_seconds": max_seconds or None}
+        if self.recorder_factory is not None:
+            options["recorder_factory"] = self.recorder_factory
+        worker = RecordingWorker(**options)
+        worker.levels_changed.connect(self.panel.set_levels)
+        worker.elapsed_changed.connect(self.panel.set_elapsed)
+        worker.failed.connect(self.panel.set_error)
+        worker.warning.connect(self.panel.set_status)
+        worker.finished.connect(self._on_take)
+        worker.done.connect(self._on_done)
+        self.worker = worker
+        self.thread = start_recording_thread(worker, parent=self)  # Qt owns it until it has finished
+        self.thread.finished.connect(self._on_thread_finished)
+
+    def stop_recording(self) -> None:
+        """Ask the worker to stop; the take arrives through `finished`."""
+        if self.worker is not None:
+            self.worker.request_stop()
+
+    def _on_take(self, path: str) -> None:
+        self._convert_pending = self.panel.convert_on_stop
+        self.panel.set_status(f"Take saved: {path}")
+        self.take_ready.emit(path)
+        self._open_take(path)
+
+    def _open_take(self, path: str) -> None:
+        opener = getattr(self.controller, "open_file", None)
+        if opener is not None:
+            opener(path)
+
+    def _after_input_loaded(self) -> None:
+        if self._convert_pending:
+            self._convert_pending = False
+            convert = getattr(self.controller, "convert", None)
+            if convert is not None:
+                convert()
+
+    def _on_done(self) -> None:
+        self.panel.set_recording(False)
+        self.worker = None
+
+    def _on_thread_finished(self) -> None:
+        self.thread = None
+
+    def _set_output_device(self, name: str) -> None:
+        playback = getattr(self.controller, "playback", None)
+        if playback is None:
+            return
+        from autovoice_desktop.app.playback import default_player_factory
+
+        playback.player_factory = default_player_factory(name or None)
+        player = getattr(playback, "player", None)
+        if player is not None and hasattr(player, "set_device"):
+            player.set_device(name or None)
+
+    def shutdown(self, timeout_ms: int = 10000) -> None:
+        """Stop a running take and wait for its thread (call before the window closes)."""
+        thread = self.thread
+        self.stop_recording()
+        if thread is not None:
+            try:
+                thread.wait(timeout_ms)
+            except RuntimeError:  # already deleted
+                pass
+
+
+def _list_devices() -> list[Any]:
+    from autovoice_desktop.audio.devices import list_devices
+
+    return list_devices(refresh_first=True)
+
+
+def attach_recording(window: Any, controller: Any, **options: Any) -> RecordingController:
+    """Add a RecordPanel to `window` (after the input card) and wire it to `controller`; lists devices."""
+    panel = RecordPanel()
+    window.add_side_widget(panel, 1)
+    recording = RecordingController(panel, controller, **options)
+    recording.start()
+    return recording
