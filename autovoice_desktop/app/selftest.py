@@ -2,7 +2,7 @@
 
 It proves that an installed or frozen AutoVoice can do its job on this machine:
 
-* every library the app needs imports (torch, Qt widgets, transformers, librosa, the PortAudio binding);
+* every library the app needs imports (torch, Qt widgets, transformers, pyworld, the PortAudio binding);
 * the bundled sample clip loads;
 * every built-in voice loads and converts the sample; each output is finite, has the input's duration and is
   not silent, and its pitch moved as the voice asks: the median F0 ratio output/input (DIO on both) matches
@@ -46,7 +46,7 @@ EXTRA_TRANSPOSE = 7.0
 LENGTH_TOLERANCE_S = 0.02
 _VERSIONED_DISTS = (
     "torch", "numpy", "scipy", "PySide6-Essentials", "pyqtgraph", "pyworld", "soundfile", "sounddevice",
-    "librosa", "numba", "transformers", "torchfcpe", "platformdirs", "soxr",
+    "transformers", "torchfcpe", "platformdirs", "soxr",
 )  # fmt: skip
 
 
@@ -162,12 +162,16 @@ def _folders() -> dict[str, str]:
 def _device_info(device: str) -> dict[str, Any]:
     from autovoice_desktop.engine import device as engine_device
 
-    info = engine_device.describe_device(engine_device.resolve_device(device))
-    if isinstance(info, dict):
-        return info
-    if hasattr(info, "__dataclass_fields__"):
-        return asdict(info)
-    return {"description": str(info)}
+    resolved, notice = engine_device.resolve_device(device)
+    info: dict[str, Any] = {
+        "requested": device,
+        "device": resolved,
+        "name": engine_device.describe_device(resolved),
+    }
+    info["available"] = [choice for choice, _ in engine_device.list_compute_devices()]
+    if notice:
+        info["notice"] = notice
+    return info
 
 
 # --- pitch measurement -------------------------------------------------------------------------------------
@@ -205,7 +209,6 @@ def measured_shift(source_f0: np.ndarray, output_f0: np.ndarray) -> float:
 
 # --- the checks --------------------------------------------------------------------------------------------
 def _check_imports() -> dict[str, Any]:
-    import librosa  # noqa: F401 - the engine's resampling/feature helpers
     import pyworld  # noqa: F401
     import soundfile  # noqa: F401
     import torch
