@@ -12,6 +12,7 @@ RecordingController that wires it:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -160,10 +161,8 @@ class RecordingController(QObject):
         thread = self.thread
         self.stop_recording()
         if thread is not None:
-            try:
+            with contextlib.suppress(RuntimeError):  # already deleted: it has finished
                 thread.wait(timeout_ms)
-            except RuntimeError:  # already deleted
-                pass
 
 
 def _list_devices() -> list[Any]:

@@ -84,7 +84,7 @@ class Player:
         self._tail_frames = 0
         self._fadeout_left = -1  # >= 0 while fading out before a pause/stop
 
-    # --- sources ---------------------------------------------------------------------------------------------
+    # --- sources ----------------------------------------------------------------------------------
     def load(self, sources: dict[str, tuple[np.ndarray, int]]) -> None:
         """Set the playable sources: name -> ((N,) or (N, C) samples, sample rate). Stops playback."""
         self.stop()
@@ -140,7 +140,7 @@ class Player:
         self._ramp_out = (1.0 - ramp).astype(np.float32)
         self._pos = int(position * rate)
 
-    # --- control ---------------------------------------------------------------------------------------------
+    # --- control ----------------------------------------------------------------------------------
     def play(self, source: str = "input", start_seconds: float | None = 0.0) -> None:
         """Play `source` from `start_seconds` (None: from the current position). Raises AudioDeviceError."""
         with self._lock:
@@ -245,7 +245,7 @@ class Player:
             with contextlib.suppress(Exception):
                 stream.close()
 
-    # --- state -------------------------------------------------------------------------------------------------
+    # --- state ------------------------------------------------------------------------------------
     @property
     def is_playing(self) -> bool:
         """True while the stream plays."""
@@ -273,7 +273,7 @@ class Player:
         data = self._raw.get(source or self._target)
         return len(data[0]) / data[1] if data else 0.0
 
-    # --- PortAudio thread --------------------------------------------------------------------------------------
+    # --- PortAudio thread -------------------------------------------------------------------------
     def _callback(self, outdata: Any, frames: int, time_info: Any, status: Any) -> None:
         """Copy the next block from the prepared buffers; crossfade on switch; fade out on pause."""
         outdata.fill(0.0)

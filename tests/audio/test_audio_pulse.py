@@ -42,7 +42,8 @@ def test_recorder_returns_what_the_microphone_heard(pulse: PulseServer, rate: in
     )
     corr, lag, overlap = correlate_aligned(resample(ref, ref_rate, stored_rate), data)
     print(
-        f"record corr={corr:.5f} lag={lag / stored_rate * 1000:.0f} ms overlap={overlap:.3f} rate={stored_rate}"
+        f"record corr={corr:.5f} lag={lag / stored_rate * 1000:.0f} ms overlap={overlap:.3f} "
+        f"rate={stored_rate}"
     )
     assert corr >= 0.95 and overlap >= 0.97
     assert levels.peak_db > -30.0
@@ -63,7 +64,8 @@ def test_player_plays_into_the_speaker(pulse: PulseServer) -> None:
     assert player.position_seconds == pytest.approx(len(ref) / rate, abs=0.01)
     corr, lag, overlap = correlate_aligned(resample(ref, rate, capture.rate), capture.samples)
     print(
-        f"play corr={corr:.5f} lag={lag / capture.rate * 1000:.0f} ms overlap={overlap:.3f} dev_rate={player.sample_rate}"
+        f"play corr={corr:.5f} lag={lag / capture.rate * 1000:.0f} ms overlap={overlap:.3f} "
+        f"dev_rate={player.sample_rate}"
     )
     assert corr >= 0.95 and overlap >= 0.95
 

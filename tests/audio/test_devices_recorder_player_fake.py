@@ -27,7 +27,7 @@ def _wait(condition: Any, timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-# --- devices -------------------------------------------------------------------------------------------------
+# --- devices --------------------------------------------------------------------------------------
 def test_list_and_resolve_devices() -> None:
     sd = FakeSoundDevice(
         [
@@ -79,7 +79,7 @@ def test_missing_portaudio_gives_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
         devices.list_devices()
 
 
-# --- recorder ------------------------------------------------------------------------------------------------
+# --- recorder -------------------------------------------------------------------------------------
 def test_recorder_records_at_the_device_rate() -> None:
     sd = FakeSoundDevice()
     signal = (0.3 * np.sin(np.arange(48000) / 10.0)).astype(np.float32)
@@ -155,7 +155,7 @@ def test_no_audio_at_all_leaves_no_file() -> None:
     assert result.path is None and result.error
 
 
-# --- player --------------------------------------------------------------------------------------------------
+# --- player ---------------------------------------------------------------------------------------
 def test_player_plays_switches_and_finishes() -> None:
     sd = FakeSoundDevice()
     sd.speed = 5.0

@@ -1,4 +1,4 @@
-"""The record panel in the main window: Record/Stop -> the take is the input (plots) -> optional conversion."""
+"""The record panel in the main window: Record/Stop -> the take is the input (plots) -> conversion."""
 
 from __future__ import annotations
 
