@@ -30,6 +30,7 @@ from autovoice_desktop.core.types import AudioDeviceInfo
 log = logging.getLogger(__name__)
 
 RING_SECONDS = 10.0  # how far the writer may fall behind before blocks are dropped
+COMMON_RATES = (48000, 44100, 32000, 22050, 16000)  # tried when the device's own rate is refused
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,8 @@ class Recorder:
         self._sd = sd
         dev = resolve_device(self.device_spec, "input", sd)
         self.device = dev
-        rate = int(self.requested_rate or round(dev.default_sample_rate) or 48000)
         channels = max(1, min(self.requested_channels, dev.max_input_channels))
-        check = getattr(sd, "check_input_settings", None)
-        if check is not None:
-            try:
-                check(device=dev.index, samplerate=rate, channels=channels, dtype="float32")
-            except Exception as exc:
-                raise stream_error(exc, dev, "input", rate) from exc
+        rate = self._pick_rate(sd, dev, channels)
         self.sample_rate, self.channels = rate, channels
         self._max_frames = int(round(self.max_seconds * rate)) if self.max_seconds else 0
         self._ring = RingBuffer(int(RING_SECONDS * rate), channels)
@@ -137,6 +132,23 @@ class Recorder:
             raise stream_error(exc, dev, "input", rate) from exc
         log.info("recording from %s at %d Hz, %d ch into %s", dev.name, rate, channels, self._take.path)
         return self._take.path
+
+    def _pick_rate(self, sd: Any, dev: AudioDeviceInfo, channels: int) -> int:
+        """The requested rate (must work); else the device rate, else the first common rate that works."""
+        check = getattr(sd, "check_input_settings", None)
+        own = int(round(dev.default_sample_rate)) or 48000
+        candidates = [int(self.requested_rate)] if self.requested_rate else [own, *COMMON_RATES]
+        first_error: Exception | None = None
+        for rate in dict.fromkeys(candidates):
+            if check is None:
+                return rate
+            try:
+                check(device=dev.index, samplerate=rate, channels=channels, dtype="float32")
+                return rate
+            except Exception as exc:
+                first_error = first_error or exc
+        assert first_error is not None
+        raise stream_error(first_error, dev, "input", candidates[0]) from first_error
 
     def _abandon(self) -> None:
         """Undo a failed start: no stream, no writer, no file."""

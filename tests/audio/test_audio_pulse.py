@@ -13,7 +13,7 @@ from autovoice_desktop.audio.io import resample
 from autovoice_desktop.audio.player import Player
 from autovoice_desktop.audio.recorder import Recorder
 from tests.conftest import SPEECH_FEMALE, SPEECH_MALE
-from tests.pulse import PulseServer, correlate_aligned
+from tests.pulse import PulseServer, correlate_aligned, start_pulse_server, stop_pulse_server
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
 
@@ -95,3 +95,30 @@ def test_player_ab_switch_keeps_position(pulse: PulseServer) -> None:
     # no click: sample-to-sample steps stay within what a 660 Hz sine of amplitude 0.3 can do
     steps = np.abs(np.diff(rec))
     assert steps.max() < 2 * np.pi * 660 * 0.3 / capture.rate * 1.5 + 0.01
+
+
+def test_sound_server_dying_mid_recording_keeps_the_take(
+    pulse: PulseServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real device loss: a second private server is killed while the recorder streams from it."""
+    doomed = start_pulse_server()
+    try:
+        for key, value in doomed.env.items():
+            monkeypatch.setenv(key, value)  # the ALSA pulse plugin connects when the stream opens
+        recorder = Recorder(stall_timeout=2.0)
+        recorder.start()
+        assert recorder.wait_first_block(15)
+        doomed.feed_mic(SPEECH_FEMALE, wait=False)
+        time.sleep(1.0)
+        doomed.process.kill()
+        deadline = time.monotonic() + 10
+        while recorder.check() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert recorder.check() is not None, "the lost device was not noticed"
+        result = recorder.stop()
+    finally:
+        stop_pulse_server(doomed)
+    assert result.error and "kept" in result.error
+    assert result.path is not None and result.duration > 0.5
+    data, _ = sf.read(str(result.path), dtype="float32")
+    assert np.abs(data).max() > 0.05  # the speech recorded before the loss is there

@@ -208,3 +208,13 @@ def test_player_without_output_device() -> None:
     with pytest.raises(AudioDeviceError, match="speaker / output"):
         player.play("input")
     assert not player.is_playing
+
+
+def test_recorder_falls_back_to_a_rate_the_device_takes() -> None:
+    sd = FakeSoundDevice()  # Fake Mic says 48000 Hz but only takes 44100
+    sd.supported_rates = {44100}
+    recorder = Recorder(sd=sd, max_seconds=0.1)
+    recorder.start()
+    _wait(lambda: recorder.limit_reached)
+    result = recorder.stop()
+    assert result.sample_rate == 44100 and sf.info(str(result.path)).samplerate == 44100
