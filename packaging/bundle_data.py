@@ -19,10 +19,11 @@ _SKIP_NAMES = (".DS_Store", "Thumbs.db", ".gitkeep")
 _SKIP_PARTS = ("__pycache__",)
 
 #: Python packages left out. Each is either never used at run time or used only by tools/tests:
-#: test and dev tools; plotting and notebooks; scikit-learn (only librosa.segment/decompose import it, and
-#: AutoVoice uses neither); torchaudio (its only PyPI build is CUDA-linked and
-#: cannot load beside CPU torch; nothing in AutoVoice needs it); torchcrepe (not an F0 method AutoVoice
-#: offers; its weights alone are 87 MB); tensorboard; unused Qt bindings.
+#: test and dev tools; plotting and notebooks; librosa with numba/llvmlite/scikit-learn (no AutoVoice module
+#: imports librosa; torchfcpe falls back to its own mel filter code, which gives bit-identical F0; 190 MB);
+#: torchaudio (its only PyPI build is CUDA-linked and cannot load beside CPU torch; engine/fcpe_support.py
+#: imports torchfcpe without it); torchcrepe (not an F0 method AutoVoice offers; 87 MB of weights);
+#: tensorboard; the hub client's optional parts (AutoVoice downloads weights itself); unused Qt modules.
 EXCLUDES = [
     # tests and dev tools
     "pytest",
@@ -61,10 +62,20 @@ EXCLUDES = [
     "onnxruntime",
     "triton",
     "resampy",
-    # scikit-learn and the two librosa modules that import it at module level
+    # librosa and what only it needs
+    "librosa",
+    "numba",
+    "llvmlite",
     "sklearn",
-    "librosa.segment",
-    "librosa.decompose",
+    "audioread",
+    "pooch",
+    # optional parts of the hub client and of transformers
+    "hf_xet",
+    "pydantic",
+    "pydantic_core",
+    "rich",
+    "typer",
+    "jinja2",
     "torch.testing._internal.opinfo",
     "torch.testing._internal.distributed",
     # Qt modules pyqtgraph and AutoVoice never import
@@ -129,6 +140,24 @@ DROP_PREFIXES = (
     "PySide6/Qt/plugins/qmltooling/",
     "PySide6/Qt/plugins/designer/",
 )
+#: Qt's GTK3 theme plugin and the GTK-stack libraries only it pulls in: the plugin needs the system's libgtk-3
+#: anyway, and bundled copies of cairo/pango/gdk-pixbuf next to a system GTK are a classic source of crashes.
+DROP_PREFIXES += (
+    "PySide6/Qt/plugins/platformthemes/libqgtk3",
+    "libatk-1.0.so",
+    "libatk-bridge-2.0.so",
+    "libcairo-gobject.so",
+    "libcairo.so",
+    "libgdk_pixbuf-2.0.so",
+    "libpango-1.0.so",
+    "libpangocairo-1.0.so",
+    "libpangoft2-1.0.so",
+    # found through a ctypes probe; a CPU build has no use for it, a CUDA build gets its own from torch
+    "libcudart.so",
+)
+#: transformers sub-packages kept: HuBERT (the ContentVec layout), wav2vec2 (HuBERT is built on its parts)
+#: and auto (the registry). The ~550 other model families (42 MB of sources) are excluded by name.
+TRANSFORMERS_MODELS_KEPT = ("hubert", "wav2vec2", "auto")
 #: Kept although a prefix above matches: `import torch` fails without its shared-memory manager.
 KEEP_PATHS = ("torch/bin/torch_shm_manager",)
 #: Qt translations kept (the rest are for Qt modules that are not bundled).
@@ -136,6 +165,23 @@ _KEEP_TRANSLATION = re.compile(r"PySide6/Qt/translations/qt(base)?_[A-Za-z_]+\.q
 
 #: torch or torchaudio shared objects that must never be in the bundle (see docs/packaging.md).
 FORBIDDEN_PREFIXES = ("torchaudio/",)
+
+
+def transformers_model_excludes() -> list[str]:
+    """`transformers.models.<name>` for every installed model family not in TRANSFORMERS_MODELS_KEPT."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("transformers")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    models = Path(next(iter(spec.submodule_search_locations))) / "models"
+    if not models.is_dir():
+        return []
+    return [
+        f"transformers.models.{entry.name}"
+        for entry in sorted(models.iterdir())
+        if entry.is_dir() and not entry.name.startswith("_") and entry.name not in TRANSFORMERS_MODELS_KEPT
+    ]
 
 
 def keep_entry(dest: str) -> bool:
