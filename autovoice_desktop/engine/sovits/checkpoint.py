@@ -52,8 +52,9 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
             f"{path.name} is not a PyTorch checkpoint or is damaged: {exc}", _HINT
         ) from exc
     except (RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile, KeyError, IndexError) as exc:
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
         raise ModelFormatError(
-            f"{path.name} is not a PyTorch checkpoint or is truncated/damaged: {str(exc).splitlines()[0]}",
+            f"{path.name} is not a PyTorch checkpoint or is truncated/damaged: {detail}",
             _HINT,
         ) from exc
     return extract_state_dict(obj, path.name)
