@@ -1,0 +1,113 @@
+"""Compute faults with a So-VITS-SVC voice, end to end through the CLI and the scripting API.
+
+The voice is the corpus' tiny random-weight model; the content encoder is a tiny random ContentVec saved in
+the real content-vec-best layout and registered as the user's own download (no network). "No CUDA" and "a CUDA
+error at start" are simulated on the CPU machine by patching what torch reports; the GPU machine's real
+CUDA rows (out-of-memory fallback, memory released after cancel) are measured there (docs/reliability.md).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from autovoice_desktop.core.errors import ConversionCancelled
+from autovoice_desktop.core.types import ConversionParams
+from autovoice_desktop.engine import device as device_module
+from autovoice_desktop.engine.download import register_local_weights
+from autovoice_desktop.engine.voices import import_voice, load_voice
+from tests.engine.content_helpers import save_content_vec_best, tiny_reference
+from tests.reliability.corpus import tone, write_wav
+from tests.reliability.helpers import assert_clean_failure, run_cli
+from tests.reliability.model_corpus import good_voice, tiny_config, write_config
+
+
+@pytest.fixture
+def sovits_voice(tmp_path: Path) -> str:
+    """Import the tiny voice and register a tiny 256-dim content encoder; returns the voice id."""
+    model, proj = tiny_reference(proj_dim=256)
+    register_local_weights(save_content_vec_best(tmp_path / "content-vec-best", model, proj))
+    return import_voice(good_voice(tmp_path / "src", "tiny")).voice_id
+
+
+def _convert(tmp_path: Path, voice: str, *extra: str) -> list[str]:
+    source = write_wav(tmp_path / "in.wav", tone(1.0))
+    return ["convert", str(source), "--voice", voice, "-o", str(tmp_path / "out" / "o.wav"), *extra]
+
+
+def test_sovits_conversion_works_on_cpu(
+    sovits_voice: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Baseline for the rows below: the tiny voice converts through the CLI on the CPU."""
+    result = run_cli(_convert(tmp_path, sovits_voice, "--device", "cpu"), capsys)
+    assert result.code == 0, result.err
+    assert (tmp_path / "out" / "o.wav").is_file()
+
+
+def test_no_cuda_falls_back_to_cpu_with_a_notice(
+    sovits_voice: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--device cuda on a machine without CUDA: converted on the CPU, and the user is told so."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    result = run_cli(_convert(tmp_path, sovits_voice, "--device", "cuda"), capsys)
+    assert result.code == 0, result.err
+    assert "using the CPU" in result.err
+    assert (tmp_path / "out" / "o.wav").is_file()
+
+
+def test_cuda_error_at_start_falls_back_to_cpu_with_a_notice(
+    sovits_voice: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CUDA reports a GPU but the first allocation fails (driver error): CPU, with the error in the notice."""
+    monkeypatch.setattr(device_module, "_cuda_count", lambda: 1)
+    real_zeros = torch.zeros
+
+    def zeros(*args: object, **kwargs: object) -> torch.Tensor:
+        if str(kwargs.get("device", "")).startswith("cuda"):
+            raise RuntimeError("CUDA error: initialization error")
+        return real_zeros(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(torch, "zeros", zeros)
+    result = run_cli(_convert(tmp_path, sovits_voice, "--device", "cuda:0"), capsys)
+    assert result.code == 0, result.err
+    assert "initialization error" in result.err and "using the CPU" in result.err
+
+
+def test_encoder_dim_mismatch_is_caught_before_any_audio_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 768-dim (vec768l12) voice with the 32-dim tiny encoder's layer 12: exit 5 naming ssl_dim."""
+    model, proj = tiny_reference(proj_dim=256)
+    register_local_weights(save_content_vec_best(tmp_path / "content-vec-best", model, proj))
+    config = tiny_config()
+    config["model"].update(ssl_dim=768, speech_encoder="vec768l12")
+    from tests.reliability.model_corpus import save_reference_checkpoint, tiny_state_dict
+
+    voice = tmp_path / "src" / "wide"
+    voice.mkdir(parents=True)
+    write_config(voice, config)
+    save_reference_checkpoint(voice / "G_10.pth", tiny_state_dict(config))
+    voice_id = import_voice(voice).voice_id
+    result = run_cli(_convert(tmp_path, voice_id, "--device", "cpu"), capsys)
+    assert_clean_failure(result, 5, "ssl_dim")
+    assert not (tmp_path / "out" / "o.wav").exists()
+
+
+def test_cancel_leaves_the_voice_usable(sovits_voice: str) -> None:
+    """Cancel at the first progress report, then convert again with the same loaded voice."""
+    voice = load_voice(sovits_voice, device="cpu")
+    audio = tone(1.0)
+    cancel = threading.Event()
+    with pytest.raises(ConversionCancelled):
+        voice.convert(
+            audio, 16000, ConversionParams(device="cpu"), progress=lambda *_: cancel.set(), cancel=cancel
+        )
+    result = voice.convert(audio, 16000, ConversionParams(device="cpu"))
+    assert np.isfinite(result.audio).all() and abs(result.duration - 1.0) < 0.05
+    voice.release()
+    again = voice.convert(audio, 16000, ConversionParams(device="cpu"))
+    assert len(again.audio) == len(result.audio)
