@@ -1,0 +1,438 @@
+"""Speed path of the So-VITS-SVC conversion (issue 8): windowed, batched, memory-bounded synthesis.
+
+What it does differently from a plain `SynthesizerTrn.infer` over a whole file (reference-speed.md lists the
+costs it removes):
+
+* **Front in windows, decoder in tiles.** ContentVec, the prior encoder (`enc_p`, global self-attention) and
+  the flow run over equal-length windows (`window_s` with at least `context_s` of overlap on each side),
+  stacked into one batch on a GPU instead of a Python loop of small calls. Each window keeps only the frames
+  around its centre, so the stitched latent z (C, T) sees context on both sides of every join. The
+  NSF-HiFi-GAN decoder, which is purely convolutional (receptive field ~12 frames), then runs over
+  equal-length tiles with `DEC_CONTEXT` frames of context: tiling is exact up to float rounding.
+* **One harmonic source for the whole file.** The sine source is generated once from the stitched F0 in
+  chunks that carry the phase (the cumulative sum runs along the last axis, in float64), so joins have no
+  phase jumps and the (9, N) intermediates never exist for the whole file.
+* **The prior noise is drawn once for the whole file** (C, T) and sliced per window, so overlapping windows
+  agree on it.
+* **Bounded memory.** Window batch and tile batch are capped by `max_batch_samples`, so peak GPU memory does
+  not grow with the input length beyond the audio-sized buffers (source, output).
+* **World F0 in parallel.** `world_f0_parallel` runs pyworld (which releases the GIL) over frame-aligned
+  segments with margins on a thread pool and stitches the raw frames, then resizes them exactly as
+  `engine.pitch` does.
+* **CUDA out of memory** -> `run_with_oom_fallback` retries with half the batch/window, then on the CPU.
+
+Shapes: B batch, S ssl_dim, C inter channels, G gin channels, T frames, N = T * hop samples.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+log = logging.getLogger(__name__)
+
+DEC_CONTEXT = 16  # frames of decoder context each side (receptive field of the 44.1k NSF-HiFi-GAN ~12)
+LRELU_SLOPE = 0.1
+
+
+# ---- CPU threads ------------------------------------------------------------------------------------------
+def load_aware_threads(max_threads: int | None = None) -> int:
+    """Intra-op threads for this conversion: the usable CPUs minus the load others put on them.
+
+    OpenMP threads that wait at a barrier for a descheduled sibling make a conversion many times slower on a
+    busy machine (measured on 2 cores with other work: 1 thread 2.4-2.8 s, 2 threads 8-18 s for the same
+    2 s of audio). So when the 1-minute load average says the other CPUs are taken, use fewer threads.
+    """
+    try:
+        available = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        available = os.cpu_count() or 1
+    wanted = min(max_threads or available, available)
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return max(1, wanted)
+    free = available - int(math.floor(load + 0.25))
+    return max(1, min(wanted, free))
+
+
+# ---- F0 ---------------------------------------------------------------------------------------------------
+def world_f0_parallel(
+    audio: np.ndarray,
+    sr: int,
+    hop: int,
+    n_frames: int,
+    method: str = "dio",
+    workers: int | None = None,
+    segment_s: float = 4.0,
+    margin_s: float = 0.5,
+) -> np.ndarray:
+    """Raw F0 (n_frames,) like `engine.pitch.raw_f0` for dio/harvest, computed over segments in parallel.
+
+    Segments start on frame boundaries, carry `margin_s` of audio on each side and keep only their core
+    frames, so the stitched raw track matches a whole-file run except for rounding near the joins.
+    """
+    import pyworld
+
+    from autovoice_desktop.engine.pitch import F0_MAX, F0_MIN, _resize_f0
+
+    x = np.ascontiguousarray(audio, dtype=np.float64)
+    period = 1000.0 * hop / sr
+    total = int(len(x) / sr * 1000.0 / period) + 1  # GetSamplesForDIO / Harvest
+    seg = max(1, int(segment_s * sr / hop))
+    margin = int(margin_s * sr / hop) + 1
+    starts = list(range(0, total, seg))
+    workers = workers or max(1, min(len(starts), (os.cpu_count() or 1)))
+
+    def one(start: int) -> tuple[int, np.ndarray]:
+        lo = max(0, start - margin)
+        hi = min(total, start + seg + margin)
+        piece = np.ascontiguousarray(x[lo * hop : hi * hop])
+        if piece.size < hop * 2:
+            return start, np.zeros(min(seg, total - start))
+        if method == "dio":
+            f0, t = pyworld.dio(piece, sr, f0_floor=F0_MIN, f0_ceil=F0_MAX, frame_period=period)
+        else:
+            f0, t = pyworld.harvest(piece, sr, f0_floor=F0_MIN, f0_ceil=F0_MAX, frame_period=period)
+        f0 = pyworld.stonemask(piece, f0, t, sr)
+        core = f0[start - lo : start - lo + min(seg, total - start)]
+        out = np.zeros(min(seg, total - start))
+        out[: core.size] = core
+        return start, out
+
+    raw = np.zeros(total)
+    if workers == 1 or len(starts) == 1:
+        results = [one(s) for s in starts]
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(one, starts))
+    for start, values in results:
+        raw[start : start + values.size] = values
+    return _resize_f0(np.round(raw, 1), n_frames)
+
+
+# ---- window plans -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Window:
+    """A window [start, start + length) of which frames [keep_lo, keep_hi) (absolute) are used."""
+
+    start: int
+    length: int
+    keep_lo: int
+    keep_hi: int
+
+
+def plan_windows(total: int, length: int, context: int) -> list[Window]:
+    """Equal-length windows covering [0, total) with >= context frames of overlap context at inner joins.
+
+    The first window starts at 0 and the last ends at `total` (no padding is ever needed, and the file's
+    true edges are treated exactly as a whole-file run treats them). total <= length gives one window.
+    """
+    if total <= length:
+        return [Window(0, total, 0, total)]
+    if length <= 2 * context:
+        raise ValueError("window length must exceed twice the context")
+    stride = length - 2 * context
+    count = math.ceil((total - length) / stride) + 1
+    starts = [round(i * (total - length) / (count - 1)) for i in range(count)]
+    bounds = [0] + [(starts[i + 1] + starts[i] + length) // 2 for i in range(count - 1)] + [total]
+    return [Window(s, length, bounds[i], bounds[i + 1]) for i, s in enumerate(starts)]
+
+
+def _batches(items: list[Window], per_batch: int) -> list[list[Window]]:
+    per_batch = max(1, per_batch)
+    return [items[i : i + per_batch] for i in range(0, len(items), per_batch)]
+
+
+# ---- the fast synthesizer ---------------------------------------------------------------------------------
+@dataclass
+class FastSettings:
+    """Window/tile sizes. Defaults: GPU settings; `for_device` picks CPU ones (smaller, cache-friendly)."""
+
+    window_s: float = 30.0
+    context_s: float = 1.0
+    dec_tile_s: float = 10.0
+    max_batch_samples: int = 2**23  # audio samples per decoder call (bounds peak memory)
+    source_chunk: int = 2**22  # samples per harmonic-source chunk
+
+    @classmethod
+    def for_device(cls, device: str) -> FastSettings:
+        if device.startswith("cuda"):
+            return cls()
+        return cls(window_s=30.0, context_s=1.0, dec_tile_s=2.0, max_batch_samples=2**17)
+
+
+class FastSovits:
+    """Content encoder + SovitsModel run as windows/tiles. `convert` returns float32 (T * hop,) audio."""
+
+    def __init__(self, model: Any, encoder: Any, settings: FastSettings | None = None) -> None:
+        self.model = model  # engine.sovits.SovitsModel
+        self.encoder = encoder  # engine.content.ContentEncoder
+        self.settings = settings or FastSettings.for_device(model.device)
+
+    # -- pieces --
+    def _sync(self) -> None:
+        if str(self.model.device).startswith("cuda"):
+            torch.cuda.synchronize()
+
+    def content(self, wav16: torch.Tensor, windows: list[Window], hop_16k: float, frames16: int) -> list:
+        """Per window: ContentVec units stretched to the window's frames, (B, S, L) per batch."""
+        enc = self.encoder
+        out = []
+        per = max(1, self.settings.max_batch_samples // max(1, frames16 * 4))
+        for batch in _batches(windows, per):
+            rows = []
+            for w in batch:
+                lo = int(round(w.start * hop_16k))
+                seg = wav16[lo : lo + frames16]
+                if seg.numel() < frames16:
+                    seg = F.pad(seg, (0, frames16 - seg.numel()))
+                rows.append(seg)
+            x = torch.stack(rows).to(enc.device, enc.dtype)
+            if x.shape[1] < 400:
+                x = F.pad(x, (0, 400 - x.shape[1]))
+            hidden = enc.model(x).last_hidden_state
+            if enc.final_proj is not None:
+                hidden = enc.final_proj(hidden)
+            units = hidden.transpose(1, 2)  # (B, S, Tc)
+            length = batch[0].length
+            idx = torch.floor(torch.arange(length, device=units.device) * units.shape[2] / length).long()
+            out.append((batch, units[:, :, idx]))
+        return out
+
+    def front(
+        self,
+        units: torch.Tensor,
+        f0: torch.Tensor,
+        uv: torch.Tensor,
+        eps: torch.Tensor,
+        g: torch.Tensor,
+        noise_scale: float,
+        predict_f0: bool,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Batch of windows -> (z (B, C, L), f0 used (B, L)). Mirrors SynthesizerTrn.infer up to the decoder."""
+        from autovoice_desktop.engine.sovits.commons import f0_to_coarse, normalize_log_f0
+
+        net = self.model.net
+        dtype = net.pre.weight.dtype
+        b, _, length = units.shape
+        x_mask = torch.ones(b, 1, length, device=units.device, dtype=dtype)
+        x = net.pre(units.to(dtype)) + net.emb_uv(uv.long()).transpose(1, 2)
+        if predict_f0 and net.cfg.use_automatic_f0_prediction:
+            lf0 = 2595.0 * torch.log10(1.0 + f0.unsqueeze(1) / 700.0) / 500
+            norm = normalize_log_f0(lf0.to(dtype), x_mask, uv.to(dtype))
+            pred = net.f0_decoder(x, norm, x_mask, spk_emb=g).float()
+            f0 = (700 * (torch.pow(10, pred * 500 / 2595) - 1)).squeeze(1)
+        enc = net.enc_p
+        h = x + enc.f0_emb(f0_to_coarse(f0, net.cfg.style)).transpose(1, 2)
+        h = enc.enc_(h, x_mask)
+        stats = enc.proj(h)
+        m, logs = torch.split(stats, enc.out_channels, dim=1)
+        z_p = m + eps.to(dtype) * torch.exp(logs) * noise_scale
+        z = net.flow.reverse(z_p, x_mask, g=g)
+        return z, f0
+
+    def source(self, f0: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Whole-file harmonic source (1, 1, N) in the weights' dtype, generated in phase-carrying chunks."""
+        dec = self.model.net.dec
+        sine = dec.m_source.l_sin_gen
+        lin = dec.m_source.l_linear
+        upp = dec.upp
+        dev = f0.device
+        harmonics = torch.arange(1, sine.harmonic_num + 2, device=dev, dtype=torch.float64)[:, None]
+        rand_ini = torch.rand(1, sine.harmonic_num + 1, device=dev, generator=generator)
+        rand_ini[:, 0] = 0
+        carry = rand_ini[0].double()[:, None]  # (H+1, 1) phase (cycles) before the first sample
+        frames_per_chunk = max(1, self.settings.source_chunk // upp)
+        out = torch.empty(1, 1, f0.numel() * upp, device=dev, dtype=lin.weight.dtype)
+        weight, bias = lin.weight.float(), lin.bias.float()
+        for lo in range(0, f0.numel(), frames_per_chunk):
+            f = f0[lo : lo + frames_per_chunk].float()
+            f_up = f.repeat_interleave(upp)  # (n,)
+            rad = torch.remainder(f_up.double()[None, :] * harmonics / sine.sampling_rate, 1.0)
+            phase = torch.cumsum(rad, dim=1) + carry
+            phase = phase - torch.floor(phase)
+            carry = phase[:, -1:]
+            sines = torch.sin(phase.float() * (2 * math.pi)) * sine.sine_amp  # (H+1, n)
+            uv = (f_up > 0).float()[None]
+            noise_amp = uv * sine.noise_std + (1 - uv) * sine.sine_amp / 3
+            noise = torch.randn(sines.shape, device=dev, generator=generator)
+            exc = sines * uv + noise_amp * noise
+            merged = torch.tanh(weight @ exc + bias[:, None])  # (1, n)
+            out[0, :, lo * upp : lo * upp + merged.shape[1]] = merged.to(out.dtype)
+        return out
+
+    def decode(self, z: torch.Tensor, har: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """Tiled NSF-HiFi-GAN: z (1, C, T), har (1, 1, N), g (1, G, 1) -> audio (N,) float32."""
+        dec = self.model.net.dec
+        upp = dec.upp
+        total = z.shape[2]
+        tile = max(2 * DEC_CONTEXT + 1, int(self.settings.dec_tile_s * self.model.sample_rate / upp))
+        tiles = plan_windows(total, tile + 2 * DEC_CONTEXT, DEC_CONTEXT)
+        per = max(1, self.settings.max_batch_samples // (tiles[0].length * upp))
+        audio = torch.empty(total * upp, device=z.device, dtype=torch.float32)
+        for batch in _batches(tiles, per):
+            zs = torch.stack([z[0, :, t.start : t.start + t.length] for t in batch])
+            hs = torch.stack([har[0, :, t.start * upp : (t.start + t.length) * upp] for t in batch])
+            y = _decoder_forward(dec, zs, hs, g.expand(len(batch), -1, -1))
+            for i, t in enumerate(batch):
+                a, b = (t.keep_lo - t.start) * upp, (t.keep_hi - t.start) * upp
+                audio[t.keep_lo * upp : t.keep_hi * upp] = y[i, 0, a:b].float()
+        return audio
+
+    # -- whole conversion --
+    @torch.inference_mode()
+    def synthesize(
+        self,
+        wav16: np.ndarray | torch.Tensor,
+        f0: np.ndarray,
+        uv: np.ndarray,
+        speaker: int | str = 0,
+        noise_scale: float = 0.4,
+        auto_predict_f0: bool = False,
+        seed: int | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> np.ndarray:
+        """16 kHz audio + model-grid F0/uv (T,) -> float32 audio (T * hop,) at the model rate.
+
+        `timings` (if given) receives synchronised seconds for "content" and "synth".
+        """
+        import time
+
+        model = self.model
+        dev = torch.device(model.device)
+        sid = model.speaker_id(speaker)
+        total = int(len(f0))
+        hop, sr = model.hop_length, model.sample_rate
+        generator = torch.Generator(device=dev).manual_seed(seed) if seed is not None else None
+        t0 = time.perf_counter()
+        wav = torch.as_tensor(np.asarray(wav16, dtype=np.float32)).to(dev)
+        ctx = int(self.settings.context_s * sr / hop)
+        length = max(int(self.settings.window_s * sr / hop), 2 * ctx + 1)
+        windows = plan_windows(total, length, ctx)
+        hop_16k = hop * 16000 / sr
+        frames16 = int(round(windows[0].length * hop_16k))
+        units = self.content(wav, windows, hop_16k, frames16)
+        if timings is not None:
+            self._sync()
+            timings["content"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        net = model.net
+        f0_t = torch.as_tensor(np.asarray(f0, dtype=np.float32)).to(dev)
+        uv_t = torch.as_tensor(np.asarray(uv, dtype=np.float32)).to(dev)
+        g1 = net.emb_g(torch.tensor([[sid]], device=dev)).transpose(1, 2)  # (1, G, 1)
+        eps = torch.randn(1, net.cfg.inter_channels, total, device=dev, generator=generator)
+        z_all = torch.empty(1, net.cfg.inter_channels, total, device=dev, dtype=net.pre.weight.dtype)
+        f0_used = f0_t.clone()
+        for batch, u in units:
+            sl = [slice(w.start, w.start + w.length) for w in batch]
+            z, f0w = self.front(
+                u,
+                torch.stack([f0_t[s] for s in sl]),
+                torch.stack([uv_t[s] for s in sl]),
+                torch.stack([eps[0, :, s] for s in sl]),
+                g1.expand(len(batch), -1, -1),
+                noise_scale,
+                auto_predict_f0,
+            )
+            for i, w in enumerate(batch):
+                a, b = w.keep_lo - w.start, w.keep_hi - w.start
+                z_all[0, :, w.keep_lo : w.keep_hi] = z[i, :, a:b]
+                f0_used[w.keep_lo : w.keep_hi] = f0w[i, a:b]
+        har = self.source(f0_used, generator)
+        audio = self.decode(z_all, har, g1)
+        result = audio.cpu().numpy()
+        if timings is not None:
+            timings["synth"] = time.perf_counter() - t1
+        return result
+
+
+def _decoder_forward(dec: Any, x: torch.Tensor, har: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    """`Generator.forward` with the harmonic source given: x (B, C, L), har (B, 1, L*upp), g (B, G, 1)."""
+    x = dec.conv_pre(x) + dec.cond(g)
+    for i in range(dec.num_upsamples):
+        x = dec.ups[i](F.leaky_relu(x, LRELU_SLOPE))
+        x = x + dec.noise_convs[i](har)
+        xs = dec.resblocks[i * dec.num_kernels](x)
+        for j in range(1, dec.num_kernels):
+            xs = xs + dec.resblocks[i * dec.num_kernels + j](x)
+        x = xs / dec.num_kernels
+    x = dec.conv_post(F.leaky_relu(x))
+    return torch.tanh(x)
+
+
+# ---- CUDA out of memory ----------------------------------------------------------------------------------
+def is_cuda_oom(exc: BaseException) -> bool:
+    """True for torch.cuda.OutOfMemoryError and the RuntimeErrors cuDNN/cuBLAS raise when out of memory."""
+    oom_type = getattr(torch.cuda, "OutOfMemoryError", None)
+    if oom_type is not None and isinstance(exc, oom_type):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and ("out of memory" in text or "CUDNN_STATUS_ALLOC_FAILED" in text)
+
+
+def run_with_oom_fallback(
+    attempt: Callable[[str, FastSettings], Any],
+    device: str,
+    settings: FastSettings,
+    *,
+    to_cpu: Callable[[], None] | None = None,
+    notice: Callable[[str], None] | None = None,
+    min_window_s: float = 4.0,
+) -> tuple[Any, str, FastSettings]:
+    """Run `attempt(device, settings)`; on CUDA OOM retry with half the batch and window, then on the CPU.
+
+    Returns (result, device used, settings used). `to_cpu` moves the models to the CPU before the CPU try;
+    `notice` receives one user-facing sentence per fallback. Errors other than OOM propagate unchanged.
+    """
+    current = settings
+    while True:
+        try:
+            return attempt(device, current), device, current
+        except Exception as exc:
+            if not device.startswith("cuda") or not is_cuda_oom(exc):
+                raise
+            _free_cuda()
+            smaller = FastSettings(
+                window_s=max(min_window_s, current.window_s / 2),
+                context_s=current.context_s,
+                dec_tile_s=max(1.0, current.dec_tile_s / 2),
+                max_batch_samples=max(2**15, current.max_batch_samples // 2),
+                source_chunk=max(2**16, current.source_chunk // 2),
+            )
+            if smaller == current or current.max_batch_samples <= 2**15:
+                break
+            msg = (
+                f"the GPU ran out of memory; retrying with smaller chunks "
+                f"({smaller.window_s:.0f} s windows, {smaller.max_batch_samples} samples per call)"
+            )
+            log.warning(msg)
+            if notice:
+                notice(msg)
+            current = smaller
+    msg = "the GPU ran out of memory even with small chunks; converting on the CPU instead"
+    log.warning(msg)
+    if notice:
+        notice(msg)
+    if to_cpu:
+        to_cpu()
+    _free_cuda()
+    cpu_settings = FastSettings.for_device("cpu")
+    return attempt("cpu", cpu_settings), "cpu", cpu_settings
+
+
+def _free_cuda() -> None:
+    import gc
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
