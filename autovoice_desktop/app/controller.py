@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
+from autovoice_desktop.app.logging_setup import log_file
 from autovoice_desktop.app.playback import PlaybackController, PlayerFactory, default_player_factory
 from autovoice_desktop.core import paths
 from autovoice_desktop.core.settings import Folders, Settings
@@ -29,11 +30,6 @@ from autovoice_desktop.workers.runner import JobRunner
 from autovoice_desktop.workers.voice_load_worker import DeviceReport, ImportVoiceJob, StartupJob
 
 log = logging.getLogger(__name__)
-
-
-def log_file() -> Path:
-    """The log file the app writes (gui_main configures the handler)."""
-    return paths.log_dir() / "autovoice.log"
 
 
 class Controller(QObject):
@@ -264,7 +260,7 @@ class Controller(QObject):
         voice = w.voice_panel.current_voice()
         w.set_status(device=f"Device: {out.device_label}",
                      voice=f"Voice: {voice.name} (loaded)" if voice else None,
-                     last=f"Last conversion: {out.elapsed:.1f} s (RTF {out.rtf:.2f})")
+                     last=f"Last: {out.elapsed:.1f} s · RTF {out.rtf:.2f}")
         w.suggested_output = self._suggested_output(voice)
         self.playback.set_sources({"input": (self.input_audio.samples, self.input_audio.sample_rate),
                                    "output": (out.audio, out.sample_rate)})

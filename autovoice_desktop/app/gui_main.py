@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import logging.handlers
 import sys
 import time
 from collections.abc import Sequence
@@ -22,32 +21,14 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from autovoice_desktop import __version__
-from autovoice_desktop.app.controller import Controller, log_file
+from autovoice_desktop.app import logging_setup
+from autovoice_desktop.app.controller import Controller
+from autovoice_desktop.app.recording import attach_recording
 from autovoice_desktop.core.settings_store import load_settings
 from autovoice_desktop.gui.main_window import MainWindow
 
 log = logging.getLogger("autovoice_desktop")
 SCREENSHOT_TIMEOUT_MS = 120_000
-
-
-def setup_logging() -> None:
-    """Rotating log file in the log folder (full traces go there, never on screen); warnings to stderr."""
-    root = logging.getLogger()
-    if any(getattr(h, "_autovoice", False) for h in root.handlers):
-        return
-    root.setLevel(logging.INFO)
-    try:
-        path = log_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
-    except OSError as exc:
-        handler = logging.StreamHandler(sys.stderr)
-        print(f"autovoice: cannot write the log file ({exc}); logging to stderr", file=sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
-    handler._autovoice = True  # type: ignore[attr-defined]
-    root.addHandler(handler)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -73,7 +54,7 @@ class _Script:
         self.voices_ready = self.input_ready = False
         controller.voices_loaded.connect(self._on_voices)
         controller.input_loaded.connect(self._on_input)
-        controller.conversion_ended.connect(lambda _: self._finish())
+        controller.conversion_ended.connect(self._on_conversion_ended)
         if args.screenshot:
             QTimer.singleShot(SCREENSHOT_TIMEOUT_MS, self._finish)
 
@@ -85,6 +66,9 @@ class _Script:
             if match is not None:
                 self.window.voice_panel.select_voice(match.voice_id)
         self._next()
+
+    def _on_conversion_ended(self, _outcome: str) -> None:
+        QTimer.singleShot(300, self._finish)  # let the window settle (buttons re-enabled) before the grab
 
     def _on_input(self) -> None:
         self.input_ready = True
@@ -118,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Start the GUI; returns the exit code."""
     started = time.perf_counter()
     args = parse_args(argv)
-    setup_logging()
+    logging_setup.configure()
     QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "autovoice-gui"])
     app.setApplicationName("AutoVoice")
@@ -136,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.size:
         width, _, height = args.size.partition("x")
         window.resize(int(width), int(height))
+    recording = attach_recording(window, controller)
+    window.closing.connect(recording.shutdown)
     window.show()
     log.info("window shown %.0f ms after start (torch loaded: %s)", 1000 * (time.perf_counter() - started),
              "torch" in sys.modules)

@@ -81,14 +81,28 @@ class MainWindow(QMainWindow):
         self.side_layout = QVBoxLayout(self.side)
         self.side_layout.setContentsMargins(14, 14, 14, 14)
         self.side_layout.setSpacing(12)
-        for card in (self.input_card, self.voice_panel, self.convert_card):
+        for card in (self.input_card, self.voice_panel):
             self.side_layout.addWidget(card)
         self.side_layout.addStretch(1)
         self.side_scroll = QScrollArea()
         self.side_scroll.setWidget(self.side)
         self.side_scroll.setWidgetResizable(True)
         self.side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.side_scroll.setMinimumWidth(300)
+        self.side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # The Convert card stays in view below the scrolling cards: the main action is never scrolled away.
+        self.side_column = QFrame()
+        self.side_column.setObjectName("sideColumn")
+        column = QVBoxLayout(self.side_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.side_scroll, 1)
+        footer = QFrame()
+        footer.setObjectName("sideFooter")
+        footer_layout = QVBoxLayout(footer)
+        footer_layout.setContentsMargins(14, 10, 14, 14)
+        footer_layout.addWidget(self.convert_card)
+        column.addWidget(footer)
+        self.side_column.setMinimumWidth(300)
 
         self.banner = MessageBanner()
         self.transport = TransportBar()
@@ -103,7 +117,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.plots, 1)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.side_scroll)
+        self.splitter.addWidget(self.side_column)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([340, 940])
@@ -117,6 +131,7 @@ class MainWindow(QMainWindow):
         for label, name in ((self.device_status, "Compute device"), (self.voice_status, "Voice status"),
                             (self.last_status, "Last conversion")):
             label.setAccessibleName(name)
+            label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
         self.statusBar().setSizeGripEnabled(True)
 

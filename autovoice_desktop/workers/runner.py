@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, QThread
+from PySide6.QtCore import QObject, Qt, QThread
 
 from autovoice_desktop.workers.job import Job
 
@@ -34,7 +34,9 @@ class JobRunner(QObject):
         thread.setObjectName(type(job).__name__)
         job.moveToThread(thread)
         thread.started.connect(job.run)
-        job.finished.connect(thread.quit)
+        # Direct: quit() is thread-safe, and a queued call would wait for the GUI thread, which may be in
+        # shutdown() waiting for this very thread.
+        job.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)  # queued: runs on this object's (GUI) thread
         self._running[thread] = job
         thread.start()
@@ -57,6 +59,7 @@ class JobRunner(QObject):
             job.request_cancel()
         ok = True
         for thread in list(self._running):
+            thread.quit()
             if not thread.wait(timeout_ms):
                 log.error("worker thread %s did not stop within %d ms", thread.objectName(), timeout_ms)
                 ok = False

@@ -52,7 +52,7 @@ def test_convert_shows_progress_output_pitch_rtf_and_status(qtbot, parts) -> Non
     for which in ("input", "target", "output"):
         assert len(w.plots.pitch_plot.curves[which].getData()[0]) > 10
     assert "RTF" in w.convert_card.result_label.text() and "Done in" in w.convert_card.result_label.text()
-    assert "Last conversion" in w.last_status.text()
+    assert "Last: " in w.last_status.text() and "RTF" in w.last_status.text()
     assert "Higher (loaded)" in w.voice_status.text()
     assert "CPU" in w.device_status.text()
     assert w.transport.b_button.isEnabled() and w.transport.export_button.isEnabled()

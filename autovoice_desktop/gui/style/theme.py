@@ -80,7 +80,9 @@ def style_sheet(t: Theme) -> str:
     return f"""
 QMainWindow, QDialog {{ background: {t.window}; }}
 QWidget {{ font-size: 10pt; }}
-QFrame#sidePanel {{ background: {t.panel}; border-right: 1px solid {t.border}; }}
+QFrame#sidePanel, QFrame#sideColumn {{ background: {t.panel}; }}
+QFrame#sideColumn {{ border-right: 1px solid {t.border}; }}
+QFrame#sideFooter {{ background: {t.panel}; border-top: 1px solid {t.border}; }}
 QFrame#card {{ background: {t.card}; border: 1px solid {t.border}; border-radius: 10px; }}
 QFrame#plotsPanel {{ background: {t.window}; }}
 QLabel#cardTitle {{ color: {t.muted}; font-size: 8.5pt; font-weight: 600; letter-spacing: 1px; }}
@@ -122,7 +124,7 @@ QProgressBar {{
 }}
 QProgressBar::chunk {{ background: {t.accent}; border-radius: 5px; }}
 QStatusBar {{ background: {t.panel}; color: {t.muted}; border-top: 1px solid {t.border}; }}
-QStatusBar QLabel {{ color: {t.muted}; padding: 0 8px; }}
+QStatusBar QLabel {{ color: {t.muted}; }}
 QFrame#banner {{ background: {t.card}; border: 1px solid {t.danger}; border-radius: 8px; }}
 QFrame#banner[kind="info"] {{ border-color: {t.accent}; }}
 QLabel#bannerText {{ color: {t.text}; }}

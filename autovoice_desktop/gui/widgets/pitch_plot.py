@@ -67,7 +67,7 @@ class PitchPlot(TimePlot):
         }
         super().__init__("Pitch", parent, left_axis=NoteAxis(orientation="left"))
         self.showGrid(x=False, y=True, alpha=0.25)
-        self.legend = self.addLegend(offset=(-10, 6), colCount=3)
+        self.legend = self.addLegend(offset=(-10, 4), colCount=3)
         for curve in self.curves.values():
             self.addItem(curve)
         self.setYRange(*DEFAULT_RANGE, padding=0)
@@ -81,10 +81,11 @@ class PitchPlot(TimePlot):
             return
         t = theme.current()
         self.curves["input"].setPen(pg.mkPen(t.f0_in, width=2))
-        self.curves["target"].setPen(pg.mkPen(t.f0_target, width=2, style=Qt.PenStyle.DashLine))
-        self.curves["output"].setPen(pg.mkPen(t.f0_out, width=2))
+        self.curves["target"].setPen(pg.mkPen(t.f0_target, width=3, style=Qt.PenStyle.DashLine))
+        self.curves["output"].setPen(pg.mkPen(t.f0_out, width=1.5))
         if getattr(self, "legend", None) is not None:
             self.legend.setLabelTextColor(t.muted)
+            self.legend.setBrush(pg.mkBrush(t.plot_bg + "d0"))
 
     def set_curve(self, which: str, times: np.ndarray, f0_hz: np.ndarray) -> None:
         """Set curve `which` ("input", "target", "output") from frame times (s) and F0 (Hz, 0 = unvoiced)."""
@@ -113,4 +114,4 @@ class PitchPlot(TimePlot):
         allv = np.concatenate(values)
         lo, hi = np.percentile(allv, [1, 99])
         lo, hi = min(lo, hi - 12), max(hi, lo + 12)
-        self.setYRange(np.floor(lo) - 2, np.ceil(hi) + 2, padding=0)
+        self.setYRange(np.floor(lo) - 2, np.ceil(hi) + 6, padding=0)  # headroom for the legend
