@@ -112,7 +112,8 @@ class VoicePanel(Card):
     def set_voices(self, voices: list[VoiceInfo], selected: str = "") -> None:
         """Fill the picker (built-ins first); select `selected` if present, else the first voice."""
         builtins = [v for v in voices if v.kind == "builtin"]  # in the engine's order
-        self._voices = builtins + sorted((v for v in voices if v.kind != "builtin"), key=lambda v: v.name.lower())
+        imported = sorted((v for v in voices if v.kind != "builtin"), key=lambda v: v.name.lower())
+        self._voices = builtins + imported
         self.voice_combo.blockSignals(True)
         self.voice_combo.clear()
         for voice in self._voices:
