@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -314,3 +315,10 @@ def correlate_aligned(reference: np.ndarray, recorded: np.ndarray) -> tuple[floa
     denom = float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
     corr = float(np.dot(a, b) / denom) if denom > 0 else 0.0
     return corr, lag, n / len(ref)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say loudly at the end when the audio tests could not use the private server."""
+    if "error" in _SESSION_STATE:
+        terminalreporter.write_sep("!", "AUDIO TESTS DID NOT RUN", red=True, bold=True)
+        terminalreporter.write_line(f"private PulseAudio server unavailable: {_SESSION_STATE['error']}", red=True)
