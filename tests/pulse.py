@@ -321,4 +321,5 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say loudly at the end when the audio tests could not use the private server."""
     if "error" in _SESSION_STATE:
         terminalreporter.write_sep("!", "AUDIO TESTS DID NOT RUN", red=True, bold=True)
-        terminalreporter.write_line(f"private PulseAudio server unavailable: {_SESSION_STATE['error']}", red=True)
+        reason = _SESSION_STATE["error"]
+        terminalreporter.write_line(f"private PulseAudio server unavailable: {reason}", red=True)
