@@ -1,0 +1,77 @@
+"""NSF source and coarse F0: the time-last phase sum equals the reference's (B, N, H) arithmetic."""
+
+from __future__ import annotations
+
+import math
+from unittest import mock
+
+import numpy as np
+import torch
+
+from autovoice_desktop.engine.sovits.commons import f0_to_coarse
+from autovoice_desktop.engine.sovits.nsf_hifigan import SineGen
+
+
+def _reference_layout_sines(f0: torch.Tensor, upp: int, rate: float) -> torch.Tensor:
+    """The reference algorithm on its (B, N, H) layout, summing along the middle axis; no random draws."""
+    f0_up = torch.nn.functional.interpolate(f0[:, None], scale_factor=float(upp), mode="nearest").transpose(
+        1, 2
+    )
+    fn = f0_up * torch.arange(1, 10, dtype=torch.float32)
+    rad = (fn / rate) % 1
+    running = torch.cumsum(rad, 1) % 1
+    wrapped = (running[:, 1:, :] - running[:, :-1, :]) < 0
+    shift = torch.zeros_like(rad)
+    shift[:, 1:, :] = wrapped * -1.0
+    sines = torch.sin(torch.cumsum(rad + shift, dim=1) * 2 * math.pi) * 0.1
+    uv = (f0_up > 0).float()
+    return (sines * uv).transpose(1, 2)
+
+
+def _zero_rng() -> mock._patch_dict:
+    def zeros(*size: object, **kw: object) -> torch.Tensor:
+        return torch.zeros(*size, device=kw.get("device"))
+
+    return mock.patch.multiple(torch, rand=zeros, randn_like=lambda t: torch.zeros_like(t))
+
+
+def test_time_last_phase_matches_reference_layout_on_a_long_input() -> None:
+    frames = 900  # 10.4 s at hop 512: enough wraps for drift to show if the arithmetic differed
+    t = torch.arange(frames, dtype=torch.float32)
+    f0 = (220 * 2 ** (torch.sin(t / 9) * 2) + 7 * torch.sin(t))[None]
+    f0[:, 400:420] = 0
+    with _zero_rng():
+        ours = SineGen(44100)(f0, 512)
+    ref = _reference_layout_sines(f0, 512, 44100)
+    assert ours.shape == (1, 9, frames * 512)
+    assert float((ours - ref).abs().max()) < 1e-6
+
+
+def test_sine_rate_is_the_model_argument_not_the_data_rate() -> None:
+    f0 = torch.full((1, 50), 441.0)
+    with _zero_rng():
+        sine = SineGen(44100)(f0, 320)[0, 0].numpy()  # a 32 kHz/hop 320 model still uses 44100 here
+    crossings = np.flatnonzero((sine[:-1] < 0) & (sine[1:] >= 0))
+    assert np.allclose(np.diff(crossings), 100, atol=1)  # period = 44100 / 441 samples
+
+
+def test_unvoiced_samples_get_noise_only() -> None:
+    f0 = torch.zeros(1, 4)
+    torch.manual_seed(0)
+    out = SineGen(44100)(f0, 512)
+    assert abs(float(out.std()) - 0.1 / 3) < 0.005  # noise of std sine_amp / 3
+    with _zero_rng():
+        assert float(SineGen(44100)(f0, 512).abs().max()) == 0.0
+
+
+def test_coarse_f0_bins() -> None:
+    f0 = torch.tensor([0.0, 10.0, 50.0, 60.0, 220.0, 440.0, 1100.0, 1500.0])
+    old = f0_to_coarse(f0, "4.0").tolist()
+    new = f0_to_coarse(f0, "4.1").tolist()
+    assert old[:3] == [1, 1, 1] and old[-2:] == [255, 255]
+    assert 1 < old[3] < old[4] < old[5] < 255
+    assert new[:-1] == old[:-1]
+    assert new[-1] == 0  # the 4.1 code maps F0 above ~1.1 kHz to bin 0
+    mel = 1127 * math.log(1 + 440 / 700)
+    lo, hi = 1127 * math.log(1 + 50 / 700), 1127 * math.log(1 + 1100 / 700)
+    assert old[5] == int((mel - lo) * 254 / (hi - lo) + 1 + 0.5)

@@ -1,0 +1,64 @@
+"""Compute-device choice: listing, CPU fallback with a notice, descriptions, CPU set-up."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import torch
+
+from autovoice_desktop.engine import device
+
+
+def test_list_starts_with_auto_and_cpu() -> None:
+    choices = device.list_compute_devices()
+    assert choices[:2] == [("auto", "Auto (GPU if available)"), ("cpu", "CPU")]
+    assert all(key.startswith("cuda:") for key, _ in choices[2:])
+
+
+def test_cpu_and_auto_without_gpu() -> None:
+    with mock.patch("torch.cuda.is_available", return_value=False):
+        assert device.resolve_device("cpu") == ("cpu", None)
+        assert device.resolve_device("auto") == ("cpu", None)
+        assert device.resolve_device("") == ("cpu", None)
+        for choice in ("cuda", "cuda:0", "CUDA:1"):
+            resolved, notice = device.resolve_device(choice)
+            assert resolved == "cpu" and notice and "no usable CUDA GPU" in notice
+        assert device.list_compute_devices() == [("auto", "Auto (GPU if available)"), ("cpu", "CPU")]
+
+
+def test_unknown_choice_falls_back_with_notice() -> None:
+    resolved, notice = device.resolve_device("tpu:3")
+    assert resolved == "cpu" and "unknown device 'tpu:3'" in (notice or "")
+
+
+def test_broken_or_missing_gpu_falls_back() -> None:
+    with (
+        mock.patch("torch.cuda.is_available", return_value=True),
+        mock.patch("torch.cuda.device_count", return_value=1),
+    ):
+        assert device.resolve_device("auto") == ("cuda:0", None)
+        resolved, notice = device.resolve_device("cuda:2")
+        assert resolved == "cpu" and "only 1 CUDA GPU" in (notice or "")
+        with mock.patch("torch.zeros", side_effect=RuntimeError("CUDA error: no kernel image")):
+            resolved, notice = device.resolve_device("cuda:0")
+        assert resolved == "cpu" and "no kernel image" in (notice or "")
+    with mock.patch("torch.cuda.is_available", side_effect=RuntimeError("driver too old")):
+        resolved, notice = device.resolve_device("cuda")
+        assert resolved == "cpu" and "no usable CUDA GPU" in (notice or "")
+
+
+def test_describe_device() -> None:
+    assert device.describe_device("cpu") == "CPU"
+    assert device.describe_device("auto").startswith("Auto")
+    with mock.patch("torch.cuda.is_available", return_value=False):
+        assert device.describe_device("cuda:0") == "cuda:0"
+
+
+def test_configure_cpu_sets_threads_and_flush(monkeypatch: object) -> None:
+    before = torch.get_num_threads()
+    try:
+        assert device.configure_cpu(1) == 1 and torch.get_num_threads() == 1
+        assert device.configure_cpu() >= 1
+    finally:
+        torch.set_num_threads(before)
+    device.release_memory()
