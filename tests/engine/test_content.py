@@ -137,3 +137,25 @@ def test_errors(tmp_path: Path, tiny: tuple) -> None:
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(ModelFormatError):
         load_content_encoder(tmp_path / "junk.pt")
+
+
+def test_real_content_vec_best_config_keys(tmp_path: Path, tiny: tuple, wav: np.ndarray) -> None:
+    """The HF config.json carries training/ctc keys and mask_time_prob 0.05; inference ignores them."""
+    folder = save_content_vec_best(tmp_path / "cvb", *tiny)
+    cfg = json.loads((folder / "config.json").read_text())
+    cfg.update(
+        _name_or_path="facebook/hubert-base-ls960",
+        architectures=["HubertModelWithFinalProj"],
+        torch_dtype="float32",
+        transformers_version="4.27.3",
+        mask_time_prob=0.05,
+        layerdrop=0.1,
+        apply_spec_augment=True,
+        ctc_loss_reduction="sum",
+        vocab_size=32,
+    )
+    (folder / "config.json").write_text(json.dumps(cfg))
+    enc = load_content_encoder(folder, kind="vec256l9")
+    ref = reference_units(*tiny, torch.from_numpy(wav), "vec256l9").numpy()
+    np.testing.assert_allclose(enc.encode(wav), ref, atol=1e-5, rtol=1e-4)
+    assert not enc.model.training

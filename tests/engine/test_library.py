@@ -192,3 +192,10 @@ def test_voice_converts_and_reuses_models(
     third = voice.convert(audio, 16000, params)  # reloads after release
     np.testing.assert_array_equal(first.audio, third.audio)
     release_content_encoders()
+
+
+def test_default_f0_method_by_device() -> None:
+    from autovoice_desktop.engine.sovits.voice import default_f0_method
+
+    assert default_f0_method("cpu") == "dio"
+    assert default_f0_method("cuda:0") == "fcpe"  # torchfcpe is installed in the test environment
