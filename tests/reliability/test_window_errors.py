@@ -1,0 +1,66 @@
+"""The window's error display for the corpus: the real engine bridge, the Open and Import intents.
+
+Each bad file must put a readable message in the window's error banner (the same words as the CLI), never a
+traceback, and leave the window usable: a good file opens right after.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autovoice_desktop.workers.engine_bridge import EngineBridge
+from tests.gui.harness import Parts, build
+from tests.reliability.corpus import AUDIO_CASES, AudioCase, tone, write_wav
+from tests.reliability.model_corpus import marker_of, pickle_zip_checkpoint, zip_with_parent_paths
+
+SHOWN = [c for c in AUDIO_CASES if c.name in ("empty-file", "truncated-data", "text-as-mp3", "missing-file")]
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path) -> Parts:  # noqa: ANN001
+    """The main window and controller on the real EngineBridge (real loader, voices and importer)."""
+    return build(qtbot, tmp_path / "settings.toml", bridge=EngineBridge())
+
+
+def _banner_after(qtbot, parts: Parts, action) -> str:  # noqa: ANN001
+    parts.window.banner.hide()
+    action()
+    qtbot.waitUntil(lambda: parts.window.banner.isVisible(), timeout=30000)
+    return f"{parts.window.banner.title_label.text()}: {parts.window.banner.text}"
+
+
+@pytest.mark.parametrize("case", SHOWN, ids=lambda c: c.name)
+def test_bad_audio_shows_a_clear_error_and_the_window_stays_usable(
+    case: AudioCase,
+    window: Parts,
+    qtbot,
+    tmp_path: Path,  # noqa: ANN001
+) -> None:
+    """Open BAD: the banner says what is wrong (no trace); then a good file opens normally."""
+    path = case.make(tmp_path)
+    text = _banner_after(qtbot, window, lambda: window.controller.open_file(str(path)))
+    assert case.says in text.lower(), text
+    assert "Traceback" not in text and 'File "' not in text
+    qtbot.waitUntil(lambda: window.controller.load_job is None, timeout=30000)
+    good = write_wav(tmp_path / "good.wav", tone())
+    with qtbot.waitSignal(window.controller.input_loaded, timeout=30000):
+        window.controller.open_file(str(good))
+    assert window.controller.input_path == str(good)
+
+
+def test_hostile_voice_import_shows_refusal_and_runs_no_code(window: Parts, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """Import a checkpoint whose pickle would run code: "refused" in the banner, marker file absent."""
+    voice = pickle_zip_checkpoint(tmp_path)
+    text = _banner_after(qtbot, window, lambda: window.controller.import_voice(str(voice)))
+    assert "refused" in text, text
+    assert not marker_of(voice).exists()
+
+
+def test_zip_slip_import_shows_refusal(window: Parts, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """Import a zip with ../ paths: "refused" in the banner, nothing escaped."""
+    source = zip_with_parent_paths(tmp_path)
+    text = _banner_after(qtbot, window, lambda: window.controller.import_voice(str(source)))
+    assert "refused" in text, text
+    assert not (tmp_path.parent / "escaped.txt").exists()
