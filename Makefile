@@ -24,11 +24,14 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check autovoice_desktop tests benchmarks
 	$(VENV)/bin/lint-imports
 
+# dist/AutoVoice/AutoVoice (one-folder PyInstaller bundle) and dist/AutoVoice-<version>-<os>-<arch>.tar.gz.
 dist: $(STAMP)
-	bash packaging/build.sh
+	VENV=$(VENV) bash packaging/build.sh
 
-selftest: dist
-	QT_QPA_PLATFORM=offscreen dist/AutoVoice/AutoVoice --self-test
+# Run the built bundle: --self-test and an offscreen GUI launch, clean environment (see packaging/smoke.sh).
+selftest:
+	@[ -x dist/AutoVoice/AutoVoice ] || $(MAKE) dist
+	bash packaging/smoke.sh
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run_all
