@@ -111,3 +111,42 @@ def test_cancel_leaves_the_voice_usable(sovits_voice: str) -> None:
     voice.release()
     again = voice.convert(audio, 16000, ConversionParams(device="cpu"))
     assert len(again.audio) == len(result.audio)
+
+
+def test_cuda_oom_fallback_logic_simulated() -> None:
+    """Simulated CUDA OOM (no GPU here): smaller chunks first, then the CPU, each step with a notice.
+
+    The real run with a limited memory fraction is H7's GPU check (benchmarks/gpu_checks.py, "oom").
+    """
+    from autovoice_desktop.engine.accel import FastSettings, run_with_oom_fallback
+
+    tried: list[tuple[str, int]] = []
+    notices: list[str] = []
+    moved = []
+
+    def attempt(device: str, settings: FastSettings) -> str:
+        tried.append((device, settings.max_batch_samples))
+        if device.startswith("cuda"):
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return "converted"
+
+    result, used, _settings = run_with_oom_fallback(
+        attempt, "cuda:0", FastSettings.for_device("cuda:0"), to_cpu=lambda: moved.append(True),
+        notice=notices.append,
+    )  # fmt: skip
+    assert (result, used) == ("converted", "cpu")
+    cuda_sizes = [size for device, size in tried if device.startswith("cuda")]
+    assert len(cuda_sizes) >= 2 and cuda_sizes == sorted(cuda_sizes, reverse=True)
+    assert moved == [True]
+    assert any("smaller chunks" in n for n in notices) and "on the CPU" in notices[-1]
+
+
+def test_non_oom_errors_are_not_swallowed_by_the_fallback() -> None:
+    """Only out-of-memory triggers the fallback; any other CUDA error reaches the user unchanged."""
+    from autovoice_desktop.engine.accel import FastSettings, run_with_oom_fallback
+
+    def attempt(device: str, settings: FastSettings) -> str:
+        raise RuntimeError("CUDA error: an illegal memory access was encountered")
+
+    with pytest.raises(RuntimeError, match="illegal memory access"):
+        run_with_oom_fallback(attempt, "cuda:0", FastSettings.for_device("cuda:0"))
