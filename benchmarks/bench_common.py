@@ -1,8 +1,8 @@
 """Shared pieces of the speed benchmarks: the benchmark voice, the inputs, timing and memory probes.
 
 The benchmark voice has the So-VITS-SVC default 44.1 kHz architecture with ContentVec 768 (the values of
-so-vits-svc-fork's `so-vits-svc-4.0v1` template, as listed in shared/reference/sovits-reference.md §2.1) and random
-weights: speed does not depend on the weight values. Both engines load the very same files.
+so-vits-svc-fork's `so-vits-svc-4.0v1` template, as listed in shared/reference/sovits-reference.md §2.1)
+and random weights: speed does not depend on the weight values. Both engines load the very same files.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def make_input(seconds: float, out_path: Path) -> Path:
 
 
 def make_contentvec(folder: Path, seed: int = 1234) -> Path:
-    """A random ContentVec in the transformers HubertModel layout ("content-vec-best"), saved with save_pretrained."""
+    """A random ContentVec in the HubertModel layout ("content-vec-best"), saved with save_pretrained."""
     import torch
     from transformers import HubertConfig, HubertModel
 
@@ -97,7 +97,7 @@ def peak_rss_mb() -> float:
 
 
 class CpuLoadProbe:
-    """Samples /proc/stat while a run goes on, to report how busy the machine was (foreign load shows up here)."""
+    """Samples /proc/stat around a run: how busy the machine was (foreign load shows up here)."""
 
     def __init__(self) -> None:
         self._stop = threading.Event()

@@ -1,4 +1,4 @@
-"""Write the benchmark voice folder: config.json, G_0.pth (random weights) and contentvec/ (random ContentVec).
+"""Write the benchmark voice folder: config.json, G_0.pth and contentvec/ (random weights).
 
     python -m benchmarks.make_bench_model --out /tmp/avbench/model [--seed 1234]
 

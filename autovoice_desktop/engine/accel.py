@@ -219,7 +219,7 @@ class FastSovits:
         noise_scale: float,
         predict_f0: bool,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Batch of windows -> (z (B, C, L), f0 used (B, L)). Mirrors SynthesizerTrn.infer up to the decoder."""
+        """Windows -> (z (B, C, L), f0 used (B, L)). Mirrors SynthesizerTrn.infer up to the decoder."""
         from autovoice_desktop.engine.sovits.commons import f0_to_coarse, normalize_log_f0
 
         net = self.model.net
@@ -294,24 +294,29 @@ class FastSovits:
     def synthesize(
         self,
         wav16: np.ndarray | torch.Tensor,
-        f0: np.ndarray,
-        uv: np.ndarray,
+        f0: np.ndarray | Callable[[], tuple[np.ndarray, np.ndarray]],
+        uv: np.ndarray | None,
         speaker: int | str = 0,
         noise_scale: float = 0.4,
         auto_predict_f0: bool = False,
         seed: int | None = None,
         timings: dict[str, float] | None = None,
+        n_frames: int | None = None,
     ) -> np.ndarray:
         """16 kHz audio + model-grid F0/uv (T,) -> float32 audio (T * hop,) at the model rate.
 
-        `timings` (if given) receives synchronised seconds for "content" and "synth".
+        `f0` may be a callable returning (f0, uv) (e.g. a Future's result): it is called after the content
+        encoder has been queued, so a CPU F0 tracker overlaps the GPU work. `timings` (if given) receives
+        synchronised seconds for "content", "f0_wait" and "synth".
         """
         import time
 
         model = self.model
         dev = torch.device(model.device)
         sid = model.speaker_id(speaker)
-        total = int(len(f0))
+        if callable(f0) and n_frames is None:
+            raise ValueError("n_frames is needed when f0 is a callable")
+        total = int(n_frames) if n_frames is not None else len(f0)
         hop, sr = model.hop_length, model.sample_rate
         generator = torch.Generator(device=dev).manual_seed(seed) if seed is not None else None
         t0 = time.perf_counter()
@@ -325,6 +330,13 @@ class FastSovits:
         if timings is not None:
             self._sync()
             timings["content"] = time.perf_counter() - t0
+        if callable(f0):
+            tw = time.perf_counter()
+            f0, uv = f0()
+            if timings is not None:
+                timings["f0_wait"] = time.perf_counter() - tw
+            if len(f0) != total:
+                raise ValueError(f"F0 has {len(f0)} frames, expected {total}")
         t1 = time.perf_counter()
         net = model.net
         f0_t = torch.as_tensor(np.asarray(f0, dtype=np.float32)).to(dev)

@@ -1,0 +1,254 @@
+"""Time AutoVoice's So-VITS-SVC engine on the benchmark voice: end to end and per stage, CPU or CUDA.
+
+    python -m benchmarks.bench_autovoice --model DIR --input IN.wav [--input ...] --device cpu|cuda \
+        --f0 dio|harvest|fcpe --precision fp32|fp16|bf16 --repeat 3 --out results.jsonl
+
+Stages (synchronised timers): load (read + resample to the model rate and to 16 kHz), f0, content
+(ContentVec), synth (prior encoder, flow, NSF-HiFi-GAN), write (atomic save). The models are loaded once and
+cached, as the app does; one warm-up conversion precedes the timed ones (as for the fork).
+Modes:
+* `fast` (default): engine.accel.FastSovits (windows + batched tiles) with F0 overlapped with ContentVec;
+  dio/harvest run on `--f0-workers` threads over segments.
+* `plain`: engine.pitch.compute_f0 + ContentEncoder.encode + SovitsModel.synthesize over the whole file.
+* `voice`: engine.sovits.voice.SovitsVoice.convert (the app's own pipeline), when it exists.
+Records: e2e best/median, stage split of the best run, peak RSS, CUDA max allocated, cpu busy fraction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from benchmarks.bench_common import CpuLoadProbe, machine_info, peak_rss_mb, write_result
+
+KIND = "vec768l12"
+
+
+class Engine:
+    """Models loaded once (cached), plus the conversion in the chosen mode."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        import torch
+
+        from autovoice_desktop.engine.content import load_content_encoder
+        from autovoice_desktop.engine.sovits import SovitsModel
+
+        self.args = args
+        self.cuda = args.device.startswith("cuda")
+        if self.cuda and args.cudnn_benchmark:
+            torch.backends.cudnn.benchmark = True
+        if not self.cuda:
+            from autovoice_desktop.engine.device import configure_cpu
+
+            configure_cpu(args.threads or None)
+        half = {"fp32": False, "fp16": "fp16", "bf16": "bf16"}[args.precision]
+        t = time.perf_counter()
+        self.model = SovitsModel.load(
+            args.model / "G_0.pth", device=args.device, half=half if self.cuda else False
+        )
+        self.encoder = load_content_encoder(args.model / "contentvec", KIND, device=args.device)
+        if self.cuda and args.precision != "fp32":
+            self.encoder.to(args.device, half=True)
+            if args.precision == "bf16":
+                self.encoder.model.to(torch.bfloat16)
+                self.encoder.dtype = torch.bfloat16
+        if not self.cuda and args.precision == "bf16":
+            # CPU bf16 (AVX512-BF16 / AMX via oneDNN): not a SovitsModel option yet; set the dtypes directly.
+            self.model.net.to(torch.bfloat16)
+            self.model._dtype = torch.bfloat16
+            self.encoder.model.to(torch.bfloat16)
+            self.encoder.dtype = torch.bfloat16
+        self.load_s = time.perf_counter() - t
+        self.sr = self.model.sample_rate
+        self.hop = self.model.hop_length
+        self.pool = ThreadPoolExecutor(1)
+        self.voice = None
+        if args.mode == "fast":
+            from autovoice_desktop.engine.accel import FastSettings, FastSovits
+
+            settings = FastSettings.for_device(self.model.device)
+            if args.window_s:
+                settings.window_s = args.window_s
+            if args.dec_tile_s:
+                settings.dec_tile_s = args.dec_tile_s
+            if args.max_batch_samples:
+                settings.max_batch_samples = args.max_batch_samples
+            self.fast = FastSovits(self.model, self.encoder, settings)
+
+    def _f0(self, audio: np.ndarray, n_frames: int) -> tuple[np.ndarray, np.ndarray, float]:
+        from autovoice_desktop.engine.pitch import compute_f0, interpolate_f0
+
+        t = time.perf_counter()
+        if self.args.f0 in ("dio", "harvest") and self.args.f0_workers != 1:
+            from autovoice_desktop.engine.accel import world_f0_parallel
+
+            raw = world_f0_parallel(
+                audio, self.sr, self.hop, n_frames, self.args.f0, self.args.f0_workers or None
+            )
+            f0, uv = interpolate_f0(raw)
+        else:
+            f0, uv = compute_f0(audio, self.sr, self.hop, n_frames, self.args.f0, device=self.model.device)
+        return f0, uv, time.perf_counter() - t
+
+    def convert_file(self, path: Path, out_path: Path) -> tuple[dict, np.ndarray]:
+        import torch
+
+        from autovoice_desktop.audio.io import load_audio, resample, save_audio
+
+        times: dict[str, float] = {}
+        t0 = time.perf_counter()
+        loaded = load_audio(path, target_rate=self.sr)
+        audio = loaded.samples
+        wav16 = resample(audio, self.sr, 16000)
+        times["load"] = time.perf_counter() - t0
+        n_frames = len(audio) // self.hop
+        t1 = time.perf_counter()
+        if self.args.mode == "fast":
+            future = self.pool.submit(self._f0, audio, n_frames)
+            f0_info: dict[str, float] = {}
+
+            def get_f0() -> tuple[np.ndarray, np.ndarray]:
+                f0, uv, secs = future.result()
+                f0_info["f0"] = secs
+                return f0, uv
+
+            out = self.fast.synthesize(
+                wav16,
+                get_f0,
+                None,
+                speaker="bench",
+                noise_scale=0.4,
+                auto_predict_f0=self.args.auto_predict_f0,
+                seed=self.args.seed,
+                timings=times,
+                n_frames=n_frames,
+            )
+            times.update(f0_info)
+        elif self.args.mode == "plain":
+            f0, uv, times["f0"] = self._f0(audio, n_frames)
+            tc = time.perf_counter()
+            units = self.encoder.encode(wav16)
+            idx = np.floor(np.arange(n_frames) * units.shape[1] / n_frames).astype(np.int64)
+            times["content"] = time.perf_counter() - tc
+            ts = time.perf_counter()
+            out = self.model.synthesize(
+                units[:, idx], f0, uv, "bench", 0.4, self.args.auto_predict_f0, seed=self.args.seed
+            )
+            times["synth"] = time.perf_counter() - ts
+        else:
+            out = self._voice_convert(audio)
+        if self.cuda:
+            torch.cuda.synchronize()
+        times["convert"] = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        save_audio(out_path, out, self.sr, overwrite=True)
+        times["write"] = time.perf_counter() - t2
+        times["e2e"] = time.perf_counter() - t0
+        times["output_s"] = len(out) / self.sr
+        return times, out
+
+    def _voice_convert(self, audio: np.ndarray) -> np.ndarray:
+        from autovoice_desktop.core.types import ConversionParams
+
+        if self.voice is None:
+            from autovoice_desktop.engine.sovits import voice as voice_mod
+
+            self.voice = voice_mod.SovitsVoice.from_folder(  # type: ignore[attr-defined]
+                self.args.model, contentvec=self.args.model / "contentvec", device=self.args.device
+            )
+        params = ConversionParams(
+            f0_method=self.args.f0,
+            speaker="bench",
+            auto_predict_f0=self.args.auto_predict_f0,
+            device=self.args.device,
+            half=self.args.precision != "fp32",
+            seed=self.args.seed,
+        )
+        return self.voice.convert(audio, self.sr, params).audio
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True, help="folder: G_0.pth, config.json, contentvec/")
+    parser.add_argument("--input", type=Path, action="append", required=True, help="repeatable")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--f0", default="dio", choices=("dio", "harvest", "fcpe"))
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"))
+    parser.add_argument("--mode", default="fast", choices=("fast", "plain", "voice"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--long-repeat", type=int, default=1, help="repeats for inputs of 300 s or more")
+    parser.add_argument("--threads", type=int, default=0, help="CPU intra-op threads (0: engine default)")
+    parser.add_argument("--f0-workers", type=int, default=0, help="dio/harvest threads (0: all CPUs)")
+    parser.add_argument("--window-s", type=float, default=0.0)
+    parser.add_argument("--dec-tile-s", type=float, default=0.0)
+    parser.add_argument("--max-batch-samples", type=int, default=0)
+    parser.add_argument("--cudnn-benchmark", action="store_true")
+    parser.add_argument("--auto-predict-f0", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--save-output", type=Path, default=None, help="folder for the converted audio")
+    parser.add_argument("--tag", default="")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+
+    import torch
+
+    engine = Engine(args)
+    cuda = engine.cuda
+    out_dir = args.save_output or Path("/tmp")
+    warm = sorted(args.input, key=lambda p: sf.info(p).duration)[0]
+    engine.convert_file(warm, out_dir / "av_bench_warm.wav")
+    for path in args.input:
+        if cuda:
+            torch.cuda.synchronize()
+            torch.cuda.reset_peak_memory_stats()
+        runs = []
+        repeat = args.repeat if sf.info(path).duration < 300 else min(args.repeat, args.long_repeat)
+        for _ in range(repeat):
+            with CpuLoadProbe() as probe:
+                times, _ = engine.convert_file(path, out_dir / f"av_{path.stem}_{args.precision}.wav")
+            times["cpu_busy"] = probe.busy_fraction
+            runs.append(times)
+        best = min(runs, key=lambda r: r["e2e"])
+        record = {
+            "engine": "autovoice",
+            "tag": args.tag,
+            "mode": args.mode,
+            "device": engine.model.device,
+            "f0": args.f0,
+            "precision": args.precision,
+            "auto_predict_f0": args.auto_predict_f0,
+            "threads": torch.get_num_threads(),
+            "input": str(path),
+            "input_s": sf.info(path).duration,
+            "model_load_s": engine.load_s,
+            "runs": runs,
+            "e2e_best_s": best["e2e"],
+            "e2e_median_s": float(np.median([r["e2e"] for r in runs])),
+            "convert_best_s": min(r["convert"] for r in runs),
+            "stages_best": best,
+            "peak_rss_mb": peak_rss_mb(),
+            "machine": machine_info(),
+            "env_threads": os.environ.get("AUTOVOICE_THREADS", ""),
+        }
+        if cuda:
+            record["cuda_peak_alloc_mb"] = torch.cuda.max_memory_allocated() / 2**20
+        write_result(args.out, record)
+        split = ", ".join(
+            f"{k} {best[k]:.3f}" for k in ("load", "f0", "content", "synth", "write") if k in best
+        )
+        print(
+            f"autovoice {args.mode} {engine.model.device} {args.f0} {args.precision} "
+            f"{record['input_s']:.0f}s: "
+            f"e2e best {best['e2e']:.3f} s ({split}) busy {best['cpu_busy']:.2f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

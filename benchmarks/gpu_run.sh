@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Device-machine driver (one H100): install the carried wheels once, build the benchmark voice and inputs, then
+# run the GPU checks and/or the side-by-side speed run. Results go to $OUT (or ./benchmarks/results).
+#   bash benchmarks/gpu_run.sh [setup|checks|speed|all] [extra run_speed args...]
+# Carry: .whl (wheels + pyworld sdist) and .bench (pure-Python so_vits_svc_fork, torchcrepe, cm_time, resampy).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+STAGE=${1:-all}; shift || true
+OUTDIR=${OUT:-benchmarks/results}
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_VERBOSITY=error
+if [ ! -f /tmp/site/.done ]; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl || exit 1
+  python3 -m pip install -q --no-index --no-deps --no-build-isolation --no-compile --target /tmp/site \
+    .whl/pyworld-0.3.5.tar.gz || exit 1
+  if ! python3 -c "import pkg_resources" 2>/dev/null; then  # pyworld 0.3.5 imports it for its version only
+    mkdir -p /tmp/site/pkg_resources
+    printf 'class _D:\n    version = "0.3.5"\n\ndef get_distribution(name):\n    return _D()\n' \
+      > /tmp/site/pkg_resources/__init__.py
+  fi
+  touch /tmp/site/.done
+fi
+export PYTHONPATH=/tmp/site:$PWD/.bench/site:$PWD
+python3 -c "import pyworld, soundfile, soxr, librosa, torchfcpe, torch, transformers
+import so_vits_svc_fork.inference.core
+print('torch', torch.__version__, 'cuda', torch.version.cuda, 'cudnn', torch.backends.cudnn.version(),
+      'transformers', transformers.__version__, torch.cuda.get_device_name(0))" 2>&1 | grep -v Warn || exit 1
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader
+python3 -m benchmarks.make_bench_model --out /tmp/avbench/model 2>&1 | tail -1
+python3 -c "
+from pathlib import Path
+from benchmarks.bench_common import make_input
+for s in (10, 60, 600):
+    p = Path(f'/tmp/avbench/in_{s}s.wav')
+    p.exists() or make_input(s, p)
+"
+mkdir -p "$OUTDIR"
+if [ "$STAGE" = checks ] || [ "$STAGE" = all ]; then
+  python3 -m benchmarks.gpu_checks --model /tmp/avbench/model --inputs-dir /tmp/avbench \
+    --out "$OUTDIR/checks.jsonl" 2>&1 | grep -v -i warn | tee "$OUTDIR/checks.log"
+fi
+if [ "$STAGE" = speed ] || [ "$STAGE" = all ]; then
+  python3 -m benchmarks.run_speed --device cuda --workdir /tmp/avbench --out-dir "$OUTDIR/speed" "$@"
+fi
