@@ -7,8 +7,8 @@ Sources: ContentVec `checkpoint_best_legacy_500.pt` (So-VITS-SVC 4.0/4.1 `hubert
 Safety: the file is first tried with `torch.load(weights_only=True)`. Otherwise it is read by a restricted
 unpickler: fairseq/omegaconf classes become inert `FairseqStub` objects that only store their pickled state,
 a short allowlist of harmless globals (OrderedDict, tensor rebuilders, argparse.Namespace, plain builtin
-types, numpy scalars) is permitted, and every other global is refused with UnsafeCheckpointError. No code
-from the file runs.
+types, numpy arrays and scalars) is permitted, and every other global is refused with
+UnsafeCheckpointError. No code from the file runs.
 
 Key mapping (fairseq -> transformers):
     feature_extractor.conv_layers.{i}.0      -> feature_extractor.conv_layers.{i}.conv
@@ -53,7 +53,8 @@ _BUILTIN_TYPES = {
     "bytes",
     "complex",
 }
-_TORCH_ALLOWED = {("torch._utils", "_rebuild_tensor_v2"), ("torch._utils", "_rebuild_parameter")}
+_TORCH_ALLOWED = {"_rebuild_tensor", "_rebuild_tensor_v2", "_rebuild_parameter"}
+_NUMPY_ALLOWED = {"scalar", "_reconstruct", "ndarray", "dtype"}
 _DEFAULT_CONV = "[(512,10,5)] + [(512,3,2)] * 4 + [(512,2,2)] * 2"
 
 
@@ -81,12 +82,14 @@ class RestrictedUnpickler(pickle.Unpickler):
     """An Unpickler that maps fairseq classes to stubs and refuses every global not on a short allowlist."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _TORCH_ALLOWED:
+        if module == "torch._utils" and name in _TORCH_ALLOWED:
             return getattr(torch._utils, name)
-        if module == "torch" and isinstance(getattr(torch, name, None), torch.dtype):
+        if module == "torch" and (
+            isinstance(getattr(torch, name, None), torch.dtype) or name in ("Size", "device")
+        ):
             return getattr(torch, name)
-        if module == "collections" and name == "OrderedDict":
-            return collections.OrderedDict
+        if module == "collections" and name in ("OrderedDict", "defaultdict"):
+            return getattr(collections, name)
         if module == "argparse" and name == "Namespace":
             return argparse.Namespace
         if module in ("builtins", "__builtin__") and name in _BUILTIN_TYPES:
@@ -95,20 +98,24 @@ class RestrictedUnpickler(pickle.Unpickler):
             import codecs
 
             return codecs.encode
-        if module in ("numpy.core.multiarray", "numpy._core.multiarray") and name == "scalar":
-            import numpy as np
-
-            return np._core.multiarray.scalar if hasattr(np, "_core") else np.core.multiarray.scalar
-        if module == "numpy" and name == "dtype":
-            import numpy as np
-
-            return np.dtype
+        if module.split(".")[0] == "numpy" and name in _NUMPY_ALLOWED:
+            return _numpy_global(name)
         if module.split(".")[0] in _STUB_MODULES:
             return _stub_class(module, name)
         raise UnsafeCheckpointError(
             f"the checkpoint needs code to load ({module}.{name}); it was refused",
             "use a content-vec-best download or a checkpoint from a trusted source",
         )
+
+
+def _numpy_global(name: str) -> Any:
+    """numpy's array/scalar rebuilders and types (they build arrays from bytes; no code runs)."""
+    import numpy as np
+
+    multiarray = np._core.multiarray if hasattr(np, "_core") else np.core.multiarray
+    return {"scalar": multiarray.scalar, "_reconstruct": multiarray._reconstruct}.get(name) or getattr(
+        np, name
+    )
 
 
 def _restricted_load(file: Any, **kwargs: Any) -> Any:
