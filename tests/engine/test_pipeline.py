@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autovoice_desktop.core.errors import AudioContentError, AudioEmptyError, ConversionCancelled
 from autovoice_desktop.engine.content import load_content_encoder
@@ -202,3 +204,27 @@ def test_end_to_end_with_a_tiny_real_model(tmp_path: Path) -> None:
     assert first.audio.size == round(audio.size * 16000 / 22050)
     assert np.all(np.isfinite(first.audio)) and np.abs(first.audio).max() > 0
     np.testing.assert_array_equal(first.audio, again.audio)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    n=st.integers(1, 40000),
+    in_sr=st.sampled_from([8000, 16000, 22050, 44100, 48000]),
+    grid=st.sampled_from([(16000, 320), (44100, 512), (32000, 320), (8000, 160)]),
+    loud=st.floats(0.0, 1.0),
+    seed=st.integers(0, 1000),
+)
+def test_output_always_matches_the_resampled_input(
+    n: int, in_sr: int, grid: tuple, loud: float, seed: int
+) -> None:
+    import soxr
+
+    sr, hop = grid
+    rng = np.random.default_rng(seed)
+    audio = (rng.standard_normal(n) * loud * (rng.random(n) < 0.7)).astype(np.float32)
+    model = FakeModel(sample_rate=sr, hop_length=hop)
+    result = convert(model, ZeroEncoder(), audio, in_sr, PipelineOptions(max_chunk_seconds=0.5))
+    expected = n if in_sr == sr else soxr.resample(audio, in_sr, sr, quality="HQ").size
+    assert result.audio.size == expected and result.audio.dtype == np.float32
+    assert np.all(np.isfinite(result.audio))
+    assert result.pitch.times.size == result.pitch.source_f0.size == expected // hop
