@@ -29,6 +29,9 @@ from autovoice_desktop.core.types import AudioDeviceInfo
 
 log = logging.getLogger(__name__)
 
+# Input latency in seconds. Through the ALSA "pulse" plugin, smaller values (and "low"/"high", 35 ms there)
+# sometimes stall the first callback for 1-2 s, and the audio of that gap is lost; 0.2 s never did in tests.
+INPUT_LATENCY = 0.2
 RING_SECONDS = 10.0  # how far the writer may fall behind before blocks are dropped
 COMMON_RATES = (48000, 44100, 32000, 22050, 16000)  # tried when the device's own rate is refused
 
@@ -63,7 +66,7 @@ class Recorder:
         max_seconds: float | None = None,
         folder: Path | None = None,
         blocksize: int = 0,
-        latency: str | float = "high",
+        latency: str | float = INPUT_LATENCY,
         stall_timeout: float = 3.0,
     ) -> None:
         self.device_spec = device
