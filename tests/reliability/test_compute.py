@@ -97,15 +97,22 @@ def test_encoder_dim_mismatch_is_caught_before_any_audio_work(
     assert not (tmp_path / "out" / "o.wav").exists()
 
 
-def test_cancel_leaves_the_voice_usable(sovits_voice: str) -> None:
-    """Cancel at the first progress report, then convert again with the same loaded voice."""
+@pytest.mark.parametrize("stage", ["Pitch", "Content", "Synthesis"])
+def test_cancel_in_any_stage_leaves_the_voice_usable(sovits_voice: str, stage: str) -> None:
+    """Cancel when a stage begins; the same loaded voice then converts again, and again after release()."""
     voice = load_voice(sovits_voice, device="cpu")
     audio = tone(1.0)
     cancel = threading.Event()
+    stages: list[str] = []
+
+    def progress(_fraction: float, name: str) -> None:
+        stages.append(name)
+        if name == stage:
+            cancel.set()
+
     with pytest.raises(ConversionCancelled):
-        voice.convert(
-            audio, 16000, ConversionParams(device="cpu"), progress=lambda *_: cancel.set(), cancel=cancel
-        )
+        voice.convert(audio, 16000, ConversionParams(device="cpu"), progress=progress, cancel=cancel)
+    assert stage in stages
     result = voice.convert(audio, 16000, ConversionParams(device="cpu"))
     assert np.isfinite(result.audio).all() and abs(result.duration - 1.0) < 0.05
     voice.release()
