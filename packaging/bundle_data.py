@@ -76,8 +76,6 @@ EXCLUDES = [
     "rich",
     "typer",
     "jinja2",
-    "torch.testing._internal.opinfo",
-    "torch.testing._internal.distributed",
     # Qt modules pyqtgraph and AutoVoice never import
     "PySide6.QtQml",
     "PySide6.QtQuick",
