@@ -41,6 +41,14 @@ from autovoice_desktop.engine.sovits import SovitsModel  # noqa: E402
 
 TOLERANCE = 1e-4
 OPTIONAL_MODULES = ("torchcrepe", "torchaudio", "faiss", "matplotlib", "matplotlib.pylab", "cm_time")
+OPTIONAL_MODULES += ("librosa", "librosa.util")
+
+
+class _Placeholder(contextlib.nullcontext):
+    """A name imported from a stand-in module: callable and a context manager; never used for maths."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
 
 
 def small_model(
@@ -149,6 +157,12 @@ def cases(reference: str) -> list[tuple[str, dict, int]]:
     return out  # fmt: skip
 
 
+def _placeholder_attr(attr: str) -> type:
+    if attr.startswith("__"):
+        raise AttributeError(attr)
+    return _Placeholder
+
+
 def import_reference(kind: str, path: str | None) -> type:
     if path:
         sys.path.insert(0, path)
@@ -158,8 +172,8 @@ def import_reference(kind: str, path: str | None) -> type:
         except Exception:
             module = types.ModuleType(name)
             module.__spec__ = importlib.machinery.ModuleSpec(name, None)
-            if name == "cm_time":
-                module.timer = contextlib.nullcontext  # type: ignore[attr-defined]
+            if name != "torchaudio":  # transformers probes torchaudio's attributes
+                module.__getattr__ = _placeholder_attr  # type: ignore[method-assign]
             sys.modules[name] = module
     if kind == "fork":
         return importlib.import_module("so_vits_svc_fork.modules.synthesizers").SynthesizerTrn
