@@ -63,7 +63,10 @@ class Player:
         self._device: AudioDeviceInfo | None = None
         self.sample_rate = 0
         self._stream: Any = None
-        self._stopped = threading.Event()
+        self._closing: Any = None  # a paused stream still fading out
+        self._finished_event = threading.Event()
+        self._generation = 0
+        self._stop_position: int | None = None  # where the playhead goes once a stop() has faded out
         # state shared with the callback (single attribute stores only)
         self._current = "input"
         self._target = "input"
@@ -87,8 +90,8 @@ class Player:
     # --- sources ----------------------------------------------------------------------------------
     def load(self, sources: dict[str, tuple[np.ndarray, int]]) -> None:
         """Set the playable sources: name -> ((N,) or (N, C) samples, sample rate). Stops playback."""
-        self.stop()
         with self._lock:
+            self._halt_now()
             raw = {}
             for name, (samples, rate) in sources.items():
                 data = np.asarray(samples, dtype=np.float32)
@@ -108,8 +111,8 @@ class Player:
 
     def set_device(self, device: DeviceSpec) -> None:
         """Use another output device from the next play() (stops playback)."""
-        self.stop()
         with self._lock:
+            self._halt_now()
             self._device_spec = device
             self._prepared_for = None
 
@@ -153,20 +156,19 @@ class Player:
                 if start_seconds is not None:
                     self.seek(start_seconds)
                 return
-            self._close_stream()
+            self._halt_now()
             self._prepare()
             self._current = self._target = source
             if start_seconds is not None:
                 self._pos = self._frames_at(start_seconds)
             if self._pos >= len(self._buffers[source]):
                 self._pos = 0
-            self._seek_request = None
+            self._seek_request = self._stop_position = None
             self._stop_request = self._ended = False
             self._fade_left = 0
             self._preroll_left = int(self.preroll * self.sample_rate)
             self._tail_left = self._fadeout_left = -1
             self._tail_frames = int(TAIL_SECONDS * self.sample_rate)
-            self._stopped.clear()
             self._open_stream()
 
     def _open_stream(self) -> None:
@@ -174,6 +176,8 @@ class Player:
         assert dev is not None
         self._stop_exc = getattr(sd, "CallbackStop", _CallbackStop)
         channels = 1 if dev.max_output_channels >= 1 else 2
+        self._generation += 1
+        generation = self._generation
         try:
             self._stream = sd.OutputStream(
                 device=dev.index,
@@ -182,13 +186,13 @@ class Player:
                 dtype="float32",
                 latency=self.latency,
                 callback=self._callback,
-                finished_callback=self._on_stream_finished,
+                finished_callback=lambda: self._on_stream_finished(generation),
             )
             self._playing = True
             self._stream.start()
         except Exception as exc:
             self._playing = False
-            self._close_stream()
+            self._halt_now()
             if isinstance(exc, AudioDeviceError):
                 raise
             raise stream_error(exc, dev, "output", self.sample_rate) from exc
@@ -198,19 +202,40 @@ class Player:
         return max(0, int(round(float(seconds) * rate)))
 
     def pause(self) -> None:
-        """Fade out and stop the stream; the position is kept (play(..., None) resumes)."""
+        """Fade out; the stream closes itself on a helper thread (never blocks). play(.., None) resumes."""
         with self._lock:
-            if self._playing and self._stream is not None:
-                self._stop_request = True
-                self._stopped.wait(timeout=1.0)
-            self._close_stream()
+            self._fade_and_release(reset=False)
 
     def stop(self) -> None:
         """Like pause(), and go back to the start."""
         with self._lock:
-            self.pause()
+            self._fade_and_release(reset=True)
+
+    def _fade_and_release(self, reset: bool) -> None:
+        stream = self._stream
+        if reset:
+            self._stop_position = 0
+        if self._playing and stream is not None:
+            self._stop_request = True  # the callback fades out, plays the silent tail, then stops
+            self._playing = False
+            self._stream = None
+            self._closing = stream
+            threading.Thread(
+                target=self._close_when_done, args=(stream,), name="player-close", daemon=True
+            ).start()
+        else:
+            self._halt_now()
+        if reset:
             self._pos = 0
             self._seek_request = None
+
+    def _close_when_done(self, stream: Any) -> None:
+        """Helper thread: wait for the fade-out and tail, then release the stream."""
+        self._finished_event.wait(timeout=TAIL_SECONDS + CROSSFADE_SECONDS + 2.0)
+        with self._lock:
+            if self._closing is stream:
+                self._closing = None
+                _release(stream)
 
     def seek(self, seconds: float) -> None:
         """Move the playhead (while playing or not)."""
@@ -220,6 +245,7 @@ class Player:
                 self._seek_request = frames
             else:
                 self._pos = frames
+                self._stop_position = None
 
     def switch(self, source: str) -> None:
         """A/B: continue with `source` at the same position (crossfaded while playing)."""
@@ -233,17 +259,20 @@ class Player:
                 self._current = source
 
     def close(self) -> None:
-        """Stop and release the device."""
-        self.stop()
+        """Stop at once and release the device."""
+        with self._lock:
+            self._halt_now()
 
-    def _close_stream(self) -> None:
-        stream, self._stream = self._stream, None
+    def _halt_now(self) -> None:
+        """Abort the current and any closing stream synchronously (no callback runs afterwards)."""
+        for stream in (self._stream, self._closing):
+            if stream is not None:
+                _release(stream)
+        if self._stop_position is not None:
+            self._pos = self._stop_position
+        self._stream = self._closing = None
         self._playing = False
-        if stream is not None:
-            with contextlib.suppress(Exception):
-                stream.abort()
-            with contextlib.suppress(Exception):
-                stream.close()
+        self._finished_event.clear()
 
     # --- state ------------------------------------------------------------------------------------
     @property
@@ -266,6 +295,8 @@ class Player:
         """Playhead in seconds."""
         rate = self.sample_rate or (next(iter(self._raw.values()))[1] if self._raw else 0)
         pos = self._seek_request if self._seek_request is not None else self._pos
+        if self._stop_position is not None:
+            pos = self._stop_position
         return pos / rate if rate else 0.0
 
     def duration_seconds(self, source: str | None = None) -> float:
@@ -316,6 +347,8 @@ class Player:
             outdata[:, 1:] = outdata[:, :1]
         if self._fadeout_left == 0:
             self._tail_left = self._tail_frames
+            if self._stop_position is not None:
+                self._pos = self._stop_position
         elif self._pos >= len(cur) and self._fade_left == 0:
             self._ended = True
             self._pos = len(cur)
@@ -334,8 +367,27 @@ class Player:
         seg[:m] += mix
         self._fade_left -= k
 
-    def _on_stream_finished(self) -> None:
+    def _on_stream_finished(self, generation: int) -> None:
+        if generation != self._generation:
+            return
         self._playing = False
-        self._stopped.set()
-        if self._ended and not self._stop_request and self.on_finished is not None:
-            threading.Thread(target=self.on_finished, name="player-finished", daemon=True).start()
+        self._finished_event.set()
+        if self._ended and not self._stop_request:
+            threading.Thread(target=self._after_end, args=(generation,), daemon=True).start()
+
+    def _after_end(self, generation: int) -> None:
+        """Helper thread after the source played to its end: release the device, then tell the owner."""
+        with self._lock:
+            if generation == self._generation and not self._playing and self._stream is not None:
+                _release(self._stream)
+                self._stream = None
+        if self.on_finished is not None:
+            self.on_finished()
+
+
+def _release(stream: Any) -> None:
+    """Abort and close a stream, ignoring errors of a device that is already gone."""
+    with contextlib.suppress(Exception):
+        stream.abort()
+    with contextlib.suppress(Exception):
+        stream.close()

@@ -218,3 +218,28 @@ def test_recorder_falls_back_to_a_rate_the_device_takes() -> None:
     _wait(lambda: recorder.limit_reached)
     result = recorder.stop()
     assert result.sample_rate == 44100 and sf.info(str(result.path)).samplerate == 44100
+
+
+def test_pause_and_stop_never_block_and_fade_out() -> None:
+    sd = FakeSoundDevice()
+    sd.speed = 1.0  # real time: the fade-out and the silent tail take ~0.3 s
+    player = Player(sd=sd, preroll=0.0)
+    player.load({"input": (np.full(48000 * 5, 0.5, dtype=np.float32), 48000)})
+    player.play("input")
+    _wait(lambda: player.position_seconds > 0.3)
+    started = time.monotonic()
+    player.pause()
+    assert time.monotonic() - started < 0.05 and not player.is_playing
+    paused_at = player.position_seconds
+    _wait(lambda: sd.streams[0].closed, timeout=5)  # released by the helper thread
+    assert player.position_seconds == pytest.approx(paused_at, abs=0.05)
+    sound = sd.played_audio()
+    end = np.flatnonzero(sound)[-1]
+    assert np.all(np.abs(np.diff(sound[: end + 2])) < 0.01)  # faded out, no step to silence
+    player.play("input", start_seconds=None)
+    _wait(lambda: player.position_seconds > paused_at + 0.1)
+    started = time.monotonic()
+    player.stop()
+    assert time.monotonic() - started < 0.05 and player.position_seconds == 0.0
+    _wait(lambda: sd.streams[1].closed, timeout=5)
+    assert player.position_seconds == 0.0
