@@ -95,7 +95,6 @@ class SynthesizerTrn(nn.Module):
         batch, _, frames = c.shape
         x_mask = torch.ones(batch, 1, frames, device=c.device, dtype=dtype)
         g = self.emb_g(sid.reshape(batch, 1)).transpose(1, 2)  # (B, G, 1)
-        uv_w = uv.to(dtype)
         x = self.pre(c.to(dtype)) * x_mask + self.emb_uv(uv.long()).transpose(1, 2)
         if vol is not None and self.cfg.vol_embedding:
             x = x + self.emb_vol(vol.to(dtype)[:, :, None]).transpose(1, 2)
@@ -104,7 +103,7 @@ class SynthesizerTrn(nn.Module):
         if predict_f0:
             if self.cfg.use_automatic_f0_prediction:
                 lf0 = 2595.0 * torch.log10(1.0 + f0.unsqueeze(1) / 700.0) / 500
-                norm_lf0 = normalize_log_f0(lf0.to(dtype), x_mask, uv_w)
+                norm_lf0 = normalize_log_f0(lf0, x_mask.float(), uv.float()).to(dtype)  # mean in float32
                 pred_lf0 = self.f0_decoder(x, norm_lf0, x_mask, spk_emb=g).float()
                 f0 = (700 * (torch.pow(10, pred_lf0 * 500 / 2595) - 1)).squeeze(1)
             else:
