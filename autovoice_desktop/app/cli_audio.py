@@ -78,6 +78,15 @@ def run_devices(args: argparse.Namespace, sd: Any | None = None) -> int:
             print(f"  {describe(dev)}")
         if not listed:
             print("  (none)")
+    if sd is None and any(dev.name == "pulse" for dev in devices):
+        from autovoice_desktop.audio.devices import pulse_endpoints
+
+        for title, kind in (("PulseAudio sources", "input"), ("PulseAudio sinks", "output")):
+            endpoints = pulse_endpoints(kind)
+            if endpoints:
+                print(f"{title} (also usable as --device NAME, through 'pulse'):")
+                for name, description in endpoints:
+                    print(f"  {name}  ({description})")
     return 0
 
 

@@ -4,12 +4,20 @@ The sound system is reached through a sounddevice-like module (`sd`), injected s
 `load_sounddevice()` imports the real one and turns "PortAudio library not found" into an AudioDeviceError.
 PortAudio enumerates devices once, when it is initialised; `list_devices(refresh=True)` re-initialises it
 (only while no stream is open) so devices plugged in, or a sound server started, after launch appear.
+
+PortAudio on Linux reaches PulseAudio/PipeWire only through the ALSA ``pulse`` device and does not list the
+server's own sources and sinks. A name that matches no PortAudio device but names (or describes) a
+PulseAudio source/sink is therefore used through ``pulse`` with PULSE_SOURCE / PULSE_SINK set.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
+import os
+import shutil
+import subprocess
 from types import ModuleType
 from typing import Any
 
@@ -129,6 +137,7 @@ def resolve_device(spec: DeviceSpec, kind: str, sd: Any | None = None) -> AudioD
     """
     if kind not in ("input", "output"):
         raise ValueError(f"kind must be 'input' or 'output', not {kind!r}")
+    _forget_pulse_choice(kind)
     devices = [dev for dev in list_devices(sd) if _has(dev, kind)]
     if not devices:
         raise _none_error(kind)
@@ -150,9 +159,67 @@ def resolve_device(spec: DeviceSpec, kind: str, sd: Any | None = None) -> AudioD
     partial = [dev for dev in devices if text.lower() in dev.name.lower()]
     if len(partial) == 1:
         return partial[0]
-    if not partial:
-        raise AudioDeviceError(f"no {kind} device named '{text}'", _choices(devices))
-    raise AudioDeviceError(f"'{text}' matches several {kind} devices", _choices(partial))
+    if partial:
+        raise AudioDeviceError(f"'{text}' matches several {kind} devices", _choices(partial))
+    via_pulse = _pulse_endpoint_device(text, kind, devices)
+    if via_pulse is not None:
+        return via_pulse
+    raise AudioDeviceError(f"no {kind} device named '{text}'", _choices(devices))
+
+
+def pulse_endpoints(kind: str) -> list[tuple[str, str]]:
+    """(name, description) of the PulseAudio/PipeWire sources (input) or sinks (output); [] without pactl."""
+    if shutil.which("pactl") is None:
+        return []
+    try:
+        listing = subprocess.run(
+            ["pactl", "list", "sources" if kind == "input" else "sinks"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    found: list[tuple[str, str]] = []
+    name = ""
+    for line in listing.splitlines():
+        key, _, value = line.strip().partition(": ")
+        if key == "Name":
+            name = value
+        elif key == "Description" and name:
+            found.append((name, value))
+            name = ""
+    return found
+
+
+def _pulse_endpoint_device(text: str, kind: str, devices: list[AudioDeviceInfo]) -> AudioDeviceInfo | None:
+    """The ALSA `pulse` device aimed at the PulseAudio source/sink `text` names (env PULSE_SOURCE/SINK)."""
+    pulse = [dev for dev in devices if dev.name == "pulse"]
+    if not pulse:
+        return None
+    endpoints = pulse_endpoints(kind)
+    low = text.lower()
+    exact = [n for n, d in endpoints if low in (n.lower(), d.lower())]
+    partial = [n for n, d in endpoints if low in n.lower() or low in d.lower()]
+    chosen = exact[0] if exact else partial[0] if len(partial) == 1 else None
+    if chosen is None:
+        return None
+    os.environ[_PULSE_ENV[kind]] = chosen  # read by the ALSA pulse plugin when the stream opens
+    _pulse_env_set.add(_PULSE_ENV[kind])
+    return dataclasses.replace(pulse[0], name=f"pulse: {chosen}")
+
+
+_PULSE_ENV = {"input": "PULSE_SOURCE", "output": "PULSE_SINK"}
+_pulse_env_set: set[str] = set()
+
+
+def _forget_pulse_choice(kind: str) -> None:
+    """Undo an earlier PULSE_SOURCE/PULSE_SINK choice made here (not one the user set)."""
+    key = _PULSE_ENV[kind]
+    if key in _pulse_env_set:
+        os.environ.pop(key, None)
+        _pulse_env_set.discard(key)
 
 
 def _choices(devices: list[AudioDeviceInfo]) -> str:

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # Input latency in seconds. Through the ALSA "pulse" plugin, smaller values (and "low"/"high", 35 ms there)
 # sometimes stall the first callback for 1-2 s, and the audio of that gap is lost; 0.2 s never did in tests.
 INPUT_LATENCY = 0.2
+FIRST_BLOCK_GRACE = 10.0  # PortAudio may take ~2 s to deliver the first block; don't call that a stall
 RING_SECONDS = 10.0  # how far the writer may fall behind before blocks are dropped
 COMMON_RATES = (48000, 44100, 32000, 22050, 16000)  # tried when the device's own rate is refused
 
@@ -236,7 +237,8 @@ class Recorder:
         stream_active = getattr(self._stream, "active", True)
         if self._stream is not None and not stream_active and not self._stopping:
             return f"{name} stopped delivering audio; the take so far was kept"
-        if self.is_recording and time.monotonic() - self._last_block > self.stall_timeout:
+        limit = self.stall_timeout if self._blocks else max(self.stall_timeout, FIRST_BLOCK_GRACE)
+        if self.is_recording and time.monotonic() - self._last_block > limit:
             waited = time.monotonic() - self._last_block
             return f"{name} delivered no audio for {waited:.1f} s (disconnected?); the take so far was kept"
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -47,6 +48,28 @@ def test_recorder_returns_what_the_microphone_heard(pulse: PulseServer, rate: in
     )
     assert corr >= 0.95 and overlap >= 0.97
     assert levels.peak_db > -30.0
+
+
+def test_recorder_picks_a_pulseaudio_source_by_name(
+    pulse: PulseServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PULSE_SOURCE", raising=False)  # restored (unset) after the test
+    ref, ref_rate = sf.read(str(SPEECH_FEMALE), dtype="float32")
+    ref = ref[: 2 * ref_rate]
+    clip = pulse.runtime_dir / "clip2s.wav"
+    sf.write(str(clip), ref, ref_rate)
+    recorder = Recorder("VirtualMic", ref_rate)  # the PulseAudio source's description, not a PortAudio name
+    recorder.start()
+    assert recorder.device is not None and recorder.device.name == "pulse: mic"
+    assert recorder.wait_first_block(15)
+    pulse.feed_mic(clip)
+    time.sleep(0.3)
+    result = recorder.stop()
+    data, _ = sf.read(str(result.path), dtype="float32")
+    corr, _lag, overlap = correlate_aligned(ref, data)
+    assert corr >= 0.95 and overlap >= 0.97
+    assert resolve_device(None, "input").name != "pulse: mic"  # a later default choice undoes it
+    assert "PULSE_SOURCE" not in os.environ
 
 
 def test_player_plays_into_the_speaker(pulse: PulseServer) -> None:
