@@ -19,14 +19,12 @@ Signals (queued to the GUI thread):
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import sys
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, SignalInstance, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from autovoice_desktop.core.errors import AutoVoiceError
 
@@ -34,40 +32,6 @@ log = logging.getLogger(__name__)
 
 POLL_MS = 33
 RecorderFactory = Callable[..., Any]
-
-
-class _Probe(QObject):
-    ping = Signal()
-
-
-def _emit_steals_true() -> bool:
-    """PySide6 6.12.0 on Python < 3.12: SignalInstance.emit() returns Py_True without a new reference.
-
-    Every Python-side emit then lowers True's reference count by one, and after a few thousand emits the
-    interpreter aborts ("bool_dealloc: deallocating True or False"). Measure it once on a probe signal.
-    """
-    if sys.version_info >= (3, 12):  # True is immortal
-        return False
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(8):
-        probe.ping.emit()
-    stolen = before - sys.getrefcount(True)
-    for _ in range(max(0, stolen)):
-        _incref(True)
-    return stolen >= 8
-
-
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_COMPENSATE = _emit_steals_true()
-
-
-def emit(signal: SignalInstance, *args: Any) -> None:
-    """signal.emit(*args), giving back the reference to True that a buggy PySide6 emit() steals."""
-    signal.emit(*args)
-    if _COMPENSATE:
-        _incref(True)
 
 
 def _default_recorder_factory(**kwargs: Any) -> Any:
@@ -135,8 +99,8 @@ class RecordingWorker(QObject):
 
     def _end_with(self, message: str) -> None:
         self._ended = True
-        emit(self.failed, message)
-        emit(self.done)
+        self.failed.emit(message)
+        self.done.emit()
 
     @Slot()
     def _tick(self) -> None:
@@ -147,17 +111,17 @@ class RecordingWorker(QObject):
             if not self._announced and recorder.first_block_arrived:
                 self._announced = True
                 name = recorder.device.name if recorder.device is not None else ""
-                emit(self.recording_started, name, int(recorder.sample_rate))
+                self.recording_started.emit(name, int(recorder.sample_rate))
             levels = recorder.pop_levels()
-            emit(self.levels_changed, levels.peak_db, levels.rms_db, levels.clipped)
-            emit(self.elapsed_changed, float(recorder.elapsed_seconds))
+            self.levels_changed.emit(levels.peak_db, levels.rms_db, levels.clipped)
+            self.elapsed_changed.emit(float(recorder.elapsed_seconds))
             if self._stop.is_set() or recorder.limit_reached or recorder.check() is not None:
                 self._finish()
         except Exception as exc:  # noqa: BLE001
             log.exception("recording failed")
             self._ended = True
-            emit(self.failed, f"recording failed ({type(exc).__name__}: {exc})")
-            emit(self.done)
+            self.failed.emit(f"recording failed ({type(exc).__name__}: {exc})")
+            self.done.emit()
 
     def _finish(self) -> None:
         self._ended = True
@@ -165,13 +129,13 @@ class RecordingWorker(QObject):
             self._timer.stop()
         result = self.recorder.stop()
         for note in result.warnings:
-            emit(self.warning, note)
-        emit(self.elapsed_changed, float(result.duration))
+            self.warning.emit(note)
+        self.elapsed_changed.emit(float(result.duration))
         if result.error:
-            emit(self.failed, result.error)
+            self.failed.emit(result.error)
         if result.path is not None:
-            emit(self.finished, str(result.path))
-        emit(self.done)
+            self.finished.emit(str(result.path))
+        self.done.emit()
 
 
 def start_recording_thread(worker: RecordingWorker, parent: QObject | None = None) -> QThread:

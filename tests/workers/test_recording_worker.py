@@ -136,14 +136,11 @@ def test_worker_records_the_virtual_microphone(qtbot: Any, pulse: PulseServer) -
     assert max(peak for peak, _rms, _clip in seen.of("levels_changed")) > -30
 
 
-def test_emit_does_not_leak_away_true(qtbot: Any) -> None:
-    """PySide6 6.12.0 + Python 3.11: each emit() steals a reference to True (abort after a few thousand)."""
+def test_many_emits_do_not_exhaust_true(qtbot: Any) -> None:
+    """shiboken6 6.12.0 + Python 3.11: each emit() steals a reference to True; core.qt_compat guards it."""
     import sys
 
-    from autovoice_desktop.workers.recording_worker import emit
-
     worker = RecordingWorker()
-    before = sys.getrefcount(True)
-    for _ in range(2000):
-        emit(worker.elapsed_changed, 1.0)
-    assert sys.getrefcount(True) >= before - 20
+    for _ in range(5000):  # more than True's natural reference count (~600 in a fresh interpreter)
+        worker.elapsed_changed.emit(1.0)
+    assert sys.getrefcount(True) > 1000
