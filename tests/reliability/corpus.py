@@ -91,6 +91,17 @@ def random_bytes_wav(folder: Path) -> Path:
     return path
 
 
+def truncated_mp3(folder: Path) -> Path:
+    """A 1 s MP3 cut in half (an interrupted download); its Xing header promises the full length."""
+    good = folder / "good-for-mp3.mp3"
+    sf.write(str(good), tone(1.0), RATE, format="MP3")
+    data = good.read_bytes()
+    good.unlink()
+    path = folder / "truncated.mp3"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
 def text_as_mp3(folder: Path) -> Path:
     """A text file named .mp3."""
     path = folder / "notes.mp3"
@@ -136,6 +147,11 @@ def clipping(folder: Path) -> Path:
     return write_wav(folder / "clipping.wav", np.clip(tone(amplitude=1.0) * 4.0, -1.0, 1.0))
 
 
+def far_above_full_scale(folder: Path) -> Path:
+    """A 32-bit float WAV peaking at 1000.0 (+60 dBFS): legal in a float file, hostile to DSP code."""
+    return write_wav(folder / "far-above-full-scale.wav", tone(amplitude=1000.0), RATE, "FLOAT")
+
+
 def dc_offset(folder: Path) -> Path:
     """A tone riding on a +0.5 DC offset."""
     return write_wav(folder / "dc-offset.wav", tone(amplitude=0.3) + np.float32(0.5))
@@ -169,6 +185,7 @@ AUDIO_CASES: tuple[AudioCase, ...] = (
     AudioCase("zero-length-wav", zero_length_wav, AudioEmptyError, "empty"),
     AudioCase("truncated-header", truncated_header, AudioTruncatedError, "truncated"),
     AudioCase("truncated-data", truncated_data, AudioTruncatedError, "truncated"),
+    AudioCase("truncated-mp3", truncated_mp3, AudioTruncatedError, "truncated"),
     AudioCase("random-bytes-wav", random_bytes_wav, AudioFormatError, "not an audio file"),
     AudioCase("text-as-mp3", text_as_mp3, AudioFormatError, "not an audio file"),
     AudioCase("directory", directory, AudioFileNotFoundError, "folder"),
@@ -177,6 +194,7 @@ AUDIO_CASES: tuple[AudioCase, ...] = (
     AudioCase("ulaw-8k", ulaw_8k, None),
     AudioCase("nan-inf", nan_inf, None),
     AudioCase("clipping", clipping, None),
+    AudioCase("far-above-full-scale", far_above_full_scale, None),
     AudioCase("dc-offset", dc_offset, None),
     AudioCase("silence", silence, None),
     AudioCase("non-ascii-path", non_ascii_path, None),

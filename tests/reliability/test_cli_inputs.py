@@ -62,9 +62,12 @@ def test_convert_error_names_the_file_once(
     assert result.error_lines[0].count(str(source)) == 1, result.error_lines[0]
 
 
-@pytest.mark.parametrize("case", FAILING, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in FAILING if c.name != "truncated-mp3"], ids=lambda c: c.name)
 def test_info_bad_input(case: AudioCase, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """`autovoice info BAD`: exit 3 and the same one-line explanation."""
+    """`autovoice info BAD`: exit 3 and the same one-line explanation.
+
+    (`info` reads headers only: a cut MP3 is found when it is decoded, by `convert`.)
+    """
     result = run_cli(["info", str(case.make(tmp_path))], capsys)
     assert_clean_failure(result, 3, case.says)
 
@@ -138,7 +141,9 @@ def test_unknown_voice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 # --- as a real process -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "name", ["text-as-mp3", "random-bytes-wav", "missing-file", "truncated-data"], ids=lambda n: n
+    "name",
+    ["text-as-mp3", "truncated-mp3", "random-bytes-wav", "missing-file", "truncated-data"],
+    ids=lambda n: n,
 )
 def test_process_bad_input(name: str, tmp_path: Path, autovoice_home: Path) -> None:
     """`python -m autovoice_desktop convert BAD` as a process: nothing else on stderr (no library chatter)."""
