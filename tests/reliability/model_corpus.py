@@ -196,6 +196,21 @@ def config_not_an_object(folder: Path) -> Path:
     return voice
 
 
+def config_deeply_nested(folder: Path) -> Path:
+    """config.json that is 100,000 nested arrays (valid JSON that blows Python's recursion limit)."""
+    voice = good_voice(folder, "deep-json")
+    (voice / "config.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    return voice
+
+
+def config_huge_integer(folder: Path) -> Path:
+    """config.json whose sampling_rate has 5,000 digits (past Python's int-parsing limit)."""
+    voice = good_voice(folder, "huge-int")
+    text = json.dumps(tiny_config()).replace('"sampling_rate": 16000', '"sampling_rate": ' + "9" * 5000)
+    (voice / "config.json").write_text(text, encoding="utf-8")
+    return voice
+
+
 def config_absurd_size(folder: Path) -> Path:
     """config.json asking for 2**50 filter channels (hostile: more memory than any address space)."""
     voice = good_voice(folder, "absurd-size")
@@ -328,6 +343,8 @@ MODEL_CASES: tuple[ModelCase, ...] = (
     ModelCase("config-invalid-json", config_invalid_json, ModelFormatError, ("not valid json",)),
     ModelCase("config-missing-key", config_missing_key, ModelFormatError, ("sampling_rate",)),
     ModelCase("config-wrong-type", config_wrong_type, ModelFormatError, ("upsample_rates",)),
+    ModelCase("config-deeply-nested", config_deeply_nested, ModelFormatError, ("config.json",)),
+    ModelCase("config-huge-integer", config_huge_integer, ModelFormatError, ("config.json",)),
     ModelCase("config-absurd-size", config_absurd_size, ModelFormatError, ("filter_channels",)),
     ModelCase("config-not-an-object", config_not_an_object, ModelFormatError, ("config",)),
     ModelCase("encoder-ssl-dim-mismatch", encoder_mismatch_config, EncoderMismatchError, ("ssl_dim", "256")),
