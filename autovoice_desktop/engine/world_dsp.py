@@ -31,9 +31,18 @@ def pyworld_module() -> ModuleType:
 #: frames where the two WORLD estimators disagree by more than this are treated as unvoiced
 AGREEMENT_CENTS = 50.0
 #: voiced runs lose this many frames at each end (onsets/offsets are where F0 estimates are least reliable)
-EDGE_FRAMES = 2
+EDGE_FRAMES = 0
 #: voiced runs shorter than this (after trimming) become unvoiced
-MIN_VOICED_FRAMES = 6
+MIN_VOICED_FRAMES = 3
+REQUIRE_CHECK_VOICED = False
+#: a frame counts as period-doubled when the two-period correlation beats the one-period one by this much
+SUBHARMONIC_MARGIN = 0.15
+#: below this one-period correlation a frame is too weakly periodic to have a trustworthy pitch
+PERIODICITY_MIN = 0.5
+SEARCH_RATIO = 1.08
+REFINE_PERIODS = 3.0
+REFINE_MIN_WINDOW_S = 0.02
+USE_REFINE = True
 
 
 def _raw_f0(x: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
@@ -63,6 +72,71 @@ def keep_reliable_runs(
     return result
 
 
+def _nccf(x: np.ndarray, center: int, lag: int, width: int) -> float:
+    """Normalised cross-correlation of x[center - width/2 :][:width] with the same span `lag` samples later."""
+    start = max(0, center - width // 2 - lag // 2)
+    first = x[start : start + width]
+    second = x[start + lag : start + lag + width]
+    if len(second) < width or len(first) < width:
+        return 0.0
+    denominator = np.sqrt(np.dot(first, first) * np.dot(second, second))
+    return float(np.dot(first, second) / denominator) if denominator > 0 else 0.0
+
+
+def unreliable_frames(x: np.ndarray, f0: np.ndarray, sample_rate: int) -> np.ndarray:
+    """(T,) bool: voiced frames whose waveform barely repeats after one period (weak or no periodicity), or
+    repeats clearly better after two periods (creak / subharmonics).
+
+    Estimators disagree about the pitch of such frames (often by an octave), so the voice renders them
+    unvoiced instead of picking one.
+    """
+    hop = sample_rate * FRAME_PERIOD_MS / 1000.0
+    doubled = np.zeros(len(f0), dtype=bool)
+    for index in np.flatnonzero(f0 > 0):
+        period = int(round(sample_rate / f0[index]))
+        center = int(round(index * hop))
+        width = 2 * period
+        single = _nccf(x, center, period, width)
+        double = _nccf(x, center, 2 * period, width)
+        doubled[index] = single < PERIODICITY_MIN or double - single > SUBHARMONIC_MARGIN
+    return doubled
+
+
+def refine_by_correlation(x: np.ndarray, f0: np.ndarray, sample_rate: int) -> np.ndarray:
+    """F0 (T,) moved to the period (within ±SEARCH_RATIO) that maximises the normalised autocorrelation over
+    a window of REFINE_PERIODS periods (at least REFINE_MIN_WINDOW_S), with parabolic interpolation.
+
+    This is the periodicity a listener and long-window estimators (Praat, pYIN) lock on to; frames whose best
+    correlation is weak become unvoiced.
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    hop = sample_rate * FRAME_PERIOD_MS / 1000.0
+    refined = np.zeros_like(f0)
+    for index in np.flatnonzero(f0 > 0):
+        period = sample_rate / f0[index]
+        shortest = max(2, int(period / SEARCH_RATIO) - 1)
+        longest = int(period * SEARCH_RATIO) + 2
+        width = max(int(REFINE_PERIODS * period), int(REFINE_MIN_WINDOW_S * sample_rate))
+        start = int(round(index * hop)) - (width + int(period)) // 2
+        if start < 0 or start + longest + width > len(x):
+            continue
+        reference = x[start : start + width]
+        candidates = sliding_window_view(x[start + shortest : start + longest + width], width)
+        energy = np.einsum("ij,ij->i", candidates, candidates) * np.dot(reference, reference)
+        scores = candidates @ reference / np.sqrt(np.maximum(energy, 1e-20))
+        best = int(np.argmax(scores))
+        if scores[best] < PERIODICITY_MIN:
+            continue
+        offset = 0.0
+        if 0 < best < len(scores) - 1:
+            left, mid, right = scores[best - 1], scores[best], scores[best + 1]
+            curvature = left - 2 * mid + right
+            offset = 0.5 * (left - right) / curvature if curvature < 0 else 0.0
+        refined[index] = sample_rate / (shortest + best + offset)
+    return refined
+
+
 def estimate_f0(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
     """F0 (T,) in Hz, 0 where unvoiced, of a segment (N,): harvest or dio, refined by StoneMask.
 
@@ -76,8 +150,17 @@ def estimate_f0(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarra
     both = (primary > 0) & (check > 0)
     cents = np.zeros_like(primary)
     cents[both] = 1200.0 * np.abs(np.log2(primary[both] / check[both]))
-    agreed = np.where(both & (cents <= AGREEMENT_CENTS), primary, UNVOICED)
-    return np.ascontiguousarray(keep_reliable_runs(agreed), dtype=np.float64)
+    conflict = (
+        both & (cents > AGREEMENT_CENTS)
+        if REQUIRE_CHECK_VOICED is False
+        else ~both | (cents > AGREEMENT_CENTS)
+    )
+    conflict |= unreliable_frames(x, primary, sample_rate)
+    if USE_REFINE:
+        primary = refine_by_correlation(x, primary, sample_rate)
+        conflict |= primary <= 0
+    agreed = np.where(conflict, UNVOICED, primary)
+    return np.ascontiguousarray(keep_reliable_runs(agreed, EDGE_FRAMES, MIN_VOICED_FRAMES), dtype=np.float64)
 
 
 @dataclass(frozen=True)
