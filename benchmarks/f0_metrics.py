@@ -20,7 +20,7 @@ PRAAT_VOICING_THRESHOLD = 0.6
 
 @dataclass(frozen=True)
 class PitchError:
-    """rmse_cents over frames voiced in both; median_abs_cents; gross: share of those frames off by > 50 cents."""
+    """RMSE and median |error| over frames voiced in both; gross: share of them off by > 50 cents."""
 
     rmse_cents: float
     median_abs_cents: float
@@ -29,7 +29,7 @@ class PitchError:
 
 
 def praat_f0(samples: np.ndarray, sample_rate: int, scale: float = 1.0) -> np.ndarray:
-    """(T,) F0 in Hz (0 = unvoiced) every 10 ms by Praat's autocorrelation method; the ceiling is scaled by `scale`.
+    """(T,) F0 in Hz (0 = unvoiced) every 10 ms by Praat's autocorrelation; ceiling scaled by `scale`.
 
     The floor stays fixed: Praat's window (3 periods of the floor) and frame times depend on it.
     """
@@ -46,7 +46,7 @@ def praat_f0(samples: np.ndarray, sample_rate: int, scale: float = 1.0) -> np.nd
 
 
 def pyin_f0(samples: np.ndarray, sample_rate: int, scale: float = 1.0) -> np.ndarray:
-    """(T,) F0 in Hz (0 = unvoiced) every 10 ms by librosa's pYIN at 16 kHz; the ceiling is scaled by `scale`."""
+    """(T,) F0 in Hz (0 = unvoiced) every 10 ms by librosa's pYIN at 16 kHz; ceiling scaled by `scale`."""
     import librosa
 
     audio = librosa.resample(np.asarray(samples, dtype=np.float32), orig_sr=sample_rate, target_sr=16000)

@@ -73,7 +73,7 @@ def keep_reliable_runs(
 
 
 def _nccf(x: np.ndarray, center: int, lag: int, width: int) -> float:
-    """Normalised cross-correlation of x[center - width/2 :][:width] with the same span `lag` samples later."""
+    """Normalised correlation of a width-sample span of x around `center` with the span `lag` later."""
     start = max(0, center - width // 2 - lag // 2)
     first = x[start : start + width]
     second = x[start + lag : start + lag + width]
