@@ -64,3 +64,20 @@ def test_zip_slip_import_shows_refusal(window: Parts, qtbot, tmp_path: Path) -> 
     text = _banner_after(qtbot, window, lambda: window.controller.import_voice(str(source)))
     assert "refused" in text, text
     assert not (tmp_path.parent / "escaped.txt").exists()
+
+
+def test_window_tells_when_the_saved_gpu_is_missing(
+    qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # noqa: ANN001
+    """Settings from a GPU machine (device "cuda") on a machine without CUDA: CPU, with a visible notice."""
+    import torch
+
+    from autovoice_desktop.core.settings import Settings
+    from autovoice_desktop.core.types import ConversionParams
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    parts = build(qtbot, tmp_path / "settings.toml", Settings(params=ConversionParams(device="cuda")),
+                  bridge=EngineBridge())  # fmt: skip
+    qtbot.waitUntil(lambda: parts.window.banner.isVisible(), timeout=30000)
+    text = f"{parts.window.banner.title_label.text()}: {parts.window.banner.text}"
+    assert "using the CPU" in text, text
