@@ -47,6 +47,11 @@ class EngineBridge:
 
         return estimate_f0(audio, sample_rate, method="dio", hop_seconds=0.01)
 
+    def warm_up(self) -> None:
+        """Import what the first conversion and F0 estimate need (pyworld pulls in pkg_resources, ~0.3 s
+        with the GIL held), so that happens at start-up rather than in the middle of the user's first job."""
+        self.estimate_f0(np.zeros(1600, dtype=np.float32), 16000)
+
     # --- voices ------------------------------------------------------------------------------------------
     def list_voices(self) -> list[VoiceInfo]:
         """Built-in and imported voices."""

@@ -39,7 +39,9 @@ class JobRunner(QObject):
         job.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)  # queued: runs on this object's (GUI) thread
         self._running[thread] = job
-        thread.start()
+        # Low priority where the OS honours it per thread (Windows, macOS). No per-thread nice on Linux: a
+        # worker preempted while it holds the GIL would keep the GUI thread waiting (priority inversion).
+        thread.start(QThread.Priority.LowPriority)
         return job
 
     def _on_thread_finished(self) -> None:

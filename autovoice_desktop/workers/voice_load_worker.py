@@ -38,6 +38,12 @@ class StartupJob(Job):
     def work(self) -> DeviceReport:
         """Voices first (the picker fills quickly), then devices."""
         self.voices_ready.emit(self.bridge.list_voices())
+        warm_up = getattr(self.bridge, "warm_up", None)
+        if warm_up is not None:
+            try:
+                warm_up()
+            except Exception:  # noqa: BLE001 - only an optimisation; the real call reports any error
+                log.warning("warm-up failed", exc_info=True)
         try:
             devices = self.bridge.devices()
             device, notice = self.bridge.resolve_device(self.device_choice)

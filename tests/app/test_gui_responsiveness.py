@@ -1,0 +1,56 @@
+"""The event loop never stalls more than 50 ms while converting a 30 s recording or while playing."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from autovoice_desktop.workers.engine_bridge import EngineBridge
+from tests.gui.harness import build, convert, open_file, recording_30s
+from tests.gui.probe import StallProbe
+
+MAX_STALL_MS = 50.0
+log = logging.getLogger(__name__)
+
+
+def test_no_stall_while_converting_30s_with_the_builtin_voice(qtbot, tmp_path) -> None:  # noqa: ANN001
+    parts = build(qtbot, tmp_path / "settings.toml", bridge=EngineBridge())
+    panel = parts.window.voice_panel
+    assert panel.select_voice("builtin/male-to-female")
+    open_file(qtbot, parts, recording_30s(tmp_path))
+    probe = StallProbe()
+    probe.start()
+    outcome = convert(qtbot, parts, timeout=300000)
+    qtbot.wait(200)  # include the display of the result
+    probe.stop()
+    assert outcome == "done", parts.window.banner.text_label.text()
+    print(f"\nconversion of 30 s in {parts.controller.output.elapsed:.1f} s: {probe.summary()}")
+    assert len(probe.gaps_ms) > 100
+    probe.check(MAX_STALL_MS)
+
+
+@pytest.mark.audio
+def test_no_stall_while_playing_and_switching(qtbot, tmp_path, pulse) -> None:  # noqa: ANN001
+    from autovoice_desktop.audio.player import Player
+
+    parts = build(qtbot, tmp_path / "settings.toml")
+    parts.controller.playback.player_factory = lambda: Player()
+    open_file(qtbot, parts, recording_30s(tmp_path))
+    assert convert(qtbot, parts) == "done"
+    window = parts.window
+    window.transport.play_button.click()  # the first play opens the stream: not part of the measure
+    qtbot.waitUntil(lambda: parts.controller.playback.position > 0.2, timeout=5000)
+    probe = StallProbe()
+    probe.start()
+    for _ in range(4):
+        qtbot.wait(400)
+        window.actions_.toggle_ab.trigger()
+    window.plots.seek_requested.emit(20.0)
+    qtbot.wait(400)
+    probe.stop()
+    assert parts.controller.playback.is_playing
+    assert parts.controller.playback.position > 20.0
+    print(f"\nplayback with A/B switches and a seek: {probe.summary()}")
+    probe.check(MAX_STALL_MS)
+    window.transport.stop_button.click()
