@@ -53,7 +53,7 @@ class RecordingController(QObject):
         self.list_devices = list_devices or _list_devices
         self.worker: RecordingWorker | None = None
         self.thread: QThread | None = None
-        self._convert_pending = False
+        self._convert_pending: str | None = None  # the take to convert once it is the loaded input
         panel.record_requested.connect(self.start_recording)
         panel.stop_requested.connect(self.stop_recording)
         panel.devices_refresh_requested.connect(self.refresh_devices)
@@ -121,7 +121,7 @@ class RecordingController(QObject):
             self.worker.request_stop()
 
     def _on_take(self, path: str) -> None:
-        self._convert_pending = self.panel.convert_on_stop
+        self._convert_pending = path if self.panel.convert_on_stop else None
         self.panel.set_status(f"Take saved: {path}")
         self.take_ready.emit(path)
         self._open_take(path)
@@ -132,8 +132,8 @@ class RecordingController(QObject):
             opener(path)
 
     def _after_input_loaded(self) -> None:
-        if self._convert_pending:
-            self._convert_pending = False
+        pending, self._convert_pending = self._convert_pending, None
+        if pending is not None and getattr(self.controller, "input_path", pending) == pending:
             convert = getattr(self.controller, "convert", None)
             if convert is not None:
                 convert()
