@@ -254,9 +254,8 @@ class Controller(QObject):
             w.show_pitch("target", out.pitch.times, out.pitch.target_f0)
         if out.output_f0 is not None:
             w.show_pitch("output", *out.output_f0)
-        speed = f"{1 / out.rtf:.1f}× real time" if out.rtf > 0 else ""
-        w.show_result(f"Done in {out.elapsed:.1f} s for {out.duration:.1f} s of audio — RTF {out.rtf:.2f} "
-                      f"({speed}) on {out.device_label}")
+        w.show_result(f"Done in {out.elapsed:.1f} s for {out.duration:.1f} s of audio · RTF {out.rtf:.2f} · "
+                      f"{out.device_label}")
         voice = w.voice_panel.current_voice()
         w.set_status(device=f"Device: {out.device_label}",
                      voice=f"Voice: {voice.name} (loaded)" if voice else None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -29,6 +30,18 @@ from autovoice_desktop.gui.main_window import MainWindow
 
 log = logging.getLogger("autovoice_desktop")
 SCREENSHOT_TIMEOUT_MS = 120_000
+
+
+def process_age_ms(fallback_start: float) -> float:
+    """Milliseconds since this process started (Linux: from /proc; elsewhere: since `fallback_start`)."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            start_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime", encoding="ascii") as uptime:
+            now_s = float(uptime.read().split()[0])
+        return 1000.0 * (now_s - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 1000.0 * (time.perf_counter() - fallback_start)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -121,9 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         width, _, height = args.size.partition("x")
         window.resize(int(width), int(height))
     recording = attach_recording(window, controller)
+    window.move_side_widget(recording.panel, 2)  # below the voice card: input and voice stay in view
     window.closing.connect(recording.shutdown)
     window.show()
-    log.info("window shown %.0f ms after start (torch loaded: %s)", 1000 * (time.perf_counter() - started),
+    app.processEvents()
+    log.info("window shown %.0f ms after process start (torch loaded: %s)", process_age_ms(started),
              "torch" in sys.modules)
     if loaded.message:
         window.show_notice("Settings", loaded.message)

@@ -351,6 +351,11 @@ class MainWindow(QMainWindow):
         """Put an extra card in the side panel (e.g. the record panel, after the input card)."""
         self.side_layout.insertWidget(index, widget)
 
+    def move_side_widget(self, widget: QWidget, index: int) -> None:
+        """Move a card of the side panel to position `index`."""
+        self.side_layout.removeWidget(widget)
+        self.side_layout.insertWidget(index, widget)
+
     def set_theme(self, name: str) -> None:
         """Switch between the dark and light palettes."""
         app = QApplication.instance()
