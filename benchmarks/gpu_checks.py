@@ -39,7 +39,7 @@ def zero_rng() -> Iterator[None]:
     def zeros(*size, generator=None, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
         if len(size) == 1 and isinstance(size[0], (tuple, list, torch.Size)):
             size = tuple(size[0])
-        return torch.zeros(*size, device=kw.get("device"), dtype=kw.get("dtype") or torch.float32)
+        return torch.zeros(tuple(size), device=kw.get("device"), dtype=kw.get("dtype") or torch.float32)
 
     torch.rand = zeros
     torch.randn = zeros

@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 STAGE=${1:-all}; shift || true
 OUTDIR=${OUT:-benchmarks/results}
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_VERBOSITY=error
-if [ ! -f /tmp/site/.done ]; then
+MARK=/tmp/site/.done-$(ls .whl | md5sum | cut -c1-8)
+if [ ! -f "$MARK" ]; then
+  rm -rf /tmp/site
   python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl || exit 1
   python3 -m pip install -q --no-index --no-deps --no-build-isolation --no-compile --target /tmp/site \
     .whl/pyworld-0.3.5.tar.gz || exit 1
@@ -17,7 +19,7 @@ if [ ! -f /tmp/site/.done ]; then
     printf 'class _D:\n    version = "0.3.5"\n\ndef get_distribution(name):\n    return _D()\n' \
       > /tmp/site/pkg_resources/__init__.py
   fi
-  touch /tmp/site/.done
+  touch "$MARK"
 fi
 export PYTHONPATH=/tmp/site:$PWD/.bench/site:$PWD
 python3 -c "import pyworld, soundfile, soxr, librosa, torchfcpe, torch, transformers
@@ -36,7 +38,7 @@ for s in (10, 60, 600):
 mkdir -p "$OUTDIR"
 if [ "$STAGE" = checks ] || [ "$STAGE" = all ]; then
   python3 -m benchmarks.gpu_checks --model /tmp/avbench/model --inputs-dir /tmp/avbench \
-    --out "$OUTDIR/checks.jsonl" 2>&1 | grep -v -i warn | tee "$OUTDIR/checks.log"
+    --out "$OUTDIR/checks.jsonl" ${GPU_CHECKS:+--only $GPU_CHECKS} ${GPU_CHECK_ARGS:-} 2>&1 | grep -v -i warn | tee "$OUTDIR/checks.log"
 fi
 if [ "$STAGE" = speed ] || [ "$STAGE" = all ]; then
   python3 -m benchmarks.run_speed --device cuda --workdir /tmp/avbench --out-dir "$OUTDIR/speed" "$@"

@@ -25,6 +25,7 @@ from pathlib import Path
 from benchmarks.bench_common import MODEL_RATE, machine_info, make_input
 
 ROOT = Path(__file__).resolve().parents[1]
+OPTION_FLAGS = {"tf32": "--tf32", "cudnnbench": "--cudnn-benchmark", "t1": "--threads=1", "t2": "--threads=2"}
 
 
 def _run(cmd: list[str], log: Path) -> int:
@@ -93,7 +94,7 @@ def main() -> None:
         "--configs",
         nargs="*",
         default=None,
-        help="AutoVoice runs as f0:precision[:mode][@s,s] "
+        help="AutoVoice runs as f0:precision[:mode[:opt+opt]][@s,s], opts: tf32 cudnnbench t1 t2 "
         "(cuda default: dio:fp32 dio:fp16 fcpe:fp32 fcpe:fp16; "
         "cpu: dio:fp32 dio:bf16)",
     )
@@ -152,7 +153,11 @@ def main() -> None:
     fork("")
     for config in configs:
         config, _, only = config.partition("@")
-        f0, precision, *mode = config.split(":")
+        f0, precision, *rest = config.split(":")
+        mode = rest[0] if rest else "fast"
+        opts = [o for o in (rest[1].split("+") if len(rest) > 1 else []) if o]
+        flags = [OPTION_FLAGS[o] for o in opts]
+        tag = "+".join([mode] * (mode != "fast") + opts)
         seconds = [int(s) for s in only.split(",")] if only else args.seconds
         cmd = [
             args.python,
@@ -163,9 +168,9 @@ def main() -> None:
             "--device",
             args.device,
         ]
-        cmd += ["--f0", f0, "--precision", precision, "--mode", mode[0] if mode else "fast"]
+        cmd += ["--f0", f0, "--precision", precision, "--mode", mode, *flags]
         cmd += ["--repeat", str(args.repeat), "--long-repeat", str(args.long_repeat)]
-        cmd += ["--out", str(results), "--tag", mode[0] if mode else "", *args.extra]
+        cmd += ["--out", str(results), "--tag", tag, *args.extra]
         for s in seconds:
             cmd += ["--input", str(inputs[s])]
         _run(cmd, log)
