@@ -166,9 +166,25 @@ class RecordingController(QObject):
 
 
 def _list_devices() -> list[Any]:
-    from autovoice_desktop.audio.devices import list_devices
+    """PortAudio's devices, plus the PulseAudio/PipeWire sources and sinks (reached through `pulse`)."""
+    from dataclasses import replace
 
-    return list_devices(refresh_first=True)
+    from autovoice_desktop.audio.devices import list_devices, pulse_endpoints
+
+    devices = list_devices(refresh_first=True)
+    pulse = next((dev for dev in devices if dev.name == "pulse"), None)
+    if pulse is None:
+        return devices
+    base = replace(pulse, host_api="PulseAudio", is_default_input=False, is_default_output=False)
+    for kind in ("input", "output"):
+        endpoints = [(n, d) for n, d in pulse_endpoints(kind) if not n.endswith(".monitor")]
+        descriptions = [d for _n, d in endpoints]
+        for name, description in endpoints:
+            label = description if descriptions.count(description) == 1 else name
+            channels = {"max_input_channels": 1 if kind == "input" else 0}
+            channels["max_output_channels"] = 0 if kind == "input" else 1
+            devices.append(replace(base, name=label, **channels))
+    return devices
 
 
 def attach_recording(window: Any, controller: Any, **options: Any) -> RecordingController:

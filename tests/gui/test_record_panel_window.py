@@ -64,11 +64,18 @@ def test_recorded_take_becomes_the_input_and_is_converted(qtbot: Any, tmp_path: 
 
 @pytest.mark.audio
 @pytest.mark.slow
-def test_record_button_records_the_virtual_microphone(qtbot: Any, tmp_path: Path, pulse: PulseServer) -> None:
+def test_record_button_records_the_virtual_microphone(
+    qtbot: Any, tmp_path: Path, pulse: PulseServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PULSE_SOURCE", raising=False)  # choosing "VirtualMic" sets it; unset again afterwards
     parts = build(qtbot, tmp_path / "settings.toml")
     recording = attach_recording(parts.window, parts.controller)
     panel = recording.panel
     qtbot.waitUntil(lambda: panel.input_combo.count() > 1, timeout=10000)
+    inputs = [panel.input_combo.itemData(i) for i in range(panel.input_combo.count())]
+    outputs = [panel.output_combo.itemData(i) for i in range(panel.output_combo.count())]
+    assert "VirtualMic" in inputs and "VirtualSpeaker" in outputs and "MicFeed" in outputs  # PulseAudio names
+    panel.input_combo.setCurrentIndex(inputs.index("VirtualMic"))  # records through pulse + PULSE_SOURCE
     ref, ref_rate = sf.read(str(SPEECH_FEMALE), dtype="float32")
     clip = Path(pulse.runtime_dir) / "clip3s.wav"
     sf.write(str(clip), ref[: 3 * ref_rate], ref_rate)
