@@ -211,17 +211,17 @@ def test_end_to_end_with_a_tiny_real_model(tmp_path: Path) -> None:
     n=st.integers(1, 40000),
     in_sr=st.sampled_from([8000, 16000, 22050, 44100, 48000]),
     grid=st.sampled_from([(16000, 320), (44100, 512), (32000, 320), (8000, 160)]),
-    loud=st.floats(0.0, 1.0),
+    loud_pct=st.integers(0, 100),  # not st.floats: SovitsModel's flush-denormal mode upsets hypothesis
     seed=st.integers(0, 1000),
 )
 def test_output_always_matches_the_resampled_input(
-    n: int, in_sr: int, grid: tuple, loud: float, seed: int
+    n: int, in_sr: int, grid: tuple, loud_pct: int, seed: int
 ) -> None:
     import soxr
 
     sr, hop = grid
     rng = np.random.default_rng(seed)
-    audio = (rng.standard_normal(n) * loud * (rng.random(n) < 0.7)).astype(np.float32)
+    audio = (rng.standard_normal(n) * loud_pct / 100 * (rng.random(n) < 0.7)).astype(np.float32)
     model = FakeModel(sample_rate=sr, hop_length=hop)
     result = convert(model, ZeroEncoder(), audio, in_sr, PipelineOptions(max_chunk_seconds=0.5))
     expected = n if in_sr == sr else soxr.resample(audio, in_sr, sr, quality="HQ").size
