@@ -1,15 +1,16 @@
 """Min/max envelope pyramid: what a waveform plot draws, at any zoom, in a bounded number of points.
 
-A 10-minute file at 48 kHz has 29 M samples; drawing them all would freeze the window. The pyramid keeps the
-minimum and maximum of every bin of 32, 256, 2048 and 16384 samples; `segment()` picks the finest level that
-fits the visible range into about `max_points` points, so every redraw costs the same whatever the length.
+A 10-minute file at 48 kHz has 29 M samples; drawing them all would freeze the window. The pyramid keeps
+the minimum and maximum of every bin of 32, 256, 2048, 16384 and 131072 samples; `segment()` picks the
+finest level that fits the visible range into about `max_points` points, so every redraw costs the same
+whatever the length.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-BIN_SIZES = (32, 256, 2048, 16384)
+BIN_SIZES = (32, 256, 2048, 16384, 131072)
 
 
 class Envelope:
@@ -53,11 +54,19 @@ class Envelope:
         for size, mins, maxs in self.levels:
             b0, b1 = i0 // size, min(len(mins), i1 // size + 1)
             if 2 * (b1 - b0) <= max_points or size == self.levels[-1][0]:
-                centres = (np.arange(b0, b1, dtype=np.float64) + 0.5) * size / self.sample_rate
+                lo, hi = mins[b0:b1], maxs[b0:b1]
+                group = int(np.ceil(2 * len(lo) / max_points))
+                if group > 1:  # longer than the coarsest level can show: merge its bins
+                    usable = len(lo) // group * group
+                    lo = lo[:usable].reshape(-1, group).min(axis=1)
+                    hi = hi[:usable].reshape(-1, group).max(axis=1)
+                    size *= group
+                    b0 //= group
+                centres = (np.arange(b0, b0 + len(lo), dtype=np.float64) + 0.5) * size / self.sample_rate
                 x = np.repeat(centres, 2)
-                y = np.empty(2 * (b1 - b0), dtype=np.float32)
-                y[0::2] = mins[b0:b1]
-                y[1::2] = maxs[b0:b1]
+                y = np.empty(2 * len(lo), dtype=np.float32)
+                y[0::2] = lo
+                y[1::2] = hi
                 return x, y
         x = np.arange(i0, i1, dtype=np.float64) / self.sample_rate
         return x, self.samples[i0:i1]
