@@ -52,18 +52,41 @@ def _frame_step(sample_rate: int) -> int:
     return sample_rate // math.gcd(sample_rate, frames_per_second)
 
 
-def plan_chunks(length: int, sample_rate: int, chunk_seconds: float) -> list[_Chunk]:
-    """Frame-aligned chunks covering `length` samples, each with context for analysis and crossfades."""
+def _quiet_border(samples: np.ndarray, nominal: int, search: int, step: int, window: int) -> int:
+    """The frame-aligned position within ±search of nominal where the signal is quietest (10 ms RMS)."""
+    lo, hi = max(step, nominal - search), min(len(samples) - step, nominal + search)
+    if hi <= lo:
+        return nominal
+    candidates = np.arange((lo + step - 1) // step * step, hi, step)
+    if len(candidates) == 0:
+        return nominal
+    energy = [
+        float(np.mean(np.square(samples[max(0, c - window // 2) : c + window // 2]))) for c in candidates
+    ]
+    return int(candidates[int(np.argmin(energy))])
+
+
+def plan_chunks(samples: np.ndarray, sample_rate: int, chunk_seconds: float) -> list[_Chunk]:
+    """Frame-aligned chunks covering samples (N,), each with context for analysis and crossfades.
+
+    Borders sit at the quietest point within a quarter chunk of every chunk_seconds, so most joins fall in
+    pauses or consonants, where no waveform alignment is needed.
+    """
+    length = len(samples)
     step = _frame_step(sample_rate)
     core = max(step, round(chunk_seconds * sample_rate / step) * step)
     context_samples = _CROSSFADE_S / 2 + _MAX_ALIGN_SHIFT_S + _ANALYSIS_MARGIN_S
     context = math.ceil(context_samples * sample_rate / step) * step
-    borders = list(range(0, length, core)) + [length]
-    if len(borders) > 2 and borders[-1] - borders[-2] < core // 4:
-        borders.pop(-2)  # fold a tiny last chunk into the previous one
+    nominal = list(range(core, length, core))
+    if nominal and length - nominal[-1] < core // 4:
+        nominal.pop()  # fold a tiny last chunk into the previous one
+    search = core // 4
+    window = max(2, int(0.01 * sample_rate))
+    borders = [0] + [_quiet_border(samples, b, search, step, window) for b in nominal] + [length]
     return [
         _Chunk(max(0, lo - context), min(length, hi + context), lo, hi)
         for lo, hi in zip(borders[:-1], borders[1:], strict=True)
+        if hi > lo
     ]
 
 
@@ -153,7 +176,7 @@ class WorldVoice(Voice):
                 f"give at least {MIN_DURATION_S} s",
             )
         report = progress or (lambda _fraction, _stage: None)
-        chunks = plan_chunks(len(samples), sample_rate, self.chunk_seconds)
+        chunks = plan_chunks(samples, sample_rate, self.chunk_seconds)
         hop = sample_rate * world_dsp.FRAME_PERIOD_MS / 1000.0
         total_frames = int(len(samples) / hop) + 1
         source_f0 = np.zeros(total_frames)
@@ -179,6 +202,15 @@ class WorldVoice(Voice):
         )
         return ConversionResult(audio=output, sample_rate=sample_rate, pitch=pitch, device="cpu")
 
+    @staticmethod
+    def _shift_limit(f0: np.ndarray, chunk: _Chunk, border: int, sample_rate: int) -> int:
+        """Half the pitch period at a join (the most a phase alignment may move a chunk); 0 if unvoiced."""
+        hop = sample_rate * world_dsp.FRAME_PERIOD_MS / 1000.0
+        frame = min(len(f0) - 1, max(0, round((border - chunk.start) / hop)))
+        nearby = f0[max(0, frame - 2) : frame + 3]
+        voiced = nearby[nearby > 0]
+        return int(math.ceil(0.5 * sample_rate / float(np.min(voiced)))) if len(voiced) else 0
+
     def _synthesize_chunks(
         self,
         samples: np.ndarray,
@@ -196,6 +228,7 @@ class WorldVoice(Voice):
         max_shift = round(_MAX_ALIGN_SHIFT_S * sample_rate)
         fade_in, fade_out = _fades(2 * half)
         previous: tuple[np.ndarray, int] | None = None  # (synthesised chunk, its start in output samples)
+        previous_target = np.zeros(0)
         for index, (chunk, f0) in enumerate(zip(chunks, chunk_f0, strict=True)):
             check_cancel(cancel)
             report(0.3 + 0.7 * index / len(chunks), "converting")
@@ -207,22 +240,25 @@ class WorldVoice(Voice):
             )
             if params.pitch_mode == "whisper":
                 envelope = world_dsp.Envelope(envelope.spectral, np.ones_like(envelope.aperiodicity))
-            synthesised = world_dsp.synthesize(
-                target_pitch(f0, params, median_f0), envelope, sample_rate, len(segment) + max_shift
-            )
+            target = target_pitch(f0, params, median_f0)
+            synthesised = world_dsp.synthesize(target, envelope, sample_rate, len(segment) + max_shift)
             start = chunk.start  # output sample t is synthesised[t - start]
             if previous is not None:
                 border = chunk.core_start
                 prev_audio, prev_start = previous
                 tail = prev_audio[border - half - prev_start : border + half - prev_start]
-                window = synthesised[border - half - max_shift - start : border + half + max_shift - start]
-                start -= best_alignment(tail, window, max_shift)
+                shift_limit = self._shift_limit(previous_target, chunks[index - 1], border, sample_rate)
+                shift_limit = min(shift_limit, max_shift)
+                window = synthesised[
+                    border - half - shift_limit - start : border + half + shift_limit - start
+                ]
+                start -= best_alignment(tail, window, shift_limit)
                 head = synthesised[border - half - start : border + half - start]
                 output[border - half : border + half] = tail * fade_out + head * fade_in
             write_from = chunk.core_start + (half if previous is not None else 0)
             write_to = chunk.core_stop - (half if index < len(chunks) - 1 else 0)
             output[write_from:write_to] = synthesised[write_from - start : write_to - start]
-            previous = (synthesised, start)
+            previous, previous_target = (synthesised, start), target
         peak = float(np.max(np.abs(output)))
         if peak > _PEAK_LIMIT:
             log.info("built-in voice: output peak %.2f scaled to %.2f", peak, _PEAK_LIMIT)

@@ -156,8 +156,11 @@ def test_formant_warp_moves_a_peak() -> None:
 # --- chunking ----------------------------------------------------------------------------------------------
 def test_chunks_cover_the_input_on_frame_borders() -> None:
     for rate in (16000, 22050, 44100, 48000):
-        chunks = plan_chunks(10 * rate + 123, rate, 2.0)
-        assert chunks[0].core_start == 0 and chunks[-1].core_stop == 10 * rate + 123
+        noise = np.random.default_rng(rate).normal(size=10 * rate + 123)
+        noise[int(3.7 * rate) : int(3.8 * rate)] = 0  # a pause near the second nominal border (4 s)
+        chunks = plan_chunks(noise, rate, 2.0)
+        assert chunks[0].core_start == 0 and chunks[-1].core_stop == len(noise)
+        assert 3.7 * rate <= chunks[2].core_start <= 3.8 * rate  # the join moved into the pause
         for a, b in zip(chunks, chunks[1:], strict=False):
             assert a.core_stop == b.core_start
             assert (b.core_start * 200) % rate == 0  # a whole number of 5 ms frames
@@ -184,7 +187,7 @@ def test_chunk_joins_have_no_clicks_or_dips(kind: str) -> None:
     x = sum(np.sin(k * phase) / k for k in range(1, 12)).astype(np.float32) * 0.2
     voice = WorldVoice(INFO, chunk_seconds=chunk)
     out = voice.convert(x, RATE, ConversionParams(transpose=3)).audio
-    borders = [c.core_start for c in plan_chunks(len(x), RATE, chunk)[1:]]
+    borders = [c.core_start for c in plan_chunks(x, RATE, chunk)[1:]]
     assert len(borders) >= 4
     window = int(0.01 * RATE)
     envelope = np.sqrt(np.convolve(out.astype(np.float64) ** 2, np.ones(window) / window, mode="same"))
