@@ -28,5 +28,5 @@ cp "$DEST/autovoice.png" "$ICONS/autovoice.png"
 sed -e "s|^Exec=.*|Exec=\"$DEST/AutoVoice\" %f|" -e "s|^TryExec=.*|TryExec=$DEST/AutoVoice|" \
   "$DEST/autovoice.desktop" > "$APPS/autovoice.desktop"
 command -v update-desktop-database > /dev/null 2>&1 && update-desktop-database "$APPS" || true
-command -v gtk-update-icon-cache > /dev/null 2>&1 && gtk-update-icon-cache -q "$(dirname "$(dirname "$ICONS")")" || true
+command -v gtk-update-icon-cache > /dev/null 2>&1 && gtk-update-icon-cache -q "$(dirname "$(dirname "$ICONS")")" 2> /dev/null || true
 echo "AutoVoice installed in $DEST; start it from the applications menu or run: $PREFIX/bin/AutoVoice"
