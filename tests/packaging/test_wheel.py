@@ -45,11 +45,6 @@ def test_wheel_has_every_module_and_both_commands(wheel_names: set[str]) -> None
     assert "autovoice-gui = autovoice_desktop.app.gui_main:main" in entry_points
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pyproject.toml: packages.find does not see the mapped autovoice_desktop.resources/.models "
-    "packages, so the wheel has no resources/ or models/ (fix: docs/packaging.md; then drop this marker)",
-)
 def test_wheel_has_every_resource_and_model_file(wheel_names: set[str]) -> None:
     for top in ("resources", "models"):
         for path in sorted((ROOT / top).rglob("*")):
