@@ -170,6 +170,7 @@ class SovitsVoice(Voice):
 
     def release(self) -> None:
         """Free the model and the cached encoders (GPU memory); the next conversion loads them again."""
+        from autovoice_desktop.engine.device import release_memory
         from autovoice_desktop.engine.fcpe_support import release_fcpe
 
         with self._lock:
@@ -178,3 +179,4 @@ class SovitsVoice(Voice):
                 self._model = None
         release_content_encoders()
         release_fcpe()
+        release_memory()  # collect the dropped modules, then hand cached CUDA blocks back to the driver
