@@ -59,12 +59,14 @@ class Controller(QObject):
         self.runner = JobRunner(self)
         factory = player_factory or default_player_factory(settings.output_device)
         self.playback = PlaybackController(window, factory)
+        self.output_device_in_use = settings.output_device
         self.voices: list[VoiceInfo] = []
         self.input_path: str | None = None
         self.input_audio: Any = None
         self.output: ConversionOutput | None = None
         self.load_job: FileLoadJob | None = None
         self.conversion_job: ConversionJob | None = None
+        self._import_source = ""
         self._closed = False
         w = window
         w.open_requested.connect(self.open_file)
@@ -89,7 +91,8 @@ class Controller(QObject):
         w.set_recent_files(s.recent_files)
         w.open_dir, w.import_dir = s.folders.open_dir, s.folders.import_dir
 
-    def _update_settings(self, **changes: Any) -> None:
+    def update_settings(self, **changes: Any) -> None:
+        """Remember `changes` (Settings field names); written on close."""
         self.settings = replace(self.settings, **changes)
 
     def save(self) -> None:
@@ -99,17 +102,34 @@ class Controller(QObject):
             self.window.show_notice("Settings not saved", message)
 
     def _on_params(self, params: ConversionParams) -> None:
-        self._update_settings(params=params)
+        self.update_settings(params=params)
 
     def _on_voice(self, voice_id: str) -> None:
-        self._update_settings(voice_id=voice_id)
+        self.update_settings(voice_id=voice_id)
         voice = self.window.voice_panel.current_voice()
         self.window.set_status(voice=f"Voice: {voice.name}" if voice else "Voice: none")
+
+    def remember_output_device(self, name: str) -> None:
+        """The playback device chosen in the record panel ("" = system default): use it and remember it."""
+        self.use_output_device(name)
+        self.update_settings(output_device=name)
+
+    def use_output_device(self, name: str) -> None:
+        """Play through output device `name` ("" = system default) from now on."""
+        self.output_device_in_use = name
+        self.playback.player_factory = default_player_factory(name or None)
+        player = self.playback.player
+        if player is not None and hasattr(player, "set_device"):
+            player.set_device(name or None)
+
+    def remember_convert_after_recording(self, on: bool) -> None:
+        """The record panel's "Convert when I stop"."""
+        self.update_settings(convert_after_recording=bool(on))
 
     def set_theme(self, name: str) -> None:
         """Switch and remember the theme."""
         self.window.set_theme(name)
-        self._update_settings(theme=name)
+        self.update_settings(theme=name)
 
     # --- start-up ----------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -130,7 +150,7 @@ class Controller(QObject):
             panel.set_params(params)  # the user's last parameters, not the voice's defaults
         elif current is not None:
             panel.set_params(replace(current.defaults, device=params.device, half=params.half))
-        self._update_settings(voice_id=current.voice_id if current else "", params=panel.params())
+        self.update_settings(voice_id=current.voice_id if current else "", params=panel.params())
         self.window.set_status(voice=f"Voice: {current.name}" if current else "Voice: none")
         self.window.refresh_enabled()
         self.voices_loaded.emit()
@@ -169,7 +189,7 @@ class Controller(QObject):
         self.window.show_input(audio.info, audio.samples, audio.sample_rate)
         self.playback.set_sources({"input": (audio.samples, audio.sample_rate)})
         folder = str(Path(job.path).resolve().parent)
-        self._update_settings(folders=replace(self.settings.folders, open_dir=folder))
+        self.update_settings(folders=replace(self.settings.folders, open_dir=folder))
         self.settings = self.settings.with_recent_file(str(Path(job.path).resolve()))
         self.window.open_dir = folder
         self.window.set_recent_files(self.settings.recent_files)
@@ -192,18 +212,28 @@ class Controller(QObject):
         self.window.show_error(title, message)
 
     # --- voices ------------------------------------------------------------------------------------------
-    def import_voice(self, source: str) -> None:
+    def import_voice(self, source: str, overwrite: bool = False) -> None:
         """Import a voice folder or zip in the background, then select it."""
-        job = ImportVoiceJob(self.bridge, source)
+        job = ImportVoiceJob(self.bridge, source, overwrite)
         job.succeeded.connect(self._on_imported)
         job.failed.connect(self._on_failed)
+        job.exists.connect(self._on_voice_exists)
+        self._import_source = source
         folder = str(Path(source).parent)
-        self._update_settings(folders=replace(self.settings.folders, import_dir=folder))
+        self.update_settings(folders=replace(self.settings.folders, import_dir=folder))
         self.window.import_dir = folder
         self.window.statusBar().showMessage(f"Importing {Path(source).name}…")
         self.runner.start(job)
 
-    def _on_imported(self, result: tuple[VoiceInfo, list[VoiceInfo]]) -> None:
+    def _on_voice_exists(self, message: str) -> None:
+        if self.window.dialogs.ask_replace_voice(message):
+            self.import_voice(self._import_source, overwrite=True)
+        else:
+            self.window.statusBar().showMessage("Import cancelled: the installed voice was kept", 5000)
+
+    def _on_imported(self, result: tuple[VoiceInfo, list[VoiceInfo]] | None) -> None:
+        if result is None:
+            return
         info, voices = result
         self.voices = list(voices)
         self.window.voice_panel.set_voices(self.voices, info.voice_id)
@@ -221,7 +251,7 @@ class Controller(QObject):
         if self.input_audio is None or voice is None or self.conversion_job is not None:
             return
         params = self.window.voice_panel.params()
-        self._update_settings(params=params, voice_id=voice.voice_id)
+        self.update_settings(params=params, voice_id=voice.voice_id)
         job = ConversionJob(self.bridge, voice.voice_id, params, self.input_audio.samples,
                             self.input_audio.sample_rate)
         job.progress.connect(self.window.set_progress)
@@ -301,7 +331,7 @@ class Controller(QObject):
         self.runner.start(job)
 
     def _on_exported(self, path: Path) -> None:
-        self._update_settings(folders=replace(self.settings.folders, save_dir=str(path.parent)))
+        self.update_settings(folders=replace(self.settings.folders, save_dir=str(path.parent)))
         self.window.show_notice("Saved", str(path))
         self.window.statusBar().showMessage(f"Saved {path.name}", 5000)
         self.exported.emit(str(path))
@@ -324,7 +354,7 @@ class Controller(QObject):
         if self._closed:
             return
         self._closed = True
-        self._update_settings(window=self.window.window_state(), folders=Folders(
+        self.update_settings(window=self.window.window_state(), folders=Folders(
             open_dir=self.window.open_dir or self.settings.folders.open_dir,
             save_dir=self.settings.folders.save_dir,
             import_dir=self.window.import_dir or self.settings.folders.import_dir,

@@ -18,13 +18,13 @@ import sys
 import time
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from autovoice_desktop import __version__
 from autovoice_desktop.app import logging_setup
 from autovoice_desktop.app.controller import Controller
-from autovoice_desktop.app.recording import attach_recording
+from autovoice_desktop.app.recording import RecordingController, attach_recording
 from autovoice_desktop.core.settings_store import load_settings
 from autovoice_desktop.gui.main_window import MainWindow
 
@@ -42,6 +42,34 @@ def process_age_ms(fallback_start: float) -> float:
         return 1000.0 * (now_s - start_ticks / os.sysconf("SC_CLK_TCK"))
     except (OSError, ValueError, IndexError, AttributeError):
         return 1000.0 * (time.perf_counter() - fallback_start)
+
+
+class _OutputDeviceSync(QObject):
+    """After each device listing, play through what the panel shows (the remembered device if present)."""
+
+    def __init__(self, recording: RecordingController, controller: Controller) -> None:
+        super().__init__(recording)
+        self.panel, self.controller = recording.panel, controller
+        recording.devices_listed.connect(self.on_devices_listed)  # queued: emitted from a helper thread
+
+    def on_devices_listed(self, _devices: object) -> None:
+        """The panel has its new lists (it was connected first)."""
+        self.controller.use_output_device(self.panel.output_device())
+
+
+def remember_recording_choices(recording: RecordingController, controller: Controller) -> None:
+    """Restore and persist the record panel's output device and "Convert when I stop"."""
+    panel, settings = recording.panel, controller.settings
+    _OutputDeviceSync(recording, controller)
+    panel.convert_checkbox.setChecked(settings.convert_after_recording)
+    panel.convert_checkbox.toggled.connect(controller.remember_convert_after_recording)
+    if settings.output_device and panel.output_combo.findData(settings.output_device) < 0:
+        panel.output_combo.blockSignals(True)
+        panel.output_combo.addItem(settings.output_device, settings.output_device)  # kept if still present
+        panel.output_combo.setCurrentIndex(panel.output_combo.count() - 1)
+        panel.output_combo.blockSignals(False)
+    panel.output_device_changed.connect(controller.remember_output_device)
+    recording.refresh_devices()  # a listing that finished before the sync was connected would be missed
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -135,6 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.resize(int(width), int(height))
     recording = attach_recording(window, controller)
     window.move_side_widget(recording.panel, 2)  # below the voice card: input and voice stay in view
+    remember_recording_choices(recording, controller)
     window.closing.connect(recording.shutdown)
     window.show()
     app.processEvents()

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 
-from autovoice_desktop.core.errors import AutoVoiceError
+from autovoice_desktop.core.errors import AutoVoiceError, VoiceError
 from autovoice_desktop.workers.engine_bridge import DEFAULT_DEVICES
 from autovoice_desktop.workers.job import Job
 
@@ -54,9 +54,14 @@ class StartupJob(Job):
 
 
 class ImportVoiceJob(Job):
-    """Imports a voice folder or zip; succeeds with (the new VoiceInfo, the refreshed voice list)."""
+    """Imports a voice folder or zip; succeeds with (the new VoiceInfo, the refreshed voice list).
+
+    If a voice of that name is already installed (and overwrite is off), `exists(message)` is emitted and the
+    job succeeds with None, so the window can ask whether to replace it.
+    """
 
     title = "Could not import the voice"
+    exists = Signal(str)
 
     def __init__(self, bridge: Any, source: str, overwrite: bool = False) -> None:
         super().__init__()
@@ -64,8 +69,14 @@ class ImportVoiceJob(Job):
         self.source = source
         self.overwrite = overwrite
 
-    def work(self) -> tuple[Any, list[Any]]:
+    def work(self) -> tuple[Any, list[Any]] | None:
         """Validate + copy, then list the voices again."""
         self.report(0.0, "Checking the voice")
-        info = self.bridge.import_voice(self.source, self.overwrite)
+        try:
+            info = self.bridge.import_voice(self.source, self.overwrite)
+        except VoiceError as exc:
+            if self.overwrite or "already installed" not in exc.message:
+                raise
+            self.exists.emit(exc.message)
+            return None
         return info, self.bridge.list_voices()

@@ -283,3 +283,46 @@ def test_about_dialog_lists_licences_and_folders(qtbot, parts, autovoice_home: P
     text = dialog.details.toPlainText()
     assert "PySide6" in text and "LGPL-3.0" in text and str(autovoice_home) in text
     dialog.close()
+
+
+def test_importing_an_installed_voice_again_asks_before_replacing(qtbot, parts, tmp_path) -> None:  # noqa: ANN001
+    folder = tmp_path / "Tenor"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    questions: list[str] = []
+    answers = [False, True]
+    parts.window.dialogs.ask_replace_voice = lambda message: questions.append(message) or answers.pop(0)
+    parts.window.import_voice_requested.emit(str(folder))
+    qtbot.waitUntil(lambda: parts.controller.runner.active == [], timeout=5000)
+    assert questions == []
+    assert parts.window.voice_panel.current_voice().voice_id == "sovits/Tenor"
+    parts.window.import_voice_requested.emit(str(folder))  # answered "no": nothing changes
+    qtbot.waitUntil(lambda: len(questions) == 1, timeout=5000)
+    assert "already installed" in questions[0]
+    parts.window.import_voice_requested.emit(str(folder))  # answered "yes": re-imported with overwrite
+    qtbot.waitUntil(lambda: len(questions) == 2 and parts.controller.runner.active == [], timeout=5000)
+    assert [v.voice_id for v in parts.bridge.voices].count("sovits/Tenor") == 1
+
+
+def test_record_panel_choices_are_restored_and_remembered(qtbot, tmp_path) -> None:  # noqa: ANN001
+    from autovoice_desktop.app.gui_main import remember_recording_choices
+    from autovoice_desktop.app.recording import attach_recording
+
+    settings = replace(Settings(), output_device="USB Speakers", convert_after_recording=True)
+    parts = build(qtbot, tmp_path / "s.toml", settings=settings)
+    recording = attach_recording(parts.window, parts.controller, list_devices=lambda: [])
+    parts.window.move_side_widget(recording.panel, 2)
+    remember_recording_choices(recording, parts.controller)
+    panel = recording.panel
+    assert parts.window.side_layout.indexOf(panel) == 2  # input, voice, record
+    assert panel.convert_checkbox.isChecked()
+    assert panel.output_device() == "USB Speakers" or parts.controller.output_device_in_use == ""
+    # the device list came back without "USB Speakers": play through the default, keep remembering it
+    qtbot.waitUntil(lambda: parts.controller.output_device_in_use == "", timeout=5000)
+    assert panel.output_device() == "" and parts.controller.settings.output_device == "USB Speakers"
+    panel.convert_checkbox.setChecked(False)
+    assert parts.controller.settings.convert_after_recording is False
+    panel.output_device_changed.emit("Headphones")
+    assert parts.controller.settings.output_device == "Headphones"
+    assert parts.controller.output_device_in_use == "Headphones"
+    recording.shutdown()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autovoice_desktop.core.errors import ModelFormatError
+from autovoice_desktop.core.errors import ModelFormatError, VoiceError
 from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo, check_cancel
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice
 
@@ -94,6 +94,10 @@ class FakeBridge:
         if not (folder / "config.json").is_file():
             raise ModelFormatError(f"{folder.name}: no config.json found", "add G_*.pth + config.json")
         info = VoiceInfo(f"sovits/{folder.name}", folder.name, "sovits", speakers=("solo",))
+        if any(v.voice_id == info.voice_id for v in self.voices):
+            if not overwrite:
+                raise VoiceError(f"a voice named {folder.name!r} is already installed", "pass --overwrite")
+            self.voices = [v for v in self.voices if v.voice_id != info.voice_id]
         self.voices.append(info)
         return info
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 AUDIO_FILTER = (
     "Audio files (*.wav *.flac *.ogg *.oga *.mp3 *.aiff *.aif *.au *.w64 *.caf *.rf64);;All files (*)"
@@ -41,6 +41,14 @@ class FileDialogs:
         if not path:
             return None
         return path if path.lower().endswith(".zip") else str(Path(path).parent)
+
+    def ask_replace_voice(self, message: str) -> bool:
+        """Whether to replace an installed voice of the same name."""
+        answer = QMessageBox.question(
+            self.parent, "Voice already installed", f"{message[:1].upper()}{message[1:]}.\n\nReplace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
 
     def ask_voice_folder(self, start_dir: str) -> str | None:
         """A voice folder to import."""
