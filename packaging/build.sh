@@ -54,7 +54,8 @@ built=$(date +%s)
 # --- checks on the result ------------------------------------------------------------------------------------
 [ -x "$BUNDLE/AutoVoice" ] || fail "$BUNDLE/AutoVoice was not produced"
 INTERNAL="$BUNDLE/_internal"
-if [ -e "$INTERNAL/torchaudio" ] || find "$INTERNAL" -name "*torchaudio*" -print -quit | grep -q .; then
+# (metadata only, *.dist-info, may be copied by the transformers hook; code or libraries must not be)
+if [ -e "$INTERNAL/torchaudio" ] || find "$INTERNAL" -name "*torchaudio*" -not -path "*.dist-info*" -print -quit | grep -q .; then
   fail "torchaudio was bundled (its CUDA .so files cannot load beside CPU torch)"
 fi
 [ -x "$INTERNAL/torch/bin/torch_shm_manager" ] || fail "torch/bin/torch_shm_manager is missing (import torch needs it)"
