@@ -192,3 +192,14 @@ def test_real_builtin_voice_converts_through_the_bridge(qtbot, runner) -> None: 
     times, f0 = out.output_f0
     src = out.pitch.source_f0[out.pitch.source_f0 > 0]
     assert np.median(f0[f0 > 0]) == pytest.approx(np.median(src) * 2 ** (4 / 12), rel=0.06)
+
+
+def test_real_engine_rejects_a_bad_voice_with_its_own_message(qtbot, runner, tmp_path) -> None:  # noqa: ANN001
+    folder = tmp_path / "broken-voice"
+    folder.mkdir()
+    (folder / "config.json").write_text("{ not json")
+    (folder / "G_100.pth").write_bytes(b"not a checkpoint")
+    got = run_job(qtbot, runner, ImportVoiceJob(EngineBridge(), str(folder)), timeout=60000)
+    title, message = got.args("failed")
+    assert title == "Could not import the voice"
+    assert "config.json" in message and "Traceback" not in message
