@@ -307,19 +307,23 @@ def _convert_and_check(
     return detail
 
 
-def _check_fcpe(source: np.ndarray, rate: int, dio_f0: np.ndarray) -> dict[str, Any]:
-    _, f0 = estimate_f0(source.astype(np.float64), rate, method="fcpe")
+def _check_fcpe(source: np.ndarray, rate: int, dio_f0: np.ndarray, device: str = "cpu") -> dict[str, Any]:
+    """FCPE on `device` (a torch device string) agrees with DIO on the sample's median F0."""
+    from autovoice_desktop.engine.pitch import estimate_f0 as engine_estimate_f0
+
+    _, f0 = engine_estimate_f0(source.astype(np.float64), rate, method="fcpe", device=device)
+    f0 = np.asarray(f0, dtype=np.float64)
     fcpe_median, dio_median = median_f0(f0), median_f0(dio_f0)
     if fcpe_median <= 0:
         raise CheckFailed("FCPE found no voiced frames in the sample")
     difference = semitones(fcpe_median / dio_median)
     if abs(difference) > 1.0:
         raise CheckFailed(f"FCPE median F0 {fcpe_median:.1f} Hz differs from DIO's {dio_median:.1f} Hz")
-    return {"median_f0_hz": round(fcpe_median, 2), "dio_median_f0_hz": round(dio_median, 2)}
+    return {"device": device, "median_f0_hz": round(fcpe_median, 2), "dio_median_f0_hz": round(dio_median, 2)}
 
 
-def _check_content_encoder(source: np.ndarray, rate: int) -> dict[str, Any]:
-    """Build a tiny random ContentVec-layout encoder through the engine and run it (no weights needed)."""
+def _check_content_encoder(source: np.ndarray, rate: int, device: str = "cpu") -> dict[str, Any]:
+    """Build a tiny random ContentVec-layout encoder through the engine; run it on `device` (no weights)."""
     import torch
     from transformers import HubertConfig, HubertModel
 
@@ -333,13 +337,13 @@ def _check_content_encoder(source: np.ndarray, rate: int) -> dict[str, Any]:
     }  # fmt: skip
     torch.manual_seed(0)
     state = HubertModel(HubertConfig(**config)).state_dict()
-    encoder = build_encoder(config, state, "vec768l12", "cpu")
+    encoder = build_encoder(config, state, "vec768l12", device)
     wav = resample(source, rate, 16000) if rate != 16000 else source
     units = encoder.encode(wav)
     frames = (len(wav) - 400) // 320 + 1
     if units.shape != (32, frames) or not np.all(np.isfinite(units)):
         raise CheckFailed(f"content encoder gave shape {units.shape}, expected (32, {frames})")
-    return {"units_shape": list(units.shape)}
+    return {"device": device, "units_shape": list(units.shape)}
 
 
 def _check_write_read(audio: np.ndarray, rate: int) -> dict[str, Any]:
@@ -397,8 +401,14 @@ def run_self_test(device: str = "auto", voices: list[str] | None = None) -> Self
         runner.run("sample", load)
         if sample:
             _run_voice_checks(runner, device, voices, sample)
-            runner.run("f0_fcpe", lambda: _check_fcpe(sample["audio"], sample["rate"], sample["f0"]))
-            runner.run("content_encoder", lambda: _check_content_encoder(sample["audio"], sample["rate"]))
+            torch_device = str(device_info.get("device") or "cpu")  # the resolved device ("cuda:0", "cpu")
+            runner.run(
+                "f0_fcpe", lambda: _check_fcpe(sample["audio"], sample["rate"], sample["f0"], torch_device)
+            )
+            runner.run(
+                "content_encoder",
+                lambda: _check_content_encoder(sample["audio"], sample["rate"], torch_device),
+            )
     return SelfTestReport(
         ok=all(result.ok for result in runner.results),
         app=paths.APP_NAME,
