@@ -1,12 +1,14 @@
 """So-VITS-SVC synthesizer on CUDA: same output as the CPU, half-precision SNR, speed (and the fork if given).
 
-Builds a random-weight checkpoint at the default 4.1 size (hidden 192, 6 layers, 512-channel NSF-HiFi-GAN),
+Builds a random-weight checkpoint at the default 4.1 size (hidden 192, 6 layers, 512-channel NSF-HiFi-GAN;
+the reference's HiFi-GAN initialisation, so the output is not saturated),
 synthesizes 10 s (861 frames at 44.1 kHz / hop 512) with every torch random draw returning zero, and reports:
-- max |CUDA fp32 - CPU fp32| with cuDNN TF32 on (PyTorch default) and off;
-- SNR of fp16 and bf16 against CUDA fp32;
+- CPU float32 against CPU float64 (how strongly the random-weight model amplifies rounding);
+- CUDA fp32 against CPU fp32/fp64 with cuDNN TF32 off, and with TF32 on (PyTorch's default for convolutions);
+- max |difference| and SNR of fp16 and bf16 against CUDA fp32;
 - median synthesis time per 10 s for fp32 / fp16 / bf16, and the NSF phase sum in both layouts;
-- with --reference-path (so-vits-svc-fork source): the fork's SynthesizerTrn.infer on the same weights, its
-  time, and max |ours - fork| on the GPU.
+- with --reference-path (so-vits-svc-fork source): the fork's SynthesizerTrn.infer on the same weights on the
+  GPU (TF32 off) against ours, and its time per 10 s (TF32 on, as users run it).
 
     python benchmarks/sovits_device_check.py [--reference-path DIR] [--json out.json]
 """
@@ -85,23 +87,31 @@ def main() -> int:
                 return model.synthesize(*feed, speaker="bob", noise_scale=0.4)
 
         ref_cpu = run(cpu)
+        result["peak"] = float(np.max(np.abs(ref_cpu)))
+        ref_64 = _float64_cpu(cpu, feed)
+        result["cpu_fp32_vs_fp64"] = _compare(ref_64, ref_cpu)  # how well conditioned the random model is
         gpu = SovitsModel.load(folder / "G_1.pth", device="cuda")
-        out_tf32 = run(gpu)
         torch.backends.cudnn.allow_tf32 = False
         out_fp32 = run(gpu)
-        result["max_abs_cuda_vs_cpu_fp32"] = float(np.max(np.abs(out_fp32 - ref_cpu)))
+        result["cuda_fp32_vs_cpu_fp32"] = _compare(ref_cpu, out_fp32)
+        result["cuda_fp32_vs_cpu_fp64"] = _compare(ref_64, out_fp32)
         result["synth_10s_fp32_noTF32_ms"] = _timed(lambda: run(gpu)) * 1e3
-        torch.backends.cudnn.allow_tf32 = True
-        result["max_abs_cuda_vs_cpu_tf32"] = float(np.max(np.abs(out_tf32 - ref_cpu)))
+        if ref_cls is not None:
+            result["fork_vs_ours_cuda_fp32_noTF32"] = _compare(
+                _fork_output(ref_cls, cfg, folder, x), out_fp32
+            )
+        torch.backends.cudnn.allow_tf32 = True  # PyTorch's default for convolutions
+        out_tf32 = run(gpu)
+        result["cuda_tf32_vs_cpu_fp32"] = _compare(ref_cpu, out_tf32)
         result["synth_10s_fp32_ms"] = _timed(lambda: run(gpu)) * 1e3
         for half in ("fp16", "bf16"):
             model = SovitsModel.load(folder / "G_1.pth", device="cuda", half=half)
             out = run(model)
-            result[f"snr_{half}_db"] = _snr(out_fp32, out)
+            result[f"{half}_vs_cuda_fp32"] = _compare(out_fp32, out)
             result[f"synth_10s_{half}_ms"] = _timed(lambda m=model: run(m)) * 1e3
         result.update(phase_layouts("cuda"))
         if ref_cls is not None:
-            result.update(_fork(ref_cls, cfg, folder, x, out_tf32))
+            result["fork_synth_10s_ms"] = _fork_time(ref_cls, cfg, folder, x) * 1e3
     print(json.dumps(result, indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
@@ -113,9 +123,11 @@ def _save_random(folder: Path, cfg: dict) -> Path:
     from autovoice_desktop.engine.sovits.synthesizer import SynthesizerTrn
 
     net = SynthesizerTrn(parse_config(cfg))
-    with torch.no_grad():
-        for p in net.parameters():
-            p.add_(torch.randn_like(p) * 0.05)
+    with torch.no_grad():  # the reference's HiFi-GAN init (N(0, 0.01)); non-zero flow outputs
+        for name, p in net.named_parameters():
+            decoder = name.startswith(("dec.ups", "dec.resblocks", "dec.conv_post")) and "weight" in name
+            if decoder or (name.startswith("flow.") and ".post." in name):
+                p.normal_(0, 0.01)
     torch.save(
         {"model": net.state_dict(), "iteration": 1, "optimizer": {}, "learning_rate": 1e-4},
         folder / "G_1.pth",
@@ -123,30 +135,50 @@ def _save_random(folder: Path, cfg: dict) -> Path:
     return folder / "G_1.pth"
 
 
-def _fork(ref_cls: type, cfg: dict, folder: Path, x: dict, ours: np.ndarray) -> dict[str, float]:
-    """Load our checkpoint into the fork (weight norm as weight_g/weight_v) and time its infer."""
+def _compare(ref: np.ndarray, test: np.ndarray) -> dict[str, float]:
+    return {"max_abs": float(np.max(np.abs(ref - test))), "snr_db": _snr(ref, test)}
+
+
+def _float64_cpu(model: SovitsModel, feed: tuple[torch.Tensor, ...]) -> np.ndarray:
+    net = model.net.double()
+    try:
+        c, f0, uv = feed
+        with parity.zero_random_draws(), torch.inference_mode():
+            audio, _ = net.infer(c[None].double(), f0[None], uv[None], torch.tensor([1]), noise_scale=0.4)
+        return audio[0, 0].numpy()
+    finally:
+        net.float()
+
+
+def _fork_model(ref_cls: type, cfg: dict, folder: Path) -> torch.nn.Module:
+    """The fork's SynthesizerTrn on the GPU with our checkpoint (weight norm as weight_g/weight_v)."""
     ref = ref_cls(1025, 20, **cfg["model"]).cuda().eval()
     state = torch.load(folder / "G_1.pth", weights_only=True)["model"]
     for name, module in ref.named_modules():
-        if hasattr(module, "weight_g"):
+        if hasattr(module, "weight_g") and not name.startswith("enc_q."):
             weight = state.pop(f"{name}.weight")
             norm = weight.flatten(1).norm(dim=1).reshape([-1] + [1] * (weight.dim() - 1))
             state[f"{name}.weight_g"], state[f"{name}.weight_v"] = norm, weight
     missing, _ = ref.load_state_dict(state, strict=False)
     assert all(k.startswith("enc_q.") for k in missing), missing
+    return ref
+
+
+def _fork_infer(ref: torch.nn.Module, x: dict) -> torch.Tensor:
     c, f0, uv = (x[k].cuda() for k in ("c", "f0", "uv"))
-    sid = torch.LongTensor([[1]]).cuda()
+    with torch.no_grad():
+        return ref.infer(c, f0, uv, g=torch.LongTensor([[1]]).cuda(), noice_scale=0.4, predict_f0=False)
 
-    def infer() -> torch.Tensor:
-        with torch.no_grad():
-            return ref.infer(c, f0, uv, g=sid, noice_scale=0.4, predict_f0=False)
 
+def _fork_output(ref_cls: type, cfg: dict, folder: Path, x: dict) -> np.ndarray:
+    ref = _fork_model(ref_cls, cfg, folder)
     with parity.zero_random_draws():
-        fork_out = infer()[0, 0].float().cpu().numpy()
-    return {
-        "fork_synth_10s_ms": _timed(infer) * 1e3,
-        "max_abs_ours_vs_fork_cuda": float(np.max(np.abs(ours - fork_out))),
-    }
+        return _fork_infer(ref, x)[0, 0].float().cpu().numpy()
+
+
+def _fork_time(ref_cls: type, cfg: dict, folder: Path, x: dict) -> float:
+    ref = _fork_model(ref_cls, cfg, folder)
+    return _timed(lambda: _fork_infer(ref, x))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,7 @@ from autovoice_desktop.engine.sovits import SovitsModel  # noqa: E402
 
 TOLERANCE = 1e-4
 OPTIONAL_MODULES = ("torchcrepe", "torchaudio", "faiss", "matplotlib", "matplotlib.pylab", "cm_time")
-OPTIONAL_MODULES += ("librosa", "librosa.util")
+OPTIONAL_MODULES += ("librosa", "librosa.util", "soxr")
 
 
 class _Placeholder(contextlib.nullcontext):
