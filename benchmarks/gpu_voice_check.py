@@ -55,10 +55,29 @@ def main() -> None:
     print("cuda fp16 vs fp32 SNR dB", 10 * np.log10(np.sum(b**2) / np.sum((b - c) ** 2)))
     voice.release()
     print("after release, CUDA memory allocated:", torch.cuda.memory_allocated())
+    for line in cuda_leftovers()[:15]:
+        print("  left on GPU:", line)
+    torch._C._cuda_clearCublasWorkspaces()
+    print("after clearing cuBLAS workspaces:", torch.cuda.memory_allocated())
     again = voice.convert(
         audio, 48000, ConversionParams(speaker="bob", seed=5, device="cuda", f0_method="dio")
     )
     print("reloaded after release gives the same output:", bool(np.array_equal(again.audio, b)))
+
+
+def cuda_leftovers() -> list[str]:
+    """Describe tensors still on the GPU (for the release check)."""
+    import gc
+
+    found = []
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, torch.Tensor) and obj.is_cuda:
+                owners = [type(r).__name__ for r in gc.get_referrers(obj)][:3]
+                found.append(f"{tuple(obj.shape)} {obj.dtype} referrers={owners}")
+        except Exception:  # noqa: BLE001, S112 - objects that fail isinstance
+            continue
+    return found
 
 
 if __name__ == "__main__":
