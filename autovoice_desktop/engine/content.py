@@ -241,9 +241,11 @@ def load_content_encoder(path: str | Path, kind: str = "vec768l12", device: str 
     if path.is_dir():
         weights = find_weights_file(path)
         config_file = path / "config.json"
-    elif path.name in _WEIGHT_FILES:
+    elif path.name in _WEIGHT_FILES or (
+        path.suffix in (".bin", ".safetensors") and path.with_name("config.json").is_file()
+    ):
         weights, config_file = path, path.with_name("config.json")
-    else:
+    else:  # fairseq checkpoint, or a lone transformers-layout weight file: config derived from the shapes
         from autovoice_desktop.engine.contentvec_convert import convert_fairseq_checkpoint
 
         config, sd = convert_fairseq_checkpoint(path)

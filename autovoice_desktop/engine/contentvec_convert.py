@@ -207,23 +207,57 @@ def map_fairseq_keys(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
+def _single_file_state(path: Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """(top-level checkpoint dict, its tensors with module./hubert. prefixes stripped)."""
+    if path.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        ckpt: dict[str, Any] = {}
+        state: Any = dict(load_file(str(path), device="cpu"))
+    else:
+        ckpt = load_fairseq_checkpoint(path)
+        state = ckpt.get("model", ckpt)
+    if not isinstance(state, dict):
+        raise ModelFormatError(f"{path.name} is not a HuBERT/ContentVec checkpoint")
+    tensors = {}
+    for key, value in state.items():
+        if isinstance(value, torch.Tensor):
+            for prefix in ("module.", "hubert."):
+                key = key.removeprefix(prefix)
+            tensors[key] = value
+    return ckpt, tensors
+
+
 def convert_fairseq_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-    """fairseq HuBERT/ContentVec checkpoint -> (HubertConfig dict, content-vec-best style state dict)."""
-    ckpt = load_fairseq_checkpoint(path)
-    state = ckpt.get("model", ckpt)
-    if not isinstance(state, dict) or "post_extract_proj.weight" not in state:
-        raise ModelFormatError(f"{Path(path).name} is not a fairseq HuBERT/ContentVec checkpoint")
-    sd = map_fairseq_keys({k: v for k, v in state.items() if isinstance(v, torch.Tensor)})
+    """One weight file -> (HubertConfig dict, content-vec-best style state dict).
+
+    Takes a fairseq HuBERT/ContentVec checkpoint (keys renamed), or a single transformers-layout weight file
+    without its config.json (for example a renamed content-vec-best .bin/.safetensors). The config is
+    derived from the tensor shapes plus the checkpoint's stored cfg/args (attention heads, conv strides).
+    """
+    path = Path(path)
+    ckpt, tensors = _single_file_state(path)
+    if "post_extract_proj.weight" in tensors:
+        sd = map_fairseq_keys(tensors)
+    elif "feature_projection.projection.weight" in tensors:
+        sd = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
+    else:
+        raise ModelFormatError(f"{path.name} is not a HuBERT/ContentVec checkpoint")
     n_conv = len({k.split(".")[2] for k in sd if k.startswith("feature_extractor.conv_layers.")})
-    conv = _parse_conv_layers(
-        str(_cfg_value(ckpt, "conv_feature_layers", _DEFAULT_CONV))
-    ) or _parse_conv_layers(_DEFAULT_CONV)
-    if len(conv) != n_conv:
-        raise ModelFormatError(f"conv_feature_layers lists {len(conv)} layers but the weights have {n_conv}")
+    conv_w = [sd.get(f"feature_extractor.conv_layers.{i}.conv.weight") for i in range(n_conv)]
+    if any(w is None for w in conv_w):
+        raise ModelFormatError("the checkpoint's feature-extractor convolutions are incomplete")
+    spec = _parse_conv_layers(str(_cfg_value(ckpt, "conv_feature_layers", _DEFAULT_CONV)))
+    if len(spec) != n_conv:
+        raise ModelFormatError(f"conv_feature_layers lists {len(spec)} layers but the weights have {n_conv}")
+    conv = [
+        (int(w.shape[0]), int(w.shape[2]), stride) for w, (_, _, stride) in zip(conv_w, spec, strict=True)
+    ]
     hidden = int(sd["feature_projection.projection.weight"].shape[0])
-    pos_v = sd.get("encoder.pos_conv_embed.conv.weight_v")
-    if pos_v is None:
-        raise ModelFormatError("the checkpoint has no weight-normalised positional convolution")
+    pos_names = ("weight_v", "parametrizations.weight.original1", "weight")
+    pos_w = next((sd[k] for n in pos_names if (k := f"encoder.pos_conv_embed.conv.{n}") in sd), None)
+    if pos_w is None:
+        raise ModelFormatError("the checkpoint has no positional convolution (encoder.pos_conv)")
     n_layers = len({k.split(".")[2] for k in sd if k.startswith("encoder.layers.")})
     group_norm = "feature_extractor.conv_layers.1.layer_norm.weight" not in sd
     config: dict[str, Any] = {
@@ -240,8 +274,8 @@ def convert_fairseq_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[s
         "conv_kernel": [c[1] for c in conv],
         "conv_stride": [c[2] for c in conv],
         "conv_bias": "feature_extractor.conv_layers.0.conv.bias" in sd,
-        "num_conv_pos_embeddings": int(pos_v.shape[2]),
-        "num_conv_pos_embedding_groups": hidden // int(pos_v.shape[1]),
+        "num_conv_pos_embeddings": int(pos_w.shape[2]),
+        "num_conv_pos_embedding_groups": hidden // int(pos_w.shape[1]),
         "do_stable_layer_norm": bool(_cfg_value(ckpt, "layer_norm_first", False)),
         "feat_proj_layer_norm": True,
         "layer_norm_eps": 1e-5,

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from autovoice_desktop.core.errors import ModelFormatError, UnsafeCheckpointError, WeightsMissingError
-from autovoice_desktop.engine.content import load_content_encoder
+from autovoice_desktop.engine.content import build_encoder, load_content_encoder
 from autovoice_desktop.engine.contentvec_convert import convert_fairseq_checkpoint, convert_to_folder
 from tests.engine.content_helpers import (
     TINY,
@@ -159,3 +159,25 @@ def test_real_content_vec_best_config_keys(tmp_path: Path, tiny: tuple, wav: np.
     ref = reference_units(*tiny, torch.from_numpy(wav), "vec256l9").numpy()
     np.testing.assert_allclose(enc.encode(wav), ref, atol=1e-5, rtol=1e-4)
     assert not enc.model.training
+
+
+def test_lone_weight_file_without_config(tmp_path: Path, tiny: tuple, wav: np.ndarray) -> None:
+    """A renamed content-vec-best file with no config.json beside it: the config comes from the shapes."""
+    from safetensors.torch import save_file
+
+    model, proj = tiny
+    folder = save_content_vec_best(tmp_path / "cvb", model, proj)
+    sd = torch.load(folder / "pytorch_model.bin", weights_only=True)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    torch.save(sd, alone / "content-vec-best.bin")
+    save_file({f"hubert.{k}": v.contiguous() for k, v in sd.items()}, str(alone / "cvb.safetensors"))
+    ref = reference_units(model, proj, torch.from_numpy(wav), "vec256l9").numpy()
+    for name in ("content-vec-best.bin", "cvb.safetensors"):
+        config, _ = convert_fairseq_checkpoint(alone / name)
+        assert config["hidden_size"] == TINY["hidden_size"] and config["num_conv_pos_embeddings"] == 16
+        # heads cannot be read from shapes: a ContentVec base file has 12; this tiny one has 2
+        config["num_attention_heads"] = TINY["num_attention_heads"]
+        _, sd2 = convert_fairseq_checkpoint(alone / name)
+        enc = build_encoder(config, sd2, kind="vec256l9")
+        np.testing.assert_allclose(enc.encode(wav), ref, atol=1e-5, rtol=1e-4)
