@@ -28,21 +28,23 @@ def pyworld_module() -> ModuleType:
     return pyworld
 
 
-#: frames where the two WORLD estimators disagree by more than this are treated as unvoiced
+#: frames where harvest and dio disagree by more than this are treated as unvoiced
 AGREEMENT_CENTS = 50.0
-#: voiced runs lose this many frames at each end (onsets/offsets are where F0 estimates are least reliable)
+#: voiced runs lose this many frames at each end (0: onsets keep their timing, which estimators notice)
 EDGE_FRAMES = 0
-#: voiced runs shorter than this (after trimming) become unvoiced
+#: voiced runs shorter than this become unvoiced
 MIN_VOICED_FRAMES = 3
-REQUIRE_CHECK_VOICED = False
 #: a frame counts as period-doubled when the two-period correlation beats the one-period one by this much
 SUBHARMONIC_MARGIN = 0.15
 #: below this one-period correlation a frame is too weakly periodic to have a trustworthy pitch
 PERIODICITY_MIN = 0.5
+#: refine_by_correlation looks for the period within ×/÷ SEARCH_RATIO of harvest's, over a window of
+#: REFINE_PERIODS periods (at least REFINE_MIN_WINDOW_S)
 SEARCH_RATIO = 1.08
 REFINE_PERIODS = 3.0
 REFINE_MIN_WINDOW_S = 0.02
-USE_REFINE = True
+#: a frame-to-frame F0 change larger than this (cents per 5 ms) is a tracking jump, not a glide
+JUMP_CENTS = 50.0
 
 
 def _raw_f0(x: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
@@ -137,12 +139,28 @@ def refine_by_correlation(x: np.ndarray, f0: np.ndarray, sample_rate: int) -> np
     return refined
 
 
-def estimate_f0(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
-    """F0 (T,) in Hz, 0 where unvoiced, of a segment (N,): harvest or dio, refined by StoneMask.
+def pitch_jumps(f0: np.ndarray, limit_cents: float) -> np.ndarray:
+    """(T,) bool: voiced frames next to a voiced neighbour more than limit_cents away (a tracking jump: real
+    voices glide by at most a few tens of cents per 5 ms frame)."""
+    jumps = np.zeros(len(f0), dtype=bool)
+    pair = (f0[1:] > 0) & (f0[:-1] > 0)
+    step = np.zeros(len(f0) - 1)
+    step[pair] = np.abs(1200.0 * np.log2(f0[1:][pair] / f0[:-1][pair]))
+    big = step > limit_cents
+    jumps[1:] |= big
+    jumps[:-1] |= big
+    return jumps
 
-    A frame stays voiced only where harvest and dio agree within AGREEMENT_CENTS (creak, breath and
-    transitions, where estimators disagree, are rendered unvoiced rather than at a wrong pitch), and
-    voiced runs are trimmed at their edges (keep_reliable_runs).
+
+def estimate_f0(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
+    """F0 (T,) in Hz, 0 where unvoiced, of a segment (N,), with voicing kept only where the pitch is clear.
+
+    harvest (or dio) + StoneMask gives the track; a frame becomes unvoiced where the other WORLD estimator
+    disagrees by more than AGREEMENT_CENTS, where the waveform is weakly periodic or period-doubled
+    (unreliable_frames), or where the track jumps (pitch_jumps). The rest is refined to the period with the
+    best normalised autocorrelation (refine_by_correlation), and voiced runs shorter than MIN_VOICED_FRAMES
+    are dropped. Frames whose pitch is ambiguous are thus rendered as breath noise rather than at a pitch
+    that may be an octave or a semitone off.
     """
     x = np.ascontiguousarray(segment, dtype=np.float64)
     primary = _raw_f0(x, sample_rate, method)
@@ -150,17 +168,13 @@ def estimate_f0(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarra
     both = (primary > 0) & (check > 0)
     cents = np.zeros_like(primary)
     cents[both] = 1200.0 * np.abs(np.log2(primary[both] / check[both]))
-    conflict = (
-        both & (cents > AGREEMENT_CENTS)
-        if REQUIRE_CHECK_VOICED is False
-        else ~both | (cents > AGREEMENT_CENTS)
-    )
-    conflict |= unreliable_frames(x, primary, sample_rate)
-    if USE_REFINE:
-        primary = refine_by_correlation(x, primary, sample_rate)
-        conflict |= primary <= 0
-    agreed = np.where(conflict, UNVOICED, primary)
-    return np.ascontiguousarray(keep_reliable_runs(agreed, EDGE_FRAMES, MIN_VOICED_FRAMES), dtype=np.float64)
+    unclear = both & (cents > AGREEMENT_CENTS)
+    unclear |= unreliable_frames(x, primary, sample_rate)
+    refined = refine_by_correlation(x, primary, sample_rate)
+    unclear |= refined <= 0
+    clear = np.where(unclear, UNVOICED, refined)
+    clear[pitch_jumps(clear, JUMP_CENTS)] = UNVOICED
+    return np.ascontiguousarray(keep_reliable_runs(clear, EDGE_FRAMES, MIN_VOICED_FRAMES), dtype=np.float64)
 
 
 @dataclass(frozen=True)
