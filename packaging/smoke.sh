@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Run the built bundle the way a user would, and fail if anything is wrong:
 #   1. `AutoVoice --self-test` (offscreen): JSON report with "ok": true, exit 0;
-#   2. the GUI starts offscreen and quits cleanly after a timer (`--quit-after 3000`), exit 0;
-#   3. neither run wrote anything into the bundle folder or the working directory.
+#   2. the GUI starts offscreen and quits cleanly after a timer (`--quit-after 3000`), exit 0, with no file
+#      and with the bundled sample opened;
+#   3. `AutoVoice convert` converts a test recording with a built-in voice;
+#   4. none of these wrote anything into the bundle folder or the working directory.
 # Both run with a clean environment (no venv, no PYTHONPATH) and a fresh HOME, so the bundle proves it is
 # self-contained and that its user folders are the platform ones (~/.config, ~/.local/share, ~/.cache).
 set -euo pipefail
@@ -52,15 +54,30 @@ if rc != 0 or not report["ok"]:
 PY
 [ "$(uname -s)" != "Linux" ] || [ -d "$scratch/home/.cache/AutoVoice" ] || fail "the self-test did not use the user cache folder (~/.cache/AutoVoice)"
 
-start=$(date +%s)
-set +e
-run_clean timeout 300 "$EXE" --quit-after 3000 > "$scratch/gui.out" 2>&1
-rc=$?
-set -e
-echo "GUI offscreen launch: exit $rc after $(($(date +%s) - start)) s"
-if [ "$rc" -ne 0 ]; then tail -n 40 "$scratch/gui.out" >&2; fail "the GUI did not start and quit cleanly (exit $rc)"; fi
-if grep -Eq "Traceback|QThread: Destroyed|Fatal|Segmentation" "$scratch/gui.out"; then
-  tail -n 40 "$scratch/gui.out" >&2; fail "the GUI printed an error while starting or quitting"
+# The GUI twice: empty, and with the bundled sample opened (file loading, waveform and pitch plots).
+SAMPLE="$PWD/$BUNDLE/_internal/resources/samples/sample_speech_en_m.wav"
+for args in "" "$SAMPLE"; do
+  start=$(date +%s)
+  set +e
+  # shellcheck disable=SC2086 # $args is empty or one path without spaces
+  run_clean timeout 300 "$EXE" --quit-after 3000 $args > "$scratch/gui.out" 2>&1
+  rc=$?
+  set -e
+  echo "GUI offscreen launch${args:+ with the sample}: exit $rc after $(($(date +%s) - start)) s"
+  if [ "$rc" -ne 0 ]; then tail -n 40 "$scratch/gui.out" >&2; fail "the GUI did not start and quit cleanly (exit $rc)"; fi
+  if grep -Eq "Traceback|QThread: Destroyed|Fatal|Segmentation|corrupted" "$scratch/gui.out"; then
+    tail -n 40 "$scratch/gui.out" >&2; fail "the GUI printed an error while starting or quitting"
+  fi
+done
+
+# The command line, as a user converts a file: a recording the bundle has never seen, 44.1 kHz singing.
+INPUT="$PWD/tests/data/singing_en_m_vocadito-10.wav"
+if [ -f "$INPUT" ]; then
+  start=$(date +%s)
+  run_clean timeout 300 "$EXE" convert "$INPUT" --voice "Male → Female" -o "$scratch/converted.wav" \
+    > "$scratch/convert.out" 2>&1 || { tail -n 20 "$scratch/convert.out" >&2; fail "AutoVoice convert failed"; }
+  [ -s "$scratch/converted.wav" ] || fail "AutoVoice convert wrote no file"
+  echo "CLI convert (9 s of singing, Male → Female): ok after $(($(date +%s) - start)) s"
 fi
 
 snapshot > "$scratch/after.txt"
@@ -69,4 +86,4 @@ if ! diff -q "$scratch/before.txt" "$scratch/after.txt" > /dev/null; then
   fail "the program wrote into its own folder $BUNDLE"
 fi
 [ -z "$(ls -A "$scratch/cwd")" ] || fail "the program wrote into the working directory: $(ls -A "$scratch/cwd")"
-echo "smoke test passed: self-test ok, GUI started and quit, nothing written next to the executable"
+echo "smoke test passed: self-test ok, GUI started and quit, CLI converted, nothing written next to the executable"
