@@ -10,7 +10,8 @@ Modes:
 * `fast` (default): engine.accel.FastSovits (windows + batched tiles) with F0 overlapped with ContentVec;
   dio/harvest run on `--f0-workers` threads over segments.
 * `plain`: engine.pitch.compute_f0 + ContentEncoder.encode + SovitsModel.synthesize over the whole file.
-* `voice`: engine.sovits.voice.SovitsVoice.convert (the app's own pipeline), when it exists.
+* `voice`: engine.sovits.voice.SovitsVoice.convert (the app's own pipeline and its chunk loop).
+* `pipe`: engine.accel.convert_whole: the pipeline's slicing/joins with one whole-file F0 and FastSovits.
 Records: e2e best/median, stage split of the best run, peak RSS, CUDA max allocated, cpu busy fraction.
 """
 
@@ -49,7 +50,12 @@ class Engine:
         if not self.cuda:
             from autovoice_desktop.engine.device import configure_cpu
 
-            configure_cpu(args.threads or None)
+            if args.threads < 0:  # load-aware: fewer OpenMP threads when other work holds the CPUs
+                from autovoice_desktop.engine.accel import load_aware_threads
+
+                configure_cpu(load_aware_threads())
+            else:
+                configure_cpu(args.threads or None)
         half = {"fp32": False, "fp16": "fp16", "bf16": "bf16"}[args.precision]
         t = time.perf_counter()
         self.model = SovitsModel.load(
@@ -111,7 +117,7 @@ class Engine:
         n_frames = len(audio) // self.hop
         if self.args.mode == "fast":  # F0 starts as soon as the model-rate audio exists
             future = self.pool.submit(self._f0, audio, n_frames)
-        wav16 = resample(audio, self.sr, 16000) if self.args.mode != "voice" else None
+        wav16 = resample(audio, self.sr, 16000) if self.args.mode in ("fast", "plain") else None
         times["load"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         if self.args.mode == "fast":
@@ -145,6 +151,20 @@ class Engine:
                 units[:, idx], f0, uv, "bench", 0.4, self.args.auto_predict_f0, seed=self.args.seed
             )
             times["synth"] = time.perf_counter() - ts
+        elif self.args.mode == "pipe":
+            from autovoice_desktop.engine.accel import convert_whole
+            from autovoice_desktop.engine.sovits.pipeline import PipelineOptions
+
+            opts = PipelineOptions(
+                speaker="bench",
+                f0_method=self.args.f0,
+                auto_predict_f0=self.args.auto_predict_f0,
+                seed=self.args.seed,
+                f0_device=self.model.device if self.args.f0 == "fcpe" else "cpu",
+            )
+            out = convert_whole(
+                self.model, self.encoder, audio, self.sr, opts, device=self.model.device
+            ).audio
         else:
             out = self._voice_convert(audio)
         if self.cuda:
@@ -192,10 +212,10 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--f0", default="dio", choices=("dio", "harvest", "fcpe"))
     parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"))
-    parser.add_argument("--mode", default="fast", choices=("fast", "plain", "voice"))
+    parser.add_argument("--mode", default="fast", choices=("fast", "plain", "voice", "pipe"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--long-repeat", type=int, default=1, help="repeats for inputs of 300 s or more")
-    parser.add_argument("--threads", type=int, default=0, help="CPU intra-op threads (0: engine default)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: default, -1: load-aware)")
     parser.add_argument("--f0-workers", type=int, default=0, help="dio/harvest threads (0: all CPUs)")
     parser.add_argument("--window-s", type=float, default=0.0)
     parser.add_argument("--dec-tile-s", type=float, default=0.0)

@@ -25,7 +25,13 @@ from pathlib import Path
 from benchmarks.bench_common import MODEL_RATE, machine_info, make_input
 
 ROOT = Path(__file__).resolve().parents[1]
-OPTION_FLAGS = {"tf32": "--tf32", "cudnnbench": "--cudnn-benchmark", "t1": "--threads=1", "t2": "--threads=2"}
+OPTION_FLAGS = {
+    "tf32": "--tf32",
+    "cudnnbench": "--cudnn-benchmark",
+    "t1": "--threads=1",
+    "t2": "--threads=2",
+    "tauto": "--threads=-1",
+}
 
 
 def _run(cmd: list[str], log: Path) -> int:

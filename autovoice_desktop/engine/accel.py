@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -224,6 +225,7 @@ class FastSovits:
         g: torch.Tensor,
         noise_scale: float,
         predict_f0: bool,
+        vol: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Windows -> (z (B, C, L), f0 used (B, L)). Mirrors SynthesizerTrn.infer up to the decoder."""
         from autovoice_desktop.engine.sovits.commons import f0_to_coarse, normalize_log_f0
@@ -233,6 +235,8 @@ class FastSovits:
         b, _, length = units.shape
         x_mask = torch.ones(b, 1, length, device=units.device, dtype=dtype)
         x = net.pre(units.to(dtype)) + net.emb_uv(uv.long()).transpose(1, 2)
+        if vol is not None and net.cfg.vol_embedding:
+            x = x + net.emb_vol(vol.to(dtype)[:, :, None]).transpose(1, 2)
         if predict_f0 and net.cfg.use_automatic_f0_prediction:
             lf0 = 2595.0 * torch.log10(1.0 + f0.unsqueeze(1) / 700.0) / 500
             norm = normalize_log_f0(lf0.to(dtype), x_mask, uv.to(dtype))
@@ -277,7 +281,13 @@ class FastSovits:
             out[0, :, lo * upp : lo * upp + merged.shape[1]] = merged.to(out.dtype)
         return out
 
-    def decode(self, z: torch.Tensor, har: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    def decode(
+        self,
+        z: torch.Tensor,
+        har: torch.Tensor,
+        g: torch.Tensor,
+        step: Callable[[float], None] | None = None,
+    ) -> torch.Tensor:
         """Tiled NSF-HiFi-GAN: z (1, C, T), har (1, 1, N), g (1, G, 1) -> audio (N,) float32."""
         dec = self.model.net.dec
         upp = dec.upp
@@ -286,7 +296,10 @@ class FastSovits:
         tiles = plan_windows(total, tile + 2 * DEC_CONTEXT, DEC_CONTEXT)
         per = max(1, self.settings.max_batch_samples // (tiles[0].length * upp))
         audio = torch.empty(total * upp, device=z.device, dtype=torch.float32)
-        for batch in _batches(tiles, per):
+        batches = _batches(tiles, per)
+        for k, batch in enumerate(batches):
+            if step is not None:
+                step(k / len(batches))
             zs = torch.stack([z[0, :, t.start : t.start + t.length] for t in batch])
             hs = torch.stack([har[0, :, t.start * upp : (t.start + t.length) * upp] for t in batch])
             y = _decoder_forward(dec, zs, hs, g.expand(len(batch), -1, -1))
@@ -308,13 +321,25 @@ class FastSovits:
         seed: int | None = None,
         timings: dict[str, float] | None = None,
         n_frames: int | None = None,
+        volume: np.ndarray | None = None,
+        progress: Callable[[float, str], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> np.ndarray:
         """16 kHz audio + model-grid F0/uv (T,) -> float32 audio (T * hop,) at the model rate.
 
         `f0` may be a callable returning (f0, uv) (e.g. a Future's result): it is called after the content
         encoder has been queued, so a CPU F0 tracker overlaps the GPU work. `timings` (if given) receives
-        synchronised seconds for "content", "f0_wait" and "synth".
+        synchronised seconds for "content", "f0_wait" and "synth". `volume` (T,) frame RMS conditions
+        vol_embedding models. `progress(fraction, stage)` is called and `cancel` checked (ConversionCancelled)
+        between window batches and decoder tile batches.
         """
+        from autovoice_desktop.core.types import check_cancel
+
+        def step(fraction: float, stage: str) -> None:
+            check_cancel(cancel)
+            if progress is not None:
+                progress(min(1.0, max(0.0, fraction)), stage)
+
         import time
 
         model = self.model
@@ -332,6 +357,7 @@ class FastSovits:
         windows = plan_windows(total, length, ctx)
         hop_16k = hop * 16000 / sr
         frames16 = int(round(windows[0].length * hop_16k))
+        step(0.0, "Content")
         units = self.content(wav, windows, hop_16k, frames16)
         if timings is not None:
             self._sync()
@@ -351,7 +377,9 @@ class FastSovits:
         eps = torch.randn(1, net.cfg.inter_channels, total, device=dev, generator=generator)
         z_all = torch.empty(1, net.cfg.inter_channels, total, device=dev, dtype=net.pre.weight.dtype)
         f0_used = f0_t.clone()
-        for batch, u in units:
+        vol_t = torch.as_tensor(np.asarray(volume, np.float32)).to(dev) if volume is not None else None
+        for k, (batch, u) in enumerate(units):
+            step(0.1 + 0.2 * k / len(units), "Synthesis")
             sl = [slice(w.start, w.start + w.length) for w in batch]
             z, f0w = self.front(
                 u,
@@ -361,13 +389,14 @@ class FastSovits:
                 g1.expand(len(batch), -1, -1),
                 noise_scale,
                 auto_predict_f0,
+                torch.stack([vol_t[s] for s in sl]) if vol_t is not None else None,
             )
             for i, w in enumerate(batch):
                 a, b = w.keep_lo - w.start, w.keep_hi - w.start
                 z_all[0, :, w.keep_lo : w.keep_hi] = z[i, :, a:b]
                 f0_used[w.keep_lo : w.keep_hi] = f0w[i, a:b]
         har = self.source(f0_used, generator)
-        audio = self.decode(z_all, har, g1)
+        audio = self.decode(z_all, har, g1, lambda f: step(0.3 + 0.7 * f, "Synthesis"))
         result = audio.cpu().numpy()
         if timings is not None:
             timings["synth"] = time.perf_counter() - t1
@@ -454,3 +483,104 @@ def _free_cuda() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+
+
+# ---- the whole-file pipeline on the speed path -------------------------------------------------------------
+def fast_path_applies(model: Any, encoder: Any) -> bool:
+    """True for a real SovitsModel + ContentEncoder (the pipeline keeps its chunk loop for other models)."""
+    return hasattr(model, "net") and hasattr(encoder, "model") and hasattr(encoder, "final_proj")
+
+
+def convert_whole(
+    model: Any,
+    encoder: Any,
+    audio: np.ndarray,
+    sample_rate: int,
+    opts: Any,
+    *,
+    progress: Callable[[float, str], None] | None = None,
+    cancel: threading.Event | None = None,
+    device: str = "cpu",
+    settings: FastSettings | None = None,
+) -> Any:
+    """`engine.sovits.pipeline.convert` on the speed path: same slicing, joins, fades, silence and output.
+
+    F0 runs once over the whole file (dio/harvest in parallel segments, bit-identical to a whole-file run;
+    fcpe on the model's device), the synthesizer runs once over the whole file as windows and tiles
+    (FastSovits), and the pipeline's pieces then cut, fade and crossfade that one output exactly as the chunk
+    loop places its per-chunk outputs: silence stays exact zeros, the duration is the input's.
+    """
+    import soxr
+
+    from autovoice_desktop.core.errors import AudioContentError, AudioEmptyError
+    from autovoice_desktop.core.types import check_cancel
+    from autovoice_desktop.engine.pitch import compute_f0, interpolate_f0, transpose_f0
+    from autovoice_desktop.engine.sovits import pipeline as pl
+    from autovoice_desktop.engine.voice import ConversionResult, PitchTrack
+
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim != 1:
+        raise AudioContentError(f"audio must be mono (N,), got shape {audio.shape}")
+    if audio.size == 0:
+        raise AudioEmptyError("the audio is empty")
+    if not np.all(np.isfinite(audio)):
+        raise AudioContentError("the audio contains NaN or infinite samples")
+    sr, hop = int(model.sample_rate), int(model.hop_length)
+    if sample_rate != sr:
+        audio = soxr.resample(audio, sample_rate, sr, quality="HQ").astype(np.float32)
+    n = audio.size
+    n_frames = n // hop
+    pieces = pl.plan_pieces(
+        pl.speech_intervals(audio, sr, opts), n, hop,
+        int(opts.max_chunk_seconds * sr), int(opts.crossfade_seconds * sr),
+    )  # fmt: skip
+    out = np.zeros(n, np.float32)
+    times = (np.arange(n_frames) * hop / sr).astype(np.float32)
+    if not pieces or n_frames == 0:
+        zeros = np.zeros(n_frames, np.float32)
+        return ConversionResult(out, sr, PitchTrack(times, zeros, zeros.copy()), device=device)
+
+    def report(fraction: float, stage: str) -> None:
+        check_cancel(cancel)
+        if progress is not None:
+            progress(min(1.0, max(0.0, fraction)), stage)
+
+    report(0.0, "Pitch")
+    method = opts.f0_method
+
+    def pitch() -> tuple[np.ndarray, np.ndarray]:
+        if method in ("dio", "harvest"):
+            return interpolate_f0(world_f0_parallel(audio, sr, hop, n_frames, method))
+        return compute_f0(audio, sr, hop, n_frames, method, opts.f0_device)
+
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(pitch)  # CPU F0 overlaps the content encoder on the GPU
+        wav16 = soxr.resample(audio, sr, 16000, quality="HQ").astype(np.float32)
+        volume = pl.volume_rms(audio, hop, n_frames) if getattr(model, "vol_embedding", False) else None
+        f0_box: dict[str, np.ndarray] = {}
+
+        def get_f0() -> tuple[np.ndarray, np.ndarray]:
+            f0, uv = future.result()
+            f0_box["f0"], f0_box["uv"] = f0, uv
+            return transpose_f0(f0, opts.transpose), uv
+
+        seed = pl.DEFAULT_SEED if opts.seed is None else int(opts.seed)
+        fast = FastSovits(model, encoder, settings)
+        wav = fast.synthesize(
+            wav16, get_f0, None, opts.speaker, opts.noise_scale, opts.auto_predict_f0, seed=seed,
+            n_frames=n_frames, volume=volume, cancel=cancel,
+            progress=lambda f, s: report(0.1 + 0.9 * f, s),
+        )  # fmt: skip
+    full = np.zeros(n, np.float32)
+    full[: min(n, wav.size)] = wav[:n]
+    for k, piece in enumerate(pieces):
+        pl._place(out, full[piece.start : piece.end], piece, pieces, k, sr)
+    f0, uv = f0_box["f0"], f0_box["uv"]
+    target = transpose_f0(f0, opts.transpose)
+    speech = np.zeros(n_frames, bool)
+    for piece in pieces:
+        speech[piece.start // hop : min(n_frames, -(-piece.end // hop))] = True
+    source_f0 = np.where(speech, f0 * uv, 0).astype(np.float32)
+    target_f0 = np.where(speech, target * uv, 0).astype(np.float32)
+    report(1.0, "Synthesis")
+    return ConversionResult(out, sr, PitchTrack(times, source_f0, target_f0), device=device)

@@ -130,3 +130,45 @@ def test_seeded_conversion_is_reproducible_and_callable_f0_works(tiny_voice) -> 
     b = fast.synthesize(wav16, lambda: (f0, uv), None, "bob", 0.4, False, seed=5, n_frames=len(f0))
     assert np.array_equal(a, b)
     assert len(a) == len(f0) * model.hop_length
+
+
+def test_convert_whole_keeps_the_pipeline_contract(tiny_voice) -> None:  # noqa: ANN001
+    from autovoice_desktop.engine.accel import convert_whole
+    from autovoice_desktop.engine.sovits.pipeline import PipelineOptions
+
+    model, encoder = tiny_voice
+    sr = model.sample_rate
+    voiced = _voiced_signal(sr, 1.2)
+    audio = np.concatenate([voiced, np.zeros(sr, np.float32), voiced, np.zeros(777, np.float32)])
+    progress: list[float] = []
+    result = convert_whole(
+        model,
+        encoder,
+        audio,
+        sr,
+        PipelineOptions(speaker="bob", seed=3),
+        progress=lambda f, s: progress.append(f),
+    )
+    assert result.sample_rate == sr and result.audio.shape == audio.shape
+    gap = slice(len(voiced) + sr // 5, len(voiced) + sr - sr // 5)
+    assert np.all(result.audio[gap] == 0)  # silence stays exact zeros
+    assert np.any(result.audio[: len(voiced)] != 0)
+    assert result.pitch is not None and result.pitch.source_f0.shape == (len(audio) // model.hop_length,)
+    assert progress and progress[-1] == 1.0
+    again = convert_whole(model, encoder, audio, sr, PipelineOptions(speaker="bob", seed=3))
+    assert np.array_equal(result.audio, again.audio)
+
+
+def test_convert_whole_can_be_cancelled(tiny_voice) -> None:  # noqa: ANN001
+    import threading
+
+    from autovoice_desktop.core.errors import ConversionCancelled
+    from autovoice_desktop.engine.accel import convert_whole
+    from autovoice_desktop.engine.sovits.pipeline import PipelineOptions
+
+    model, encoder = tiny_voice
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(ConversionCancelled):
+        convert_whole(model, encoder, _voiced_signal(model.sample_rate, 1.0), model.sample_rate,
+                      PipelineOptions(), cancel=cancel)  # fmt: skip
