@@ -98,7 +98,13 @@ class Engine:
             from autovoice_desktop.engine.accel import world_f0_parallel
 
             raw = world_f0_parallel(
-                audio, self.sr, self.hop, n_frames, self.args.f0, self.args.f0_workers or None
+                audio,
+                self.sr,
+                self.hop,
+                n_frames,
+                self.args.f0,
+                self.args.f0_workers or None,
+                segment_s=self.args.f0_segment_s or None,
             )
             f0, uv = interpolate_f0(raw)
         else:
@@ -217,6 +223,7 @@ def main() -> None:
     parser.add_argument("--long-repeat", type=int, default=1, help="repeats for inputs of 300 s or more")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: default, -1: load-aware)")
     parser.add_argument("--f0-workers", type=int, default=0, help="dio/harvest threads (0: all CPUs)")
+    parser.add_argument("--f0-segment-s", type=float, default=0.0, help="dio/harvest segment (0: auto)")
     parser.add_argument("--window-s", type=float, default=0.0)
     parser.add_argument("--dec-tile-s", type=float, default=0.0)
     parser.add_argument("--max-batch-samples", type=int, default=0)

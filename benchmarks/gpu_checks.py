@@ -305,7 +305,11 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", default=list(CHECKS))
     parser.add_argument("--half", default="", help="precision for the memory curve: '', fp16, bf16")
     parser.add_argument("--oom-limits-gb", type=float, nargs="*", default=[1.2, 0.75])
+    parser.add_argument("--tf32", choices=("on", "off"), default="on", help="cuDNN TF32 for all checks")
     args = parser.parse_args()
+    import torch
+
+    torch.backends.cudnn.allow_tf32 = args.tf32 == "on"
     for name in args.only:
         t = time.perf_counter()
         try:

@@ -31,6 +31,9 @@ OPTION_FLAGS = {
     "t1": "--threads=1",
     "t2": "--threads=2",
     "tauto": "--threads=-1",
+    "w8": "--f0-workers=8",
+    "seg1": "--f0-segment-s=1",
+    "seg4": "--f0-segment-s=4",
 }
 
 
