@@ -163,6 +163,8 @@ class SovitsModel:
     def speaker_id(self, speaker: int | str) -> int:
         """Resolve a speaker name or id from `spk`; UnknownSpeakerError lists the names otherwise."""
         speakers = self.config.speakers
+        if isinstance(speaker, torch.Tensor) and speaker.numel() == 1 and not speaker.is_floating_point():
+            speaker = int(speaker.item())
         if isinstance(speaker, str) and speaker in speakers:
             return speakers[speaker]
         is_int = isinstance(speaker, (int, np.integer)) and not isinstance(speaker, bool)

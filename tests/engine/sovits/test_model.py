@@ -99,6 +99,7 @@ def voice(tmp_path_factory: pytest.TempPathFactory) -> SovitsModel:
 def test_speaker_by_name_equals_by_id(voice: SovitsModel) -> None:
     np.testing.assert_array_equal(_synth(voice, speaker="bob"), _synth(voice, speaker=1))
     np.testing.assert_array_equal(_synth(voice, speaker=np.int64(1)), _synth(voice, speaker=1))
+    np.testing.assert_array_equal(_synth(voice, speaker=torch.tensor([1])), _synth(voice, speaker=1))
     assert not np.allclose(_synth(voice, speaker="bob"), _synth(voice, speaker="alice"))
 
 
