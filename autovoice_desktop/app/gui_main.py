@@ -12,12 +12,14 @@ Options (for people and for scripts):
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
 import time
 from collections.abc import Sequence
 
+from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -69,7 +71,13 @@ def remember_recording_choices(recording: RecordingController, controller: Contr
         panel.output_combo.setCurrentIndex(panel.output_combo.count() - 1)
         panel.output_combo.blockSignals(False)
     panel.output_device_changed.connect(controller.remember_output_device)
-    recording.refresh_devices()  # a listing that finished before the sync was connected would be missed
+
+
+def freeze_startup_objects() -> None:
+    """After start-up (torch loaded), move every object alive now out of the collector's reach, so later
+    full collections, which run on the GUI thread, stay short."""
+    gc.collect()
+    gc.freeze()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -156,8 +164,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dataclasses import replace
 
         settings = replace(settings, theme=args.theme)
+    # Python's cyclic collector may run on any thread; Qt objects it frees must die on the GUI thread.
+    gc_timer = GarbageCollector(interval=0.5)
     window = MainWindow(__version__)
     controller = Controller(window, settings)
+    controller.devices_loaded.connect(freeze_startup_objects)
     if args.size:
         width, _, height = args.size.partition("x")
         window.resize(int(width), int(height))
@@ -179,6 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         QTimer.singleShot(max(0, args.quit_after), window.close)
     window.closing.connect(app.quit, Qt.ConnectionType.QueuedConnection)
     code = app.exec()
+    gc_timer.timer.stop()
     del script
     controller.shutdown()
     return int(code)

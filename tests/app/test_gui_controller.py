@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,7 +18,12 @@ from autovoice_desktop.core.settings_store import load_settings
 from autovoice_desktop.core.types import ConversionParams
 from tests.conftest import SPEECH_MALE
 from tests.gui.fakes import FakeBridge, SleepyVoice
-from tests.gui.harness import build, convert, open_file
+from tests.gui.harness import (
+    build,
+    convert,
+    gui_thread_gc,  # noqa: F401 - autouse fixture
+    open_file,
+)
 
 
 @pytest.fixture
@@ -310,9 +316,16 @@ def test_record_panel_choices_are_restored_and_remembered(qtbot, tmp_path) -> No
 
     settings = replace(Settings(), output_device="USB Speakers", convert_after_recording=True)
     parts = build(qtbot, tmp_path / "s.toml", settings=settings)
-    recording = attach_recording(parts.window, parts.controller, list_devices=lambda: [])
+    wired = threading.Event()
+
+    def list_devices() -> list:
+        wired.wait(5)  # like PortAudio, the listing takes a moment: it reports after the wiring below
+        return []
+
+    recording = attach_recording(parts.window, parts.controller, list_devices=list_devices)
     parts.window.move_side_widget(recording.panel, 2)
     remember_recording_choices(recording, parts.controller)
+    wired.set()
     panel = recording.panel
     assert parts.window.side_layout.indexOf(panel) == 2  # input, voice, record
     assert panel.convert_checkbox.isChecked()

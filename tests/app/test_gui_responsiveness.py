@@ -7,7 +7,13 @@ import logging
 import pytest
 
 from autovoice_desktop.workers.engine_bridge import EngineBridge
-from tests.gui.harness import build, convert, open_file, recording_30s
+from tests.gui.harness import (
+    build,
+    convert,
+    gui_thread_gc,  # noqa: F401 - autouse fixture
+    open_file,
+    recording_30s,
+)
 from tests.gui.probe import StallProbe
 
 MAX_STALL_MS = 50.0

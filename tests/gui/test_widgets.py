@@ -68,11 +68,14 @@ def test_ten_minute_file_displays_and_scrolls_smoothly(qtbot) -> None:  # noqa: 
     assert len(plot.curve.getData()[0]) <= 2 * 1200 + 4
 
 
-def test_note_axis_labels_and_midi_conversion() -> None:
+def test_note_axis_labels_and_midi_conversion(qtbot) -> None:  # noqa: ANN001
     assert note_name(69) == "A4" and note_name(60) == "C4" and note_name(49) == "C♯3"
     midi = hz_to_midi(np.array([440.0, 0.0, 220.0]))
     assert midi[0] == pytest.approx(69) and np.isnan(midi[1]) and midi[2] == pytest.approx(57)
-    axis = NoteAxis(orientation="left")
+    plot = PitchPlot()
+    qtbot.addWidget(plot)
+    axis = plot.getAxis("left")
+    assert isinstance(axis, NoteAxis)
     (_, majors), (_, minors) = axis.tickValues(40, 76, 300)
     assert majors == [48.0, 60.0, 72.0]
     assert axis.tickStrings(majors, 1, 12) == ["C3", "C4", "C5"]
