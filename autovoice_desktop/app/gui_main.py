@@ -28,6 +28,7 @@ from autovoice_desktop.app import logging_setup
 from autovoice_desktop.app.controller import Controller
 from autovoice_desktop.app.recording import RecordingController, attach_recording
 from autovoice_desktop.core.settings_store import load_settings
+from autovoice_desktop.gui.keyboard import keep_space_for_focused_controls
 from autovoice_desktop.gui.main_window import MainWindow
 
 log = logging.getLogger("autovoice_desktop")
@@ -63,6 +64,7 @@ def remember_recording_choices(recording: RecordingController, controller: Contr
     """Restore and persist the record panel's output device and "Convert when I stop"."""
     panel, settings = recording.panel, controller.settings
     _OutputDeviceSync(recording, controller)
+    keep_space_for_focused_controls(panel)  # its buttons and check box keep Space, like the window's
     panel.convert_checkbox.setChecked(settings.convert_after_recording)
     panel.convert_checkbox.toggled.connect(controller.remember_convert_after_recording)
     if settings.output_device and panel.output_combo.findData(settings.output_device) < 0:

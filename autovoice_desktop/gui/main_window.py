@@ -28,6 +28,7 @@ from autovoice_desktop.core.types import AudioInfo
 from autovoice_desktop.gui.actions import build_actions
 from autovoice_desktop.gui.dialogs.about_dialog import AboutDialog
 from autovoice_desktop.gui.dialogs.file_dialogs import FileDialogs
+from autovoice_desktop.gui.keyboard import keep_space_for_focused_controls
 from autovoice_desktop.gui.style import theme
 from autovoice_desktop.gui.widgets.banner import MessageBanner
 from autovoice_desktop.gui.widgets.convert_card import ConvertCard
@@ -138,6 +139,7 @@ class MainWindow(QMainWindow):
         self.actions_ = build_actions(self)
         self._connect()
         self._set_tab_order()
+        self._space_filter = keep_space_for_focused_controls(self, exclude=(self.transport.play_button,))
         self.actions_.dark.setChecked(theme.current().name == "dark")
         self.actions_.light.setChecked(theme.current().name == "light")
         self.refresh_enabled()

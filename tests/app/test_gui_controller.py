@@ -339,3 +339,18 @@ def test_record_panel_choices_are_restored_and_remembered(qtbot, tmp_path) -> No
     assert parts.controller.settings.output_device == "Headphones"
     assert parts.controller.output_device_in_use == "Headphones"
     recording.shutdown()
+
+
+def test_space_toggles_a_focused_check_box_and_plays_elsewhere(qtbot, parts) -> None:  # noqa: ANN001
+    open_file(qtbot, parts, SPEECH_MALE)
+    w = parts.window
+    w.activateWindow()
+    box = w.voice_panel.half
+    w.voice_panel.voice_combo.setCurrentIndex(w.voice_panel.voice_combo.findData("sovits/duet"))
+    w.voice_panel.device_combo.setCurrentIndex(w.voice_panel.device_combo.findData("cuda:0"))
+    box.setFocus()
+    QTest.keyClick(box, Qt.Key.Key_Space)
+    assert box.isChecked() and parts.player.calls == []
+    w.plots.input_plot.setFocus()
+    QTest.keyClick(w.plots.input_plot, Qt.Key.Key_Space)
+    assert parts.player.calls[-1][0] == "play"
