@@ -157,6 +157,14 @@ def _convert_one(voice, params, source: Path, target: Path, progress, protected,
     save_audio(target, result.audio, result.sample_rate, overwrite=overwrite, protected=protected)
 
 
+def _exists(path: Path) -> bool:
+    """Path.exists that says False instead of raising when a folder on the way is not accessible."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
+
+
 def run_convert(args: argparse.Namespace) -> int:
     """`autovoice convert`: every input in turn; failures are reported and the batch goes on."""
     from autovoice_desktop.engine.voices import find_voice, load_voice, voice_slug
@@ -169,7 +177,7 @@ def run_convert(args: argparse.Namespace) -> int:
         return 2
     params = _params(args, info)
     voice = load_voice(info, device=args.device)
-    protected = [path for path in args.inputs if path.exists()]
+    protected = [path for path in args.inputs if _exists(path)]
     progress = BatchProgress(len(args.inputs))
     failures: list[AutoVoiceError] = []
     planned: set[Path] = set()
@@ -187,7 +195,8 @@ def run_convert(args: argparse.Namespace) -> int:
         except AutoVoiceError as exc:
             progress.end_file()
             log.info("convert %s failed", source, exc_info=True)
-            print(f"error: {source}: {exc.user_message()}", file=sys.stderr)
+            named = str(source) in exc.message or str(target) in exc.message
+            print(f"error: {'' if named else f'{source}: '}{exc.user_message()}", file=sys.stderr)
             failures.append(exc)
     if len(args.inputs) > 1:
         done = len(args.inputs) - len(failures)

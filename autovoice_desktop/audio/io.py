@@ -11,8 +11,9 @@ import contextlib
 import errno
 import logging
 import os
+import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +72,48 @@ class LoadedAudio:
 
 
 # --- reading ---------------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def _native_stderr_silenced(active: bool) -> Iterator[None]:
+    """Hide what C libraries print on file descriptor 2 (libmpg123's "Note: Illegal Audio-MPEG-Header…")."""
+    if not active:
+        yield
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):  # no usable fd 2 (windowed app): nothing to hide
+        yield
+        return
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _may_be_mpeg(path: Path) -> bool:
+    """libsndfile hands .mp3 files (and unrecognised MPEG streams) to libmpg123, which prints to stderr."""
+    try:
+        head = read_head(path, 4)
+    except OSError:
+        head = b""
+    return path.suffix.lower() in (".mp3", ".mp2", ".mpga") or audio_container(head) == "MP3"
+
+
 def _check_readable_file(path: Path) -> None:
     """Raise the matching AudioError if `path` is missing, a folder, unreadable or empty."""
+    try:
+        _check_path(path)
+    except PermissionError as exc:  # stat() refused: a folder on the way is not accessible
+        raise AudioPermissionError(
+            f"{path}: permission denied", "check the permissions of the file and its folder"
+        ) from exc
+
+
+def _check_path(path: Path) -> None:
     if not path.exists():
         raise AudioFileNotFoundError(f"{path}: file not found", "check the path")
     if path.is_dir():
@@ -110,7 +151,8 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
     path = Path(path)
     _check_readable_file(path)
     try:
-        info = sf.info(str(path))
+        with _native_stderr_silenced(_may_be_mpeg(path)):
+            info = sf.info(str(path))
     except sf.LibsndfileError as exc:
         if wav_missing_bytes(path):
             raise AudioTruncatedError(
@@ -143,7 +185,8 @@ def probe(path: str | os.PathLike[str]) -> AudioInfo:
 def _read_frames(path: Path, info: AudioInfo) -> np.ndarray:
     """All frames as (N, C) float32; a decode failure after a good header means the data is cut or damaged."""
     try:
-        data, _ = sf.read(str(path), dtype="float32", always_2d=True)
+        with _native_stderr_silenced(info.format == "MP3" or _may_be_mpeg(path)):
+            data, _ = sf.read(str(path), dtype="float32", always_2d=True)
     except sf.LibsndfileError as exc:
         raise AudioTruncatedError(
             f"{path}: file is truncated or damaged (decoding failed: {exc.error_string or 'unknown error'})",

@@ -170,6 +170,10 @@ class WorldVoice(Voice):
         if samples.ndim == 2:
             samples = samples.mean(axis=1)
         samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+        peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+        if peak > 1.0:  # legal in float files, but WORLD's analysis overflows on huge values
+            log.warning("built-in voice: input peaks at %.3g (above full scale); scaled down to fit", peak)
+            samples = samples * (_PEAK_LIMIT / peak)
         if len(samples) < MIN_DURATION_S * sample_rate:
             raise AudioContentError(
                 f"input is too short ({len(samples) / sample_rate:.3f} s)",
@@ -259,6 +263,7 @@ class WorldVoice(Voice):
             write_to = chunk.core_stop - (half if index < len(chunks) - 1 else 0)
             output[write_from:write_to] = synthesised[write_from - start : write_to - start]
             previous, previous_target = (synthesised, start), target
+        output = np.nan_to_num(output, nan=0.0, posinf=0.0, neginf=0.0)
         peak = float(np.max(np.abs(output)))
         if peak > _PEAK_LIMIT:
             log.info("built-in voice: output peak %.2f scaled to %.2f", peak, _PEAK_LIMIT)
