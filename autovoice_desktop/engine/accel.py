@@ -10,8 +10,8 @@ costs it removes):
   NSF-HiFi-GAN decoder, which is purely convolutional (receptive field ~12 frames), then runs over
   equal-length tiles with `DEC_CONTEXT` frames of context: tiling is exact up to float rounding.
 * **One harmonic source for the whole file.** The sine source is generated once from the stitched F0 in
-  chunks that carry the phase (the cumulative sum runs along the last axis, in float64), so joins have no
-  phase jumps and the (9, N) intermediates never exist for the whole file.
+  chunks that carry the phase state (the reference's float32 wrap arithmetic, summed along the last axis
+  in float64), so joins have no phase jumps and the (9, N) intermediates never exist for the whole file.
 * **The prior noise is drawn once for the whole file** (C, T) and sliced per window, so overlapping windows
   agree on it.
 * **Bounded memory.** Window batch and tile batch are capped by `max_batch_samples`, so peak GPU memory does
@@ -258,21 +258,33 @@ class FastSovits:
         lin = dec.m_source.l_linear
         upp = dec.upp
         dev = f0.device
-        harmonics = torch.arange(1, sine.harmonic_num + 2, device=dev, dtype=torch.float64)[:, None]
+        harmonics = torch.arange(1, sine.harmonic_num + 2, device=dev, dtype=torch.float32)[:, None]
         rand_ini = torch.rand(1, sine.harmonic_num + 1, device=dev, generator=generator)
         rand_ini[:, 0] = 0
-        carry = rand_ini[0].double()[:, None]  # (H+1, 1) phase (cycles) before the first sample
+        # The reference's phase arithmetic (float32 increments, wraps found where the float32 running sum's
+        # fractional part decreases, sums accumulated in float64), run chunk by chunk with its state carried.
+        sum_rad = torch.zeros(sine.harmonic_num + 1, 1, device=dev, dtype=torch.float64)
+        sum_shifted = torch.zeros_like(sum_rad)
+        prev_running: torch.Tensor | None = None
         frames_per_chunk = max(1, self.settings.source_chunk // upp)
         out = torch.empty(1, 1, f0.numel() * upp, device=dev, dtype=lin.weight.dtype)
         weight, bias = lin.weight.float(), lin.bias.float()
         for lo in range(0, f0.numel(), frames_per_chunk):
             f = f0[lo : lo + frames_per_chunk].float()
             f_up = f.repeat_interleave(upp)  # (n,)
-            rad = torch.remainder(f_up.double()[None, :] * harmonics / sine.sampling_rate, 1.0)
-            phase = torch.cumsum(rad, dim=1) + carry
-            phase = phase - torch.floor(phase)
-            carry = phase[:, -1:]
-            sines = torch.sin(phase.float() * (2 * math.pi)) * sine.sine_amp  # (H+1, n)
+            rad = (f_up[None, :] * harmonics / sine.sampling_rate) % 1  # (H+1, n) float32
+            if lo == 0:
+                rad[:, 0] = rad[:, 0] + rand_ini[0]
+            total_rad = torch.cumsum(rad.double(), dim=1) + sum_rad
+            running = total_rad.float() % 1
+            shift = torch.zeros_like(rad)
+            shift[:, 1:] = ((running[:, 1:] - running[:, :-1]) < 0) * -1.0
+            if prev_running is not None:
+                shift[:, :1] = ((running[:, :1] - prev_running) < 0) * -1.0
+            total_shifted = torch.cumsum((rad + shift).double(), dim=1) + sum_shifted
+            phase = total_shifted.float()
+            sum_rad, sum_shifted, prev_running = total_rad[:, -1:], total_shifted[:, -1:], running[:, -1:]
+            sines = torch.sin(phase * (2 * math.pi)) * sine.sine_amp  # (H+1, n)
             uv = (f_up > 0).float()[None]
             noise_amp = uv * sine.noise_std + (1 - uv) * sine.sine_amp / 3
             noise = torch.randn(sines.shape, device=dev, generator=generator)
