@@ -34,7 +34,7 @@ def parts(qtbot, tmp_path):  # noqa: ANN001, ANN201
 def test_open_shows_name_duration_rate_waveform_and_pitch(qtbot, parts) -> None:  # noqa: ANN001
     open_file(qtbot, parts, SPEECH_MALE)
     w = parts.window
-    assert w.input_card.name_label.text() == SPEECH_MALE.name
+    assert w.input_card.name_label.full_text() == SPEECH_MALE.name
     assert "0:16.7" in w.input_card.meta_label.text() and "16 kHz" in w.input_card.meta_label.text()
     assert w.plots.currentIndex() == 1
     x, y = w.plots.input_plot.curve.getData()
@@ -231,7 +231,7 @@ def test_voice_import_by_drop_selects_the_new_voice(qtbot, parts, tmp_path) -> N
         parts.window.dropEvent(event)
     panel = parts.window.voice_panel
     qtbot.waitUntil(lambda: panel.current_voice().voice_id == "sovits/MyVoice", timeout=5000)
-    assert parts.window.input_card.name_label.text() == SPEECH_MALE.name
+    assert parts.window.input_card.name_label.full_text() == SPEECH_MALE.name
 
 
 def test_settings_round_trip_across_a_restart(qtbot, tmp_path) -> None:  # noqa: ANN001
@@ -354,3 +354,16 @@ def test_space_toggles_a_focused_check_box_and_plays_elsewhere(qtbot, parts) -> 
     w.plots.input_plot.setFocus()
     QTest.keyClick(w.plots.input_plot, Qt.Key.Key_Space)
     assert parts.player.calls[-1][0] == "play"
+
+
+def test_a_long_file_name_is_elided_not_widening_the_panel(qtbot, parts, tmp_path) -> None:  # noqa: ANN001
+    import shutil
+
+    long_name = tmp_path / ("a_very_long_recording_name_without_any_spaces_" * 3 + ".wav")
+    shutil.copy(SPEECH_MALE, long_name)
+    open_file(qtbot, parts, long_name)
+    w = parts.window
+    qtbot.wait(50)
+    assert w.side.width() <= w.side_scroll.viewport().width()
+    assert "…" in w.input_card.name_label.text()
+    assert w.input_card.name_label.full_text() == long_name.name

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QToolButton, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolButton, QWidget
 
 from autovoice_desktop.core.types import AudioInfo
 from autovoice_desktop.gui.style.icons import icon
@@ -18,6 +19,35 @@ def format_duration(seconds: float) -> str:
     return f"{int(minutes)}:{rest:04.1f}"
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with "…" instead of widening the panel."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self._full = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        """Set the full text (shown elided to the current width)."""
+        self._full = text
+        self.setAccessibleName(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        """The text before eliding."""
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        """Re-elide to the new width."""
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(40, self.width())
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideMiddle, width))
+
+
 class InputCard(Card):
     """Shows the loaded file; emits `open_clicked` and `recent_chosen(path)`."""
 
@@ -26,9 +56,8 @@ class InputCard(Card):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Input", parent)
-        self.name_label = QLabel("No file loaded")
+        self.name_label = ElidedLabel("No file loaded")
         self.name_label.setObjectName("fileName")
-        self.name_label.setWordWrap(True)
         self.meta_label = QLabel("Open a recording or drop one on the window")
         self.meta_label.setObjectName("fileMeta")
         self.meta_label.setWordWrap(True)

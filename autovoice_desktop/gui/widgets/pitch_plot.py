@@ -44,7 +44,7 @@ class NoteAxis(pg.AxisItem):
         if span <= 14:
             minors = [float(n) for n in range(lo, hi + 1) if n % 12 != 0]
         elif span <= 40:
-            minors = [float(n) for n in range(lo, hi + 1) if n % 12 in (4, 7, 9)]  # E, G, A
+            minors = [float(n) for n in range(lo, hi + 1) if n % 12 in (4, 9)]  # E, A
         else:
             minors = []
         if not majors:
