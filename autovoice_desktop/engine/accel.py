@@ -175,7 +175,7 @@ class FastSettings:
     def for_device(cls, device: str) -> FastSettings:
         if device.startswith("cuda"):
             return cls()
-        return cls(window_s=30.0, context_s=1.0, dec_tile_s=2.0, max_batch_samples=2**17)
+        return cls(window_s=30.0, context_s=1.0, dec_tile_s=4.0, max_batch_samples=2**17)
 
 
 class FastSovits:

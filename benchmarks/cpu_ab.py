@@ -1,0 +1,109 @@
+"""A/B on a shared CPU: the fork and AutoVoice alternate in ONE process, round after round, on the same input.
+
+    PYTHONPATH=. /tmp/forkbench-venv/bin/python -m benchmarks.cpu_ab --model /tmp/avbench/model \
+        --input /tmp/avbench/in_10s.wav --rounds 3 --variants bf16 fp32 --out results.jsonl
+
+When other work loads the machine, separate runs minutes apart see different loads; alternating conversions
+within one process exposes both engines to the same load, so the per-round ratio is meaningful even when the
+absolute times are not. Both use torch's default threads (the fork's setting). AutoVoice runs its speed path
+(`engine.accel.convert_whole`, the pipeline's contract) with the model in the named precision; the fork runs
+`Svc.infer_silence` with the `svc infer` CLI defaults. Audio I/O is excluded for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from benchmarks.bench_common import CpuLoadProbe, machine_info, peak_rss_mb, write_result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--input", type=Path, required=True)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--variants", nargs="*", default=["bf16", "fp32"])
+    parser.add_argument("--f0", default="dio")
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+
+    import copy
+
+    import torch
+
+    from autovoice_desktop.engine.accel import convert_whole
+    from autovoice_desktop.engine.content import load_content_encoder
+    from autovoice_desktop.engine.device import configure_cpu
+    from autovoice_desktop.engine.sovits import SovitsModel
+    from autovoice_desktop.engine.sovits.pipeline import PipelineOptions
+    from benchmarks.bench_fork import _patch_content_loader
+
+    threads = torch.get_num_threads()
+    _patch_content_loader(args.model / "contentvec")
+    from so_vits_svc_fork.inference.core import Svc
+
+    svc = Svc(
+        net_g_path=str(args.model / "G_0.pth"), config_path=str(args.model / "config.json"), device="cpu"
+    )
+    audio, rate = sf.read(args.input, dtype="float32")
+    base_model = SovitsModel.load(args.model / "G_0.pth", device="cpu")
+    base_enc = load_content_encoder(args.model / "contentvec", "vec768l12", device="cpu")
+    configure_cpu(threads)  # same thread count as the fork; flush denormals
+    engines = {}
+    for variant in args.variants:
+        model, enc = base_model, base_enc
+        if variant == "bf16":
+            model, enc = copy.deepcopy(base_model), copy.deepcopy(base_enc)
+            model.net.to(torch.bfloat16)
+            model._dtype = torch.bfloat16
+            enc.model.to(torch.bfloat16)
+            enc.dtype = torch.bfloat16
+        engines[variant] = (model, enc)
+    opts = PipelineOptions(speaker="bench", f0_method=args.f0, auto_predict_f0=True, db_thresh=-20)
+
+    def fork() -> np.ndarray:
+        return svc.infer_silence(
+            audio, speaker="bench", auto_predict_f0=True, f0_method=args.f0, db_thresh=-20
+        )
+
+    def ours(variant: str) -> np.ndarray:
+        model, enc = engines[variant]
+        return convert_whole(model, enc, audio, rate, opts).audio
+
+    runs: list[tuple[str, object]] = [("fork", fork)] + [(v, lambda v=v: ours(v)) for v in args.variants]
+    for _name, fn in runs:  # warm-up
+        fn()
+    table: dict[str, list[dict]] = {name: [] for name, _ in runs}
+    for r in range(args.rounds):
+        for name, fn in runs:
+            with CpuLoadProbe() as probe:
+                t = time.perf_counter()
+                fn()
+                secs = time.perf_counter() - t
+            table[name].append({"s": secs, "busy": probe.busy_fraction})
+            print(f"round {r} {name}: {secs:.2f} s (busy {probe.busy_fraction:.2f})", flush=True)
+    record = {
+        "check": "cpu_ab",
+        "input_s": len(audio) / rate,
+        "threads": threads,
+        "runs": table,
+        "ratios_per_round": {
+            v: [f["s"] / o["s"] for f, o in zip(table["fork"], table[v], strict=True)] for v in args.variants
+        },
+        "peak_rss_mb": peak_rss_mb(),
+        "machine": machine_info(),
+    }
+    write_result(args.out, record)
+    for v in args.variants:
+        ratios = record["ratios_per_round"][v]
+        shown = ", ".join(f"{x:.2f}" for x in ratios)
+        print(f"{v}: fork/ours per round [{shown}], median {np.median(ratios):.2f}")
+
+
+if __name__ == "__main__":
+    main()
