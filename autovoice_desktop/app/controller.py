@@ -170,6 +170,8 @@ class Controller(QObject):
         """Load `path` in the background; the waveform appears as soon as the samples are read."""
         if self.load_job is not None:
             self.load_job.request_cancel()
+        if self.conversion_job is not None:  # a new input makes the running conversion pointless
+            self.cancel()
         job = FileLoadJob(self.bridge, path)
         # Bound methods of this GUI-thread object: the calls are queued onto the GUI thread (a lambda
         # would run on the worker thread). The slots use sender() to ignore a superseded load.
@@ -276,6 +278,12 @@ class Controller(QObject):
             self.window.set_progress(self.window.convert_card.progress.value() / 1000, "Cancelling")
 
     def _on_converted(self, out: ConversionOutput) -> None:
+        job = self.sender()
+        current = getattr(self.input_audio, "samples", None)
+        stale = isinstance(job, ConversionJob) and job.samples is not current
+        if self.input_audio is None or stale:
+            log.info("conversion result dropped: the input changed meanwhile")
+            return
         self.output = out
         w = self.window
         w.show_output(out.audio, out.sample_rate)

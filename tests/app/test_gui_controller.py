@@ -367,3 +367,18 @@ def test_a_long_file_name_is_elided_not_widening_the_panel(qtbot, parts, tmp_pat
     assert w.side.width() <= w.side_scroll.viewport().width()
     assert "…" in w.input_card.name_label.text()
     assert w.input_card.name_label.full_text() == long_name.name
+
+
+def test_opening_another_file_while_converting_cancels_and_keeps_the_new_input(qtbot, tmp_path) -> None:  # noqa: ANN001
+    from tests.conftest import SINGING_MALE
+
+    bridge = FakeBridge(lambda info: SleepyVoice(info, chunk_s=0.2, chunk_audio_s=0.5))
+    parts = build(qtbot, tmp_path / "s.toml", bridge=bridge)
+    open_file(qtbot, parts, SPEECH_MALE)
+    with qtbot.waitSignal(parts.controller.conversion_ended, timeout=10000) as ended:
+        parts.window.convert_card.convert_button.click()
+        qtbot.waitUntil(lambda: "Converting" in parts.window.convert_card.progress.format(), timeout=5000)
+        parts.window.open_requested.emit(str(SINGING_MALE))
+    assert ended.args == ["cancelled"]
+    qtbot.waitUntil(lambda: parts.controller.input_path == str(SINGING_MALE), timeout=10000)
+    assert parts.controller.output is None and parts.window.plots.output_plot.envelope is None
