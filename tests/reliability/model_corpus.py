@@ -406,6 +406,29 @@ def zip_with_symlink(folder: Path) -> Path:
     return path
 
 
+def zip_with_dot_member(folder: Path) -> Path:
+    """A voice zip with an extra file entry named "." (it would unpack onto the extraction folder itself)."""
+    path = folder / "dot.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in _voice_files(folder).items():
+            archive.writestr(f"voice/{name}", data)
+        info = zipfile.ZipInfo("placeholder")
+        info.filename = "."
+        archive.writestr(info, b"dot")
+    return path
+
+
+def zip_with_name_clash(folder: Path) -> Path:
+    """A voice zip with a file "a" and a file "a/b": a file where a folder must go."""
+    path = folder / "clash.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in _voice_files(folder).items():
+            archive.writestr(f"voice/{name}", data)
+        archive.writestr("a", b"file")
+        archive.writestr("a/b", b"file under a file")
+    return path
+
+
 def zip_bomb(folder: Path, expanded_bytes: int) -> Path:
     """A voice zip with an extra file of `expanded_bytes` zeros (deflated to a tiny size)."""
     path = folder / "bomb.zip"

@@ -27,6 +27,8 @@ from tests.reliability.model_corpus import (
     rvc_model,
     zip_bomb,
     zip_with_absolute_path,
+    zip_with_dot_member,
+    zip_with_name_clash,
     zip_with_parent_paths,
     zip_with_symlink,
 )
@@ -69,6 +71,15 @@ def test_hostile_zip_is_refused_and_writes_nothing_outside(make, tmp_path: Path)
     _assert_nothing_installed(voices_dir)
     assert not (tmp_path.parent / "escaped.txt").exists()
     assert not (tmp_path / "absolute-target.txt").exists()
+
+
+@pytest.mark.parametrize("make", [zip_with_dot_member, zip_with_name_clash], ids=["dot-member", "name-clash"])
+def test_malformed_zip_is_refused_cleanly(make, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    """A member named "." or a file/folder name clash: a one-line refusal (exit 5), not an internal error."""
+    source = make(tmp_path)
+    result = run_cli(["import", str(source)], capsys)
+    assert_clean_failure(result, 5)
+    _assert_nothing_installed(paths.voices_dir())
 
 
 def test_zip_bomb_beyond_the_limit_is_refused(tmp_path: Path) -> None:
