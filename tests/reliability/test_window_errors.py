@@ -81,3 +81,30 @@ def test_window_tells_when_the_saved_gpu_is_missing(
     qtbot.waitUntil(lambda: parts.window.banner.isVisible(), timeout=30000)
     text = f"{parts.window.banner.title_label.text()}: {parts.window.banner.text}"
     assert "using the CPU" in text, text
+
+
+def test_export_to_a_full_disk_says_so_and_leaves_no_file(
+    window: Parts,
+    qtbot,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+) -> None:
+    """Convert with a built-in voice, export onto a (simulated) full disk: "disk full" shown, no file."""
+    import errno
+
+    from autovoice_desktop.audio import io as audio_io
+    from tests.gui.harness import convert, open_file
+
+    open_file(qtbot, window, write_wav(tmp_path / "in.wav", tone(1.0)))
+    assert convert(qtbot, window) == "done"
+
+    def full(target: Path, *_args: object) -> None:
+        target.write_bytes(b"RIFF partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(audio_io, "_write_samples", full)
+    out_dir = tmp_path / "exports"
+    out_dir.mkdir()
+    text = _banner_after(qtbot, window, lambda: window.controller.export(str(out_dir / "result.wav")))
+    assert "disk full" in text, text
+    assert list(out_dir.iterdir()) == []
