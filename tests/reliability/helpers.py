@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -41,11 +42,18 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> CliResult:
     """`autovoice_desktop.app.cli.main(argv)` in this process; SystemExit is turned into its code."""
     from autovoice_desktop.app.cli import main
 
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     capsys.readouterr()
     try:
         code = main(argv)
     except SystemExit as exc:  # argparse exits for usage errors
         code = exc.code if isinstance(exc.code, int) else 1
+    finally:  # main() installs log handlers on capsys' stream: remove them before that stream closes
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)
+            handler.close()
+        root.setLevel(level)
     captured = capsys.readouterr()
     return CliResult(int(code or 0), captured.out, captured.err)
 
