@@ -22,6 +22,7 @@ COMPONENTS = (
     ("python-soxr / libsoxr", "LGPL-2.1"),
     ("pyworld / WORLD vocoder", "MIT / BSD-3-Clause"),
     ("transformers (ContentVec / HuBERT model code)", "Apache-2.0"),
+    ("torchfcpe (FCPE pitch model)", "MIT"),
     ("platformdirs, tomli-w", "MIT"),
     ("So-VITS-SVC 4.x model format (svc-develop-team)", "AGPL-3.0 (reference implementation)"),
 )
