@@ -196,3 +196,35 @@ def test_cli_import_twice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert run_cli(["import", str(voice)], capsys).code == 0
     assert_clean_failure(run_cli(["import", str(voice)], capsys), 5, "overwrite")
     assert run_cli(["import", str(voice), "--overwrite"], capsys).code == 0
+
+
+@pytest.mark.parametrize("damage", ["truncate", "swap-in-hostile-pickle", "delete-config"])
+def test_voice_damaged_after_import(damage: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An installed voice damaged later (disk error, a planted pickle, a deleted file).
+
+    `voices` still lists the others; converting with the damaged one fails with one line (exit 5); the
+    planted pickle's code never runs.
+    """
+    from tests.reliability.corpus import tone, write_wav
+    from tests.reliability.model_corpus import CodeRunner
+
+    installed = Path(import_voice(good_voice(tmp_path / "src", "fragile")).path or "")
+    checkpoint = next(installed.glob("*.pth"))
+    marker = tmp_path / "CODE-RAN"
+    if damage == "truncate":
+        checkpoint.write_bytes(checkpoint.read_bytes()[:1000])
+    elif damage == "swap-in-hostile-pickle":
+        import torch
+
+        torch.save({"model": {}, "iteration": CodeRunner(marker)}, checkpoint)
+    else:
+        (installed / "config.json").unlink()
+    listing = run_cli(["voices"], capsys)
+    assert listing.code == 0 and "Deeper" in listing.out
+    source = write_wav(tmp_path / "in.wav", tone())
+    result = run_cli(
+        ["convert", str(source), "--voice", "sovits/fragile", "-o", str(tmp_path / "o.wav")], capsys
+    )
+    assert_clean_failure(result, 5)
+    assert not (tmp_path / "o.wav").exists()
+    assert not marker.exists()
