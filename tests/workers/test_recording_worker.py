@@ -137,7 +137,7 @@ def test_worker_records_the_virtual_microphone(qtbot: Any, pulse: PulseServer) -
 
 
 def test_many_emits_do_not_exhaust_true(qtbot: Any) -> None:
-    """shiboken6 6.12.0 + Python 3.11: each emit() steals a reference to True; core.qt_compat guards it."""
+    """shiboken6 6.12.0 + Python 3.11 lost a reference to True per emit() (that version is excluded)."""
     import sys
 
     worker = RecordingWorker()
