@@ -15,7 +15,7 @@ from tests.gui.harness import Parts, build
 from tests.reliability.corpus import AUDIO_CASES, AudioCase, tone, write_wav
 from tests.reliability.model_corpus import marker_of, pickle_zip_checkpoint, zip_with_parent_paths
 
-SHOWN = [c for c in AUDIO_CASES if c.name in ("empty-file", "truncated-data", "text-as-mp3", "missing-file")]
+SHOWN = [c for c in AUDIO_CASES if c.error is not None]
 
 
 @pytest.fixture
