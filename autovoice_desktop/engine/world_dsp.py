@@ -45,6 +45,9 @@ REFINE_PERIODS = 3.0
 REFINE_MIN_WINDOW_S = 0.02
 #: a frame-to-frame F0 change larger than this (cents per 5 ms) is a tracking jump, not a glide
 JUMP_CENTS = 50.0
+#: unvoiced gaps up to this many frames between voiced frames this close in pitch are bridged
+BRIDGE_FRAMES = 8
+BRIDGE_STEP_CENTS = 200.0
 
 
 def _raw_f0(x: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
@@ -152,6 +155,23 @@ def pitch_jumps(f0: np.ndarray, limit_cents: float) -> np.ndarray:
     return jumps
 
 
+def bridge_gaps(f0: np.ndarray, longest: int, max_step_cents: float) -> np.ndarray:
+    """F0 (T,) with unvoiced gaps of at most `longest` frames filled by interpolating log F0, where the voiced
+    frames on both sides are within max_step_cents of each other (a short dropout, not a new phrase)."""
+    result = f0.copy()
+    unvoiced = np.concatenate(([False], f0 <= 0, [False]))
+    changes = np.flatnonzero(unvoiced[1:] != unvoiced[:-1])
+    for start, stop in zip(changes[::2], changes[1::2], strict=True):
+        before, after = start - 1, stop
+        if stop - start > longest or before < 0 or after >= len(f0):
+            continue
+        if abs(1200.0 * np.log2(f0[after] / f0[before])) > max_step_cents:
+            continue
+        weights = (np.arange(start, stop) - before) / (after - before)
+        result[start:stop] = np.exp((1 - weights) * np.log(f0[before]) + weights * np.log(f0[after]))
+    return result
+
+
 def estimate_f0(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
     """F0 (T,) in Hz, 0 where unvoiced, of a segment (N,), with voicing kept only where the pitch is clear.
 
@@ -174,6 +194,7 @@ def estimate_f0(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarra
     unclear |= refined <= 0
     clear = np.where(unclear, UNVOICED, refined)
     clear[pitch_jumps(clear, JUMP_CENTS)] = UNVOICED
+    clear = bridge_gaps(clear, BRIDGE_FRAMES, BRIDGE_STEP_CENTS)
     return np.ascontiguousarray(keep_reliable_runs(clear, EDGE_FRAMES, MIN_VOICED_FRAMES), dtype=np.float64)
 
 
