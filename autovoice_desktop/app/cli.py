@@ -302,6 +302,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: cancelled", file=sys.stderr)
         return ConversionCancelled.exit_code
+    except BrokenPipeError:  # `autovoice voices | head`: the reader left; nothing is wrong
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a bug: one line for the user, the trace in the log
         log.exception("internal error")
         if debug:
