@@ -32,8 +32,6 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
 
-    import copy
-
     import torch
 
     from autovoice_desktop.engine.accel import convert_whole
@@ -58,7 +56,8 @@ def main() -> None:
     for variant in args.variants:
         model, enc = base_model, base_enc
         if variant == "bf16":
-            model, enc = copy.deepcopy(base_model), copy.deepcopy(base_enc)
+            model = SovitsModel.load(args.model / "G_0.pth", device="cpu")
+            enc = load_content_encoder(args.model / "contentvec", "vec768l12", device="cpu")
             model.net.to(torch.bfloat16)
             model._dtype = torch.bfloat16
             enc.model.to(torch.bfloat16)

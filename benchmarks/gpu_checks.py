@@ -96,6 +96,7 @@ def check_cuda_vs_cpu(args: argparse.Namespace) -> None:
     audio, wav16, units, f0, uv = _inputs(cpu, enc_cpu, 10, args.inputs_dir / "in_10s.wav")
     rec = {"check": "cuda_vs_cpu", "seconds": 10}
     rec["content"] = diff_stats(enc_cpu.encode(wav16), enc_gpu.encode(wav16))
+    previous = torch.backends.cudnn.allow_tf32
     with zero_rng():
         ref = cpu.synthesize(units, f0, uv, "bench", 0.4, True)
         for tf32 in (True, False):
@@ -103,7 +104,7 @@ def check_cuda_vs_cpu(args: argparse.Namespace) -> None:
             rec[f"synth_tf32_{'on' if tf32 else 'off'}"] = diff_stats(
                 ref, gpu.synthesize(units, f0, uv, "bench", 0.4, True)
             )
-        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = previous
     _emit(args, rec)
 
 
