@@ -148,6 +148,21 @@ def _checked(params: ConversionParams) -> ConversionParams:
     )
 
 
+def _prepared_input(audio: np.ndarray) -> np.ndarray:
+    """Mono float32 (N,), finite and within full scale; copies only when something must change (long
+    inputs stay a single float32 array; chunks become float64 one at a time)."""
+    samples = np.asarray(audio, dtype=np.float32)
+    if samples.ndim == 2:
+        samples = samples.mean(axis=1, dtype=np.float32)
+    if not np.isfinite(samples).all():
+        samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
+    peak = max(float(samples.max()), -float(samples.min())) if len(samples) else 0.0  # no |x| temporary
+    if peak > 1.0:  # legal in float files, but WORLD's analysis overflows on huge values
+        log.warning("built-in voice: input peaks at %.3g (above full scale); scaled down to fit", peak)
+        samples = samples * np.float32(_PEAK_LIMIT / peak)
+    return samples
+
+
 class WorldVoice(Voice):
     """A built-in voice: WORLD analysis/synthesis with the preset's (or the caller's) parameters."""
 
@@ -166,14 +181,7 @@ class WorldVoice(Voice):
     ) -> ConversionResult:
         """Convert mono float32 (N,) audio; returns (N,) float32 at the same rate and the pitch track."""
         params = _checked(params)
-        samples = np.asarray(audio, dtype=np.float64)
-        if samples.ndim == 2:
-            samples = samples.mean(axis=1)
-        samples = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
-        peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-        if peak > 1.0:  # legal in float files, but WORLD's analysis overflows on huge values
-            log.warning("built-in voice: input peaks at %.3g (above full scale); scaled down to fit", peak)
-            samples = samples * (_PEAK_LIMIT / peak)
+        samples = _prepared_input(audio)
         if len(samples) < MIN_DURATION_S * sample_rate:
             raise AudioContentError(
                 f"input is too short ({len(samples) / sample_rate:.3f} s)",
