@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import re
 import sys
 from collections.abc import Sequence
@@ -50,6 +51,19 @@ def _ranged_float(low: float, high: float, what: str):  # noqa: ANN202 - argpars
     return parse
 
 
+def _formant(text: str) -> float:
+    """Semitones (-12…12), or a frequency ratio written with an x ("1.15x", 0.5x…2x)."""
+    if text.lower().endswith("x"):
+        try:
+            ratio = float(text[:-1])
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"formant ratio must look like 1.15x, not {text!r}") from None
+        if not 0.5 <= ratio <= 2.0:
+            raise argparse.ArgumentTypeError(f"formant ratio must be between 0.5x and 2x, not {text}")
+        return 12.0 * math.log2(ratio)
+    return _ranged_float(-12, 12, "formant")(text)
+
+
 def _device(text: str) -> str:
     if not _DEVICE_PATTERN.match(text):
         raise argparse.ArgumentTypeError(f"device must be auto, cpu, cuda or cuda:N, not {text!r}")
@@ -82,9 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--speaker", help="speaker of a multi-speaker So-VITS-SVC voice")
     convert.add_argument("--transpose", type=_ranged_float(-24, 24, "transpose"), help="semitones, -24…24")
     convert.add_argument(
-        "--formant",
-        type=_ranged_float(-12, 12, "formant"),
-        help="formant shift in semitones, -12…12 (built-ins)",
+        "--formant", type=_formant, help="formant shift: semitones -12…12, or a ratio like 1.15x (built-ins)"
     )
     convert.add_argument("--f0-method", choices=F0_METHODS, help="pitch estimator (default: the voice's)")
     convert.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda or cuda:N")

@@ -79,6 +79,13 @@ def test_convert_to_a_file_with_overrides(clip: Path, tmp_path: Path, capsys) ->
     assert median_f0(target, 2.0) == pytest.approx(280, rel=0.02)
 
 
+def test_formant_as_a_ratio() -> None:
+    args = cli.build_parser().parse_args(["convert", "a.wav", "-o", "o", "--voice", "x", "--formant", "1.5x"])
+    assert args.formant == pytest.approx(12 * np.log2(1.5))
+    args = cli.build_parser().parse_args(["convert", "a.wav", "-o", "o", "--voice", "x", "--formant", "-2.5"])
+    assert args.formant == -2.5
+
+
 def test_format_option_for_folder_output(clip: Path, tmp_path: Path, capsys) -> None:
     code, _, _ = run(
         ["convert", str(clip), "--voice", "Higher", "--format", "flac", "-o", str(tmp_path)], capsys
@@ -142,6 +149,8 @@ def test_unknown_voice(clip: Path, tmp_path: Path, capsys) -> None:
         ["--transpose", "30"],
         ["--transpose", "up"],
         ["--formant", "-20"],
+        ["--formant", "3x"],
+        ["--formant", "ax"],
         ["--device", "gpu"],
         ["--f0-method", "yin"],
         ["--format", "mp3"],
