@@ -123,6 +123,8 @@ class Engine:
         n_frames = len(audio) // self.hop
         if self.args.mode == "fast":  # F0 starts as soon as the model-rate audio exists
             future = self.pool.submit(self._f0, audio, n_frames)
+            if not self.cuda and not self.args.overlap_cpu:
+                future.result()  # on a small CPU the F0 threads would stall the OpenMP team
         wav16 = resample(audio, self.sr, 16000) if self.args.mode in ("fast", "plain") else None
         times["load"] = time.perf_counter() - t0
         t1 = time.perf_counter()
@@ -228,6 +230,7 @@ def main() -> None:
     parser.add_argument("--dec-tile-s", type=float, default=0.0)
     parser.add_argument("--max-batch-samples", type=int, default=0)
     parser.add_argument("--cudnn-benchmark", action="store_true")
+    parser.add_argument("--overlap-cpu", action="store_true", help="overlap F0 with ContentVec on the CPU")
     parser.add_argument("--tf32", action="store_true", help="allow TF32 convolutions (off: fp32 parity)")
     parser.add_argument("--auto-predict-f0", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--seed", type=int, default=1234)

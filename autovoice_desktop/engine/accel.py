@@ -567,6 +567,8 @@ def convert_whole(
 
     with ThreadPoolExecutor(1) as pool:
         future = pool.submit(pitch)  # CPU F0 overlaps the content encoder on the GPU
+        if not str(getattr(model, "device", "cpu")).startswith("cuda"):
+            future.result()  # on the CPU, F0 threads beside the OpenMP team stall it: run F0 first
         wav16 = soxr.resample(audio, sr, 16000, quality="HQ").astype(np.float32)
         volume = pl.volume_rms(audio, hop, n_frames) if getattr(model, "vol_embedding", False) else None
         f0_box: dict[str, np.ndarray] = {}
