@@ -6,6 +6,7 @@ Each case either converts (finite output, same duration, sensible level) or rais
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -194,3 +195,52 @@ def test_permission_error_mapping_when_the_os_check_passes(
     monkeypatch.setattr(audio_io.sf, "info", denied)
     with pytest.raises(AudioPermissionError):
         load_audio(path)
+
+
+def test_concurrent_mp3_loads_leave_stderr_working(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two threads load MP3s at once (the window loads while a conversion reads): fd 2 must end up restored.
+
+    libmpg123's chatter is hidden by pointing fd 2 at /dev/null around libsndfile calls. The interleaving
+    "A hides, B hides, A restores, B restores" is forced here with events; B must not restore A's /dev/null.
+    """
+    import threading
+
+    first = next(c for c in FAILING if c.name == "text-as-mp3").make(tmp_path)
+    second = tmp_path / "second.mp3"
+    second.write_bytes(first.read_bytes())
+    a_inside, b_inside, a_done = threading.Event(), threading.Event(), threading.Event()
+
+    def fake_info(name: str, *_args: object, **_kwargs: object) -> None:
+        if name == str(first):  # thread A: inside; wait until B is inside too, then leave first
+            a_inside.set()
+            assert b_inside.wait(10)
+        else:  # thread B: inside; wait until A has left
+            b_inside.set()
+            assert a_done.wait(10)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(audio_io.sf, "info", fake_info)
+
+    def load(path: Path, done: threading.Event | None) -> None:
+        with contextlib.suppress(Exception):  # only fd 2 matters here
+            load_audio(path)
+        if done is not None:
+            done.set()
+
+    before = os.fstat(2)
+    saved = os.dup(2)
+    try:
+        thread_a = threading.Thread(target=load, args=(first, a_done))
+        thread_a.start()
+        assert a_inside.wait(10)  # A has hidden fd 2 and is inside libsndfile
+        thread_b = threading.Thread(target=load, args=(second, None))
+        thread_b.start()
+        thread_a.join(20)
+        thread_b.join(20)
+        after = os.fstat(2)
+    finally:  # put this test process's stderr back whatever happened
+        os.dup2(saved, 2)
+        os.close(saved)
+    assert (after.st_dev, after.st_ino) == (before.st_dev, before.st_ino), (
+        "fd 2 was left pointing at /dev/null"
+    )
