@@ -22,6 +22,11 @@ import soundfile as sf
 from benchmarks.bench_common import CpuLoadProbe, machine_info, peak_rss_mb, write_result
 
 
+def _snr(ref: np.ndarray, test: np.ndarray) -> float:
+    ref, test = np.asarray(ref, np.float64), np.asarray(test, np.float64)
+    return float(10 * np.log10(np.sum(ref**2) / max(np.sum((ref - test) ** 2), 1e-30)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True)
@@ -78,11 +83,12 @@ def main() -> None:
     for _name, fn in runs:  # warm-up
         fn()
     table: dict[str, list[dict]] = {name: [] for name, _ in runs}
+    outputs: dict[str, np.ndarray] = {}
     for r in range(args.rounds):
         for name, fn in runs:
             with CpuLoadProbe() as probe:
                 t = time.perf_counter()
-                fn()
+                outputs[name] = np.asarray(fn())
                 secs = time.perf_counter() - t
             table[name].append({"s": secs, "busy": probe.busy_fraction})
             print(f"round {r} {name}: {secs:.2f} s (busy {probe.busy_fraction:.2f})", flush=True)
@@ -94,10 +100,14 @@ def main() -> None:
         "ratios_per_round": {
             v: [f["s"] / o["s"] for f, o in zip(table["fork"], table[v], strict=True)] for v in args.variants
         },
+        "snr_vs_fp32_db": {
+            v: _snr(outputs["fp32"], outputs[v]) for v in args.variants if v != "fp32" and "fp32" in outputs
+        },
         "peak_rss_mb": peak_rss_mb(),
         "machine": machine_info(),
     }
     write_result(args.out, record)
+    print("SNR vs fp32 (same seed):", record["snr_vs_fp32_db"])
     for v in args.variants:
         ratios = record["ratios_per_round"][v]
         shown = ", ".join(f"{x:.2f}" for x in ratios)

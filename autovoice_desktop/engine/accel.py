@@ -498,9 +498,21 @@ def _free_cuda() -> None:
 
 
 # ---- the whole-file pipeline on the speed path -------------------------------------------------------------
-def fast_path_applies(model: Any, encoder: Any) -> bool:
-    """True for a real SovitsModel + ContentEncoder (the pipeline keeps its chunk loop for other models)."""
-    return hasattr(model, "net") and hasattr(encoder, "model") and hasattr(encoder, "final_proj")
+WHOLE_MAX_SECONDS = 900.0  # longer inputs keep the pipeline's chunk loop (its memory does not grow at all)
+
+
+def fast_path_applies(model: Any, encoder: Any, seconds: float = 0.0) -> bool:
+    """True for a loaded SovitsModel + ContentEncoder and an input of at most WHOLE_MAX_SECONDS.
+
+    Other models (test fakes) and very long inputs keep `engine.sovits.pipeline`'s chunk loop: the speed
+    path holds a few audio-sized buffers (harmonic source, latent, output) for the whole file.
+    """
+    from autovoice_desktop.engine.content import ContentEncoder
+    from autovoice_desktop.engine.sovits.model import SovitsModel
+
+    if not isinstance(model, SovitsModel) or not isinstance(encoder, ContentEncoder):
+        return False
+    return model._net is not None and seconds <= WHOLE_MAX_SECONDS
 
 
 def convert_whole(
