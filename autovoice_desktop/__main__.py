@@ -1,10 +1,31 @@
-"""`python -m autovoice_desktop` opens the window; with a sub-command it runs the CLI."""
+"""`python -m autovoice_desktop`: the window, or the CLI when the first argument is a CLI command.
+
+`python -m autovoice_desktop` and `python -m autovoice_desktop song.wav` open the window;
+`python -m autovoice_desktop convert …`, `--self-test` and `--version` run the command line.
+"""
+
+from __future__ import annotations
 
 import sys
 
+_CLI_FLAGS = {"--self-test", "--version"}
+
+
+def wants_cli(argv: list[str]) -> bool:
+    """True if argv (without the program name) is a command-line invocation rather than a window launch."""
+    if not argv:
+        return False
+    if argv[0] in _CLI_FLAGS or any(arg == "--self-test" for arg in argv):
+        return True
+    if argv[0].startswith("-"):
+        return False
+    from autovoice_desktop.app.cli import command_names
+
+    return argv[0] in command_names()
+
 
 def _main() -> int:
-    if len(sys.argv) > 1 and not sys.argv[1].startswith("-") or "--self-test" in sys.argv:
+    if wants_cli(sys.argv[1:]):
         from autovoice_desktop.app.cli import main as cli_main
 
         return cli_main()

@@ -126,6 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_names() -> set[str]:
+    """The sub-command names (`convert`, `voices`, …), for `python -m autovoice_desktop` routing."""
+    parser = build_parser()
+    for action in parser._actions:  # argparse keeps sub-parsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            return set(action.choices)
+    return set()
+
+
 # --- convert ---------------------------------------------------------------------------------------------
 def _params(args: argparse.Namespace, info: VoiceInfo) -> ConversionParams:
     """The voice's defaults with the options the user gave on top."""
