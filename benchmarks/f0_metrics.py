@@ -162,12 +162,40 @@ ESTIMATORS: dict[str, Estimator] = {
 }
 
 
-def compare(f_in: np.ndarray, f_out: np.ndarray, semitones: float) -> PitchError:
-    """Error of output track f_out against input track f_in × 2^(semitones/12), frame by frame."""
+def frame_times(estimator: str, frames: int, duration: float) -> np.ndarray:
+    """(frames,) centre times in seconds of an estimator's frames for a sound of `duration` seconds."""
+    if estimator.startswith("praat"):  # Praat centres its frames in the sound
+        first = (duration - (frames - 1) * TIME_STEP_S) / 2.0
+        return first + np.arange(frames) * TIME_STEP_S
+    hop = 512 / 22050 if estimator == "pyin-default" else TIME_STEP_S
+    return np.arange(frames) * hop  # librosa and torchcrepe centre frame i on sample i·hop
+
+
+def clear_frames(
+    f_in: np.ndarray, times: np.ndarray, referee: np.ndarray, referee_times: np.ndarray, cents: float = 50.0
+) -> np.ndarray:
+    """(T,) bool: input frames whose pitch a second estimator (nearest frame by centre time) calls voiced too,
+    within `cents`: the frames where the input's pitch is well defined."""
+    nearest = np.clip(np.searchsorted(referee_times, times), 1, len(referee_times) - 1)
+    left_closer = (times - referee_times[nearest - 1]) < (referee_times[nearest] - times)
+    other = referee[nearest - left_closer.astype(int)]
+    ok = (f_in > 0) & (other > 0)
+    agree = np.zeros(len(f_in), dtype=bool)
+    agree[ok] = np.abs(1200.0 * np.log2(f_in[ok] / other[ok])) < cents
+    return agree
+
+
+def compare(
+    f_in: np.ndarray, f_out: np.ndarray, semitones: float, mask: np.ndarray | None = None
+) -> PitchError:
+    """Error of output track f_out against input track f_in × 2^(semitones/12), frame by frame (only where
+    `mask` is true, if given)."""
     ratio = 2.0 ** (semitones / 12.0)
     frames = min(len(f_in), len(f_out))
     f_in, f_out = f_in[:frames], f_out[:frames]
     both = (f_in > 0) & (f_out > 0)
+    if mask is not None:
+        both &= mask[:frames]
     if not both.any():
         return PitchError(float("inf"), float("inf"), 1.0, 0)
     cents = 1200.0 * np.log2(f_out[both] / (f_in[both] * ratio))
