@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,26 +73,44 @@ class LoadedAudio:
 
 
 # --- reading ---------------------------------------------------------------------------------------------
+_silence_lock = threading.Lock()
+_silence_users = 0
+_silence_saved_fd = -1
+
+
 @contextlib.contextmanager
 def _native_stderr_silenced(active: bool) -> Iterator[None]:
-    """Hide what C libraries print on file descriptor 2 (libmpg123's "Note: Illegal Audio-MPEG-Header…")."""
+    """Hide what C libraries print on file descriptor 2 (libmpg123's "Note: Illegal Audio-MPEG-Header…").
+
+    Threads share one redirection (counted): the first one in saves fd 2, the last one out restores it, so
+    overlapping loads never leave fd 2 pointing at /dev/null.
+    """
+    global _silence_users, _silence_saved_fd
     if not active:
         yield
         return
+    with _silence_lock:
+        if _silence_users == 0:
+            try:
+                sys.stderr.flush()
+                saved = os.dup(2)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+            except (OSError, ValueError, AttributeError):  # no usable fd 2 (windowed app): nothing to hide
+                saved = -1
+            else:
+                os.dup2(devnull, 2)
+                os.close(devnull)
+            _silence_saved_fd = saved
+        _silence_users += 1
     try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-    except (OSError, ValueError, AttributeError):  # no usable fd 2 (windowed app): nothing to hide
-        yield
-        return
-    try:
-        os.dup2(devnull, 2)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        with _silence_lock:
+            _silence_users -= 1
+            if _silence_users == 0 and _silence_saved_fd >= 0:
+                os.dup2(_silence_saved_fd, 2)
+                os.close(_silence_saved_fd)
+                _silence_saved_fd = -1
 
 
 def _may_be_mpeg(path: Path) -> bool:
