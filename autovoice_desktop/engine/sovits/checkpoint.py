@@ -40,6 +40,13 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise ModelFormatError(f"checkpoint not found: {path}", _HINT)
     try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+    except OSError as exc:
+        raise ModelFormatError(f"cannot read {path.name} ({exc.strerror or exc})", _HINT) from exc
+    if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):  # torch.save: a zip, or a legacy pickle
+        raise ModelFormatError(f"{path.name} is not a PyTorch checkpoint (not a torch.save file)", _HINT)
+    try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         if "weights only load failed" in str(exc).lower():
@@ -52,7 +59,7 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
             f"{path.name} is not a PyTorch checkpoint or is damaged: {exc}", _HINT
         ) from exc
     except (RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile, KeyError, IndexError) as exc:
-        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0].split(". ")[0]  # torch adds paragraphs
         raise ModelFormatError(
             f"{path.name} is not a PyTorch checkpoint or is truncated/damaged: {detail}",
             _HINT,
@@ -83,6 +90,11 @@ def extract_state_dict(obj: object, source: str = "checkpoint") -> dict[str, tor
         if value.is_floating_point() and value.dtype != torch.float32:
             value = value.float()
         out[name] = value
+    if any(k.startswith("enc_p_.") for k in out):
+        raise ModelFormatError(
+            f"{source} is a So-VITS-SVC 3.x model (enc_p_.* weights), which AutoVoice does not support",
+            "only So-VITS-SVC 4.0 / 4.1 models are supported",
+        )
     if any(k.startswith("enc_p.emb_phone") for k in out):
         raise ModelFormatError(f"{source} is an RVC model (enc_p.emb_phone), not So-VITS-SVC 4.x", _HINT)
     if not any(k.startswith(("enc_p.", "dec.", "flow.")) for k in out):
