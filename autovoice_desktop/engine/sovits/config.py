@@ -107,6 +107,9 @@ def load_config(path: str | Path) -> SovitsConfig:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ModelFormatError(f"{path.name} is not valid JSON: {exc}", _HINT) from exc
+    except (RecursionError, ValueError) as exc:  # nesting too deep, integers with thousands of digits
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise ModelFormatError(f"{path.name} cannot be used as a config: {detail}", _HINT) from exc
     return parse_config(raw, source=path.name)
 
 
@@ -280,6 +283,26 @@ def _speakers(spk: Any, source: str) -> dict[str, int]:
     return out
 
 
+#: Upper bounds far above every real model (4.0/4.1 use 192 hidden, 768 filter, 6 layers, <= 1280 ssl_dim).
+_LIMITS = {
+    "sampling_rate": 384_000,
+    "hop_length": 4096,
+    "filter_length": 16384,
+    "inter_channels": 1024,
+    "hidden_channels": 1024,
+    "filter_channels": 4096,
+    "n_heads": 32,
+    "n_layers": 24,
+    "kernel_size": 31,
+    "upsample_initial_channel": 4096,
+    "gin_channels": 4096,
+    "ssl_dim": 4096,
+    "n_speakers": 10_000,
+    "sine_sampling_rate": 384_000,
+    "n_flow_layer": 32,
+}
+
+
 def _check_consistency(cfg: SovitsConfig, source: str) -> None:
     def bad(message: str) -> ModelFormatError:
         return ModelFormatError(f"{source}: {message}", _HINT)
@@ -303,6 +326,13 @@ def _check_consistency(cfg: SovitsConfig, source: str) -> None:
     ):
         if getattr(cfg, key) <= 0:
             raise bad(f"{key} must be positive, got {getattr(cfg, key)}")
+    for key, limit in _LIMITS.items():  # a hostile config must not ask for terabytes when the model is built
+        if getattr(cfg, key) > limit:
+            raise bad(f"{key} is {getattr(cfg, key)}, more than any So-VITS-SVC model uses (at most {limit})")
+    sizes = [*cfg.upsample_rates, *cfg.upsample_kernel_sizes, *cfg.resblock_kernel_sizes]
+    sizes += [d for row in cfg.resblock_dilation_sizes for d in row]
+    if len(sizes) > 64 or any(not 0 < v <= 64 for v in sizes):
+        raise bad("model.upsample_* / resblock_* lists hold values outside 1..64 or are too long")
     if len(cfg.upsample_rates) != len(cfg.upsample_kernel_sizes) or not cfg.upsample_rates:
         raise bad(
             "model.upsample_rates and model.upsample_kernel_sizes must be non-empty and of equal length"
