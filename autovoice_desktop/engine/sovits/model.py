@@ -71,7 +71,14 @@ class SovitsModel:
                 )
         config = load_config(config_path)
         state = read_checkpoint(checkpoint_path)
-        net = SynthesizerTrn(config)
+        try:
+            net = SynthesizerTrn(config)
+        except (RuntimeError, MemoryError) as exc:  # sizes this machine cannot allocate
+            detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise ModelFormatError(
+                f"{Path(config_path).name} describes a model that cannot be built here: {detail}",
+                "use the config.json that was trained with this model",
+            ) from exc
         load_into(net, state, checkpoint_path.name)
         net.eval().requires_grad_(False)
         return cls(net, config, "cpu").to(device, half=half)
