@@ -47,6 +47,11 @@ def _find_voice_folder(root: Path) -> Path:
     found = [d for d in [root, *sorted(p for p in root.rglob("*") if p.is_dir())]
              if (d / "config.json").is_file() and pick_checkpoint(d) is not None]  # fmt: skip
     if not found:
+        lone = [p for p in sorted(root.rglob("*.pth")) if p.is_file()]
+        if lone:  # a checkpoint without config.json: say what it is if it is a foreign model (RVC, 3.x)
+            from autovoice_desktop.engine.sovits.checkpoint import read_checkpoint
+
+            read_checkpoint(lone[0])  # weights_only: safe; raises ModelFormatError naming RVC & co.
         raise ModelFormatError(
             "no So-VITS-SVC voice found: it needs a G_*.pth (or .pth) checkpoint next to its config.json",
             "pick the folder or zip that holds both files",
@@ -66,7 +71,8 @@ def _check_zip(archive: zipfile.ZipFile, limit: int) -> None:
     for info in infos:
         name = info.filename.replace("\\", "/")
         parts = PurePosixPath(name).parts
-        if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+        unnamed = not parts and not info.is_dir()  # a file entry named "." or "" would unpack onto the folder
+        if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or unnamed:
             raise ModelFormatError(f"the zip contains an unsafe path {info.filename!r}; it was refused")
         if stat.S_ISLNK(info.external_attr >> 16):
             raise ModelFormatError(f"the zip contains a symbolic link {info.filename!r}; it was refused")
@@ -138,6 +144,11 @@ def import_voice(
                     _extract(archive, work / "unpacked", max_bytes)
             except (zipfile.BadZipFile, EOFError, ValueError) as exc:
                 raise ModelFormatError(f"{source.name} is a damaged zip: {exc}") from exc
+            except OSError as exc:  # e.g. a file and a folder of the same name inside the zip
+                raise ModelFormatError(
+                    f"{source.name} cannot be unpacked ({exc.strerror or exc}); it was refused",
+                    "re-create the zip from the voice's folder",
+                ) from exc
             found = _find_voice_folder(work / "unpacked")
         else:
             found = _find_voice_folder(source)
