@@ -261,6 +261,7 @@ def convert(
             seed, content=units, f0=f0_target, uv=uv, speaker=opts.speaker,
             noise_scale=opts.noise_scale, auto_predict_f0=opts.auto_predict_f0, volume=volume,
         )  # fmt: skip
+        check_cancel(cancel)  # a cancel during the synthesis of the last piece must not return a result
         wav = np.asarray(wav, dtype=np.float32).reshape(-1)
         if wav.size < seg_len:
             wav = np.pad(wav, (0, seg_len - wav.size))
