@@ -199,8 +199,19 @@ def convert(
     cancel: threading.Event | None = None,
     device: str = "cpu",
 ) -> ConversionResult:
-    """Convert mono float audio (N,) at sample_rate into the model's voice (same duration, model rate)."""
+    """Convert mono float audio (N,) at sample_rate into the model's voice (same duration, model rate).
+
+    A loaded SovitsModel + ContentEncoder take the speed path (`engine.accel.convert_whole`: one F0 pass,
+    windowed/batched synthesis) with this function's slicing, joins, fades, silence and progress/cancel.
+    """
     import soxr
+
+    from autovoice_desktop.engine import accel
+
+    if accel.fast_path_applies(model, encoder, np.size(audio) / max(1, sample_rate)):
+        return accel.convert_whole(
+            model, encoder, audio, sample_rate, opts, progress=progress, cancel=cancel, device=device
+        )
 
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim != 1:
