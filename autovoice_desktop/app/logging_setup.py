@@ -14,6 +14,9 @@ _FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 _MAX_BYTES = 2_000_000
 _BACKUPS = 3
 _HANDLER_TAG = "_autovoice_handler"
+#: `log.error(..., extra={FILE_ONLY: True})` goes to the log file but not to the console (the CLI prints
+#: its own one-line summary of the same failure).
+FILE_ONLY = "autovoice_file_only"
 
 
 def log_file() -> Path:
@@ -48,6 +51,7 @@ def configure(*, debug: bool = False, console: bool = True) -> Path | None:
         stream = logging.StreamHandler(sys.stderr)
         stream.setLevel(logging.DEBUG if debug else logging.WARNING)
         stream.setFormatter(_ConsoleFormatter())
+        stream.addFilter(lambda record: not getattr(record, FILE_ONLY, False))
         setattr(stream, _HANDLER_TAG, True)
         root.addHandler(stream)
     for noisy in ("numba", "matplotlib", "urllib3", "PIL"):
