@@ -329,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:  # a bug: one line for the user, the trace in the log
-        log.exception("internal error")
+        log.exception("internal error", extra={logging_setup.FILE_ONLY: True})  # the line below says it
         if debug:
             import traceback
 
