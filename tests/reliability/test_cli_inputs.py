@@ -280,3 +280,20 @@ def test_ctrl_c_during_a_one_hour_conversion(hour_wav: Path, tmp_path: Path, aut
     assert_clean_failure(result, 130, "cancelled")
     assert latency < 60
     assert leftovers(out_dir) == []
+
+
+def test_internal_error_is_one_line_and_logged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug (an unexpected exception): exit 1, one `error: internal error …` line, the trace in the log."""
+    from autovoice_desktop.app import logging_setup
+    from autovoice_desktop.engine import voices
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(voices, "find_voice", broken)
+    source = write_wav(tmp_path / "in.wav", tone())
+    result = run_cli(_convert_args(source, tmp_path / "out"), capsys)
+    assert_clean_failure(result, 1, "internal error")
+    assert "ZeroDivisionError" in logging_setup.log_file().read_text(encoding="utf-8")
