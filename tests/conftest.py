@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,3 +30,39 @@ def autovoice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 pytest_plugins = ["tests.pulse"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def garbage_collected_on_the_main_thread_only() -> Iterator[None]:
+    """Automatic garbage collection is off during the tests, as in the app (pyqtgraph's GarbageCollector).
+
+    Closed windows and plots become cyclic garbage (pyqtgraph items and their signal connections). If the
+    collector ran on a worker thread (it runs wherever an allocation happens to trigger it), it would tear
+    those Qt objects down from that thread, and Qt would call Python overrides on half-cleared objects: a
+    crash in some later, unrelated test. The app collects on a GUI timer; the tests collect after each test
+    (qt_garbage_collected_on_gui_thread).
+    """
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def qt_garbage_collected_on_gui_thread() -> Iterator[None]:
+    """After each test: delete closed top-level windows, then collect cyclic garbage on this (GUI) thread."""
+    yield
+    app = None
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtCore import QEvent
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance()
+        if app is not None:
+            for widget in app.topLevelWidgets():
+                if not widget.isVisible():  # closed by qtbot: delete the C++ side before Python clears cycles
+                    widget.deleteLater()
+            app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            app.processEvents()
+    gc.collect()
+    if app is not None:
+        app.processEvents()

@@ -21,7 +21,6 @@ from tests.gui.fakes import FakeBridge, SleepyVoice
 from tests.gui.harness import (
     build,
     convert,
-    gui_thread_gc,  # noqa: F401 - autouse fixture
     open_file,
 )
 

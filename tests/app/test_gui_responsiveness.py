@@ -11,7 +11,6 @@ from autovoice_desktop.workers.engine_bridge import EngineBridge
 from tests.gui.harness import (
     build,
     convert,
-    gui_thread_gc,  # noqa: F401 - autouse fixture
     open_file,
     recording_30s,
 )

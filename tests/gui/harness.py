@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pytest
 import soundfile as sf
-from PySide6.QtCore import QEvent
 
 from autovoice_desktop.app.controller import Controller
 from autovoice_desktop.core.settings import Settings
 from autovoice_desktop.gui.main_window import MainWindow
 from tests.conftest import SPEECH_FEMALE, SPEECH_MALE
 from tests.gui.fakes import FakeBridge, FakePlayer
-
-
-@pytest.fixture(autouse=True)
-def gui_thread_gc(qapp):  # noqa: ANN001, ANN201
-    """Collect cyclic garbage on the GUI thread after each test.
-
-    Closed windows and plots become cyclic garbage (pyqtgraph items and their signal connections). If Python's
-    collector later runs on a worker thread of another test, it tears those Qt objects down from that thread,
-    and Qt calls Python overrides on half-cleared objects. The app avoids this with pyqtgraph's
-    GarbageCollector (collection on a GUI timer); the tests collect here.
-    """
-    yield
-    for widget in qapp.topLevelWidgets():
-        if not widget.isVisible():  # closed by qtbot: delete the C++ side before Python clears the cycles
-            widget.deleteLater()
-    qapp.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    qapp.processEvents()
-    gc.collect()
-    qapp.processEvents()
 
 
 @dataclass

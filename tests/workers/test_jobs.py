@@ -20,7 +20,6 @@ from autovoice_desktop.workers.runner import JobRunner
 from autovoice_desktop.workers.voice_load_worker import DeviceReport, ImportVoiceJob, StartupJob
 from tests.conftest import SINGING_MALE, SPEECH_MALE
 from tests.gui.fakes import BUILTIN, FakeBridge, SleepyVoice
-from tests.gui.harness import gui_thread_gc  # noqa: F401 - autouse fixture
 
 
 class Collector(QObject):
