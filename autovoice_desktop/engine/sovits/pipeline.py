@@ -198,6 +198,7 @@ def convert(
     progress: ProgressFn | None = None,
     cancel: threading.Event | None = None,
     device: str = "cpu",
+    fast_settings: Any = None,
 ) -> ConversionResult:
     """Convert mono float audio (N,) at sample_rate into the model's voice (same duration, model rate).
 
@@ -210,7 +211,8 @@ def convert(
 
     if accel.fast_path_applies(model, encoder, np.size(audio) / max(1, sample_rate)):
         return accel.convert_whole(
-            model, encoder, audio, sample_rate, opts, progress=progress, cancel=cancel, device=device
+            model, encoder, audio, sample_rate, opts, progress=progress, cancel=cancel, device=device,
+            settings=fast_settings,
         )
 
     audio = np.asarray(audio, dtype=np.float32)

@@ -141,6 +141,8 @@ class SovitsVoice(Voice):
 
         if params.f0_method is not None and params.f0_method not in F0_METHODS:
             raise VoiceError(f"unknown F0 method {params.f0_method!r}", f"use one of {', '.join(F0_METHODS)}")
+        from autovoice_desktop.engine import accel
+
         with self._lock:
             device = _resolve(params.device or self.device_choice)
             f0_method = params.f0_method or default_f0_method(device)
@@ -150,18 +152,35 @@ class SovitsVoice(Voice):
                 model.speaker_id(speaker)  # an unknown speaker is an error now, before any audio work
             encoder = get_content_encoder(self._encoder_file(), model.speech_encoder, device, params.half)
             check_encoder_dim(model.speech_encoder, encoder.dim, model.ssl_dim)  # before any audio work
-            opts = PipelineOptions(
-                speaker=speaker,
-                transpose=params.transpose,
-                f0_method=f0_method,
-                noise_scale=params.noise_scale,
-                auto_predict_f0=params.auto_predict_f0,
-                seed=params.seed,
-                f0_device=device if f0_method == "fcpe" else "cpu",
+
+            def attempt(on: str, settings: Any) -> ConversionResult:
+                """One try on device `on` (on CUDA out of memory: retried smaller, then on the CPU)."""
+                half = params.half and on.startswith("cuda")
+                here = self.model(on, half)
+                enc = get_content_encoder(self._encoder_file(), here.speech_encoder, on, half)
+                opts = PipelineOptions(
+                    speaker=speaker,
+                    transpose=params.transpose,
+                    f0_method=f0_method,
+                    noise_scale=params.noise_scale,
+                    auto_predict_f0=params.auto_predict_f0,
+                    seed=params.seed,
+                    f0_device=on if f0_method == "fcpe" else "cpu",
+                )
+                return convert(
+                    here, enc, audio, sample_rate, opts, progress=progress, cancel=cancel, device=on,
+                    fast_settings=settings,
+                )
+
+            def notice(message: str) -> None:
+                if progress is not None:
+                    progress(0.0, message[:1].upper() + message[1:])
+
+            del encoder
+            result, _used, _settings = accel.run_with_oom_fallback(
+                attempt, device, accel.FastSettings.for_device(device), notice=notice
             )
-            return convert(
-                model, encoder, audio, sample_rate, opts, progress=progress, cancel=cancel, device=device
-            )
+            return result
 
     @staticmethod
     def _first_speaker(model: Any) -> str | int:
