@@ -138,14 +138,37 @@ class RecordingWorker(QObject):
         self.done.emit()
 
 
+class _ThreadKeeper(QObject):
+    """Keeps a worker and its QThread alive until the thread has really stopped, then lets them go.
+
+    `QThread.finished` is emitted from the worker thread *before* that thread has exited. Deleting the
+    QThread (or the worker, which lives on it) in reaction races the thread's own shutdown and crashed
+    intermittently. The keeper lives on the thread that started the recording (the GUI thread): its slot
+    runs there, waits for the thread to end, and only then drops the references, so both objects are
+    destroyed on the GUI thread after the worker thread is gone.
+    """
+
+    _alive: set[_ThreadKeeper] = set()
+
+    def __init__(self, worker: RecordingWorker, thread: QThread) -> None:
+        super().__init__()
+        self.worker, self.thread = worker, thread
+        thread.finished.connect(self._release)  # queued: this object lives on the starting thread
+        _ThreadKeeper._alive.add(self)
+
+    @Slot()
+    def _release(self) -> None:
+        self.thread.wait()
+        _ThreadKeeper._alive.discard(self)
+
+
 def start_recording_thread(worker: RecordingWorker, parent: QObject | None = None) -> QThread:
-    """Run `worker` on a new QThread that quits (and both are deleted) after `done`. Returns the thread."""
+    """Run `worker` on a new QThread that quits after `done`; both are released once it has stopped."""
     thread = QThread(parent)
     thread.setObjectName("RecordingWorker")
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.done.connect(thread.quit)
-    thread.finished.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
+    _ThreadKeeper(worker, thread)
     thread.start()
     return thread

@@ -52,6 +52,7 @@ class JobRunner(QObject):
     def _reap(self, thread: QThread) -> None:
         job = self._running.pop(thread, None)
         if job is not None:
+            thread.wait()  # `finished` is emitted before the thread has exited: never delete it earlier
             job.deleteLater()
             thread.deleteLater()
 
