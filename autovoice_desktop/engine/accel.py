@@ -550,22 +550,13 @@ def convert_whole(
     """
     import soxr
 
-    from autovoice_desktop.core.errors import AudioContentError, AudioEmptyError
     from autovoice_desktop.core.types import check_cancel
     from autovoice_desktop.engine.pitch import compute_f0, interpolate_f0, transpose_f0
     from autovoice_desktop.engine.sovits import pipeline as pl
     from autovoice_desktop.engine.voice import ConversionResult, PitchTrack
 
-    audio = np.asarray(audio, dtype=np.float32)
-    if audio.ndim != 1:
-        raise AudioContentError(f"audio must be mono (N,), got shape {audio.shape}")
-    if audio.size == 0:
-        raise AudioEmptyError("the audio is empty")
-    if not np.all(np.isfinite(audio)):
-        raise AudioContentError("the audio contains NaN or infinite samples")
+    audio = pl.to_model_rate(audio, sample_rate, int(model.sample_rate))
     sr, hop = int(model.sample_rate), int(model.hop_length)
-    if sample_rate != sr:
-        audio = soxr.resample(audio, sample_rate, sr, quality="HQ").astype(np.float32)
     n = audio.size
     n_frames = n // hop
     pieces = pl.plan_pieces(

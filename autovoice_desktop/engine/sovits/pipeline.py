@@ -188,6 +188,22 @@ def _synth_call(model: SynthModel) -> Callable[..., np.ndarray]:
     return call
 
 
+def to_model_rate(audio: np.ndarray, sample_rate: int, model_rate: int) -> np.ndarray:
+    """Check mono float audio (N,) and resample it to the model's rate (soxr HQ); typed errors if unusable."""
+    import soxr
+
+    audio = np.asarray(audio, dtype=np.float32)
+    if audio.ndim != 1:
+        raise AudioContentError(f"audio must be mono (N,), got shape {audio.shape}")
+    if audio.size == 0:
+        raise AudioEmptyError("the audio is empty")
+    if not np.all(np.isfinite(audio)):
+        raise AudioContentError("the audio contains NaN or infinite samples")
+    if sample_rate != model_rate:
+        audio = soxr.resample(audio, sample_rate, model_rate, quality="HQ").astype(np.float32)
+    return audio
+
+
 def convert(
     model: SynthModel,
     encoder: UnitEncoder,
@@ -215,16 +231,8 @@ def convert(
             settings=fast_settings,
         )
 
-    audio = np.asarray(audio, dtype=np.float32)
-    if audio.ndim != 1:
-        raise AudioContentError(f"audio must be mono (N,), got shape {audio.shape}")
-    if audio.size == 0:
-        raise AudioEmptyError("the audio is empty")
-    if not np.all(np.isfinite(audio)):
-        raise AudioContentError("the audio contains NaN or infinite samples")
+    audio = to_model_rate(audio, sample_rate, int(model.sample_rate))
     sr, hop = int(model.sample_rate), int(model.hop_length)
-    if sample_rate != sr:
-        audio = soxr.resample(audio, sample_rate, sr, quality="HQ").astype(np.float32)
     n = audio.size
     pieces = plan_pieces(
         speech_intervals(audio, sr, opts), n, hop,
