@@ -66,3 +66,10 @@ def qt_garbage_collected_on_gui_thread() -> Iterator[None]:
     gc.collect()
     if app is not None:
         app.processEvents()
+
+
+def pytest_runtest_logstart(nodeid: str, location: tuple[str, int | None, str]) -> None:
+    """Name the running test in $AUTOVOICE_TEST_CURRENT, so tools/run-tests.sh can report a hard crash."""
+    target = os.environ.get("AUTOVOICE_TEST_CURRENT")
+    if target:
+        Path(target).write_text(nodeid + "\n", encoding="utf-8")

@@ -112,7 +112,7 @@ class RecordingController(QObject):
         worker.finished.connect(self._on_take)
         worker.done.connect(self._on_done)
         self.worker = worker
-        self.thread = start_recording_thread(worker, parent=self)  # Qt owns it until it has finished
+        self.thread = start_recording_thread(worker)  # kept alive until it has exited
         self.thread.finished.connect(self._on_thread_finished)
 
     def stop_recording(self) -> None:

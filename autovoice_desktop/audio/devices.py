@@ -8,6 +8,11 @@ PortAudio enumerates devices once, when it is initialised; `list_devices(refresh
 PortAudio on Linux reaches PulseAudio/PipeWire only through the ALSA ``pulse`` device and does not list the
 server's own sources and sinks. A name that matches no PortAudio device but names (or describes) a
 PulseAudio source/sink is therefore used through ``pulse`` with PULSE_SOURCE / PULSE_SINK set.
+
+Thread safety: PortAudio is not thread-safe across Pa_Terminate/Pa_Initialize. Every call that lists, checks
+or opens devices runs under `portaudio_lock()`, and streams opened under it are registered with
+`track_stream`; `refresh()` re-initialises only when no tracked stream is still open. Without this, a device
+refresh on a helper thread during playback or recording tore PortAudio down under the open stream (abort).
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
+import weakref
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -30,6 +38,28 @@ log = logging.getLogger(__name__)
 DeviceSpec = int | str | None
 
 _PORTAUDIO_HINT = "install PortAudio: on Debian/Ubuntu `apt install libportaudio2`"
+
+
+_PORTAUDIO_LOCK = threading.RLock()
+_open_streams: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+@contextlib.contextmanager
+def portaudio_lock() -> Iterator[None]:
+    """Hold while listing, checking or opening devices: no re-initialisation can run meanwhile."""
+    with _PORTAUDIO_LOCK:
+        yield
+
+
+def track_stream(stream: Any) -> Any:
+    """Register a stream opened under `portaudio_lock()`; refresh() waits until it is closed. Returns it."""
+    with _PORTAUDIO_LOCK, contextlib.suppress(TypeError):  # a fake stream that can't be weak-referenced
+        _open_streams.add(stream)
+    return stream
+
+
+def _any_stream_open() -> bool:
+    return any(not getattr(stream, "closed", True) for stream in list(_open_streams))
 
 
 def load_sounddevice() -> ModuleType:
@@ -46,18 +76,22 @@ def _module(sd: Any | None) -> Any:
 
 
 def refresh(sd: Any | None = None) -> None:
-    """Re-initialise PortAudio so its device list is current (call only while no stream is open)."""
+    """Re-initialise PortAudio so its device list is current; skipped while a tracked stream is open."""
     sd = _module(sd)
     terminate = getattr(sd, "_terminate", None)
     initialize = getattr(sd, "_initialize", None)
     if terminate is None or initialize is None:
         return
-    try:
-        with contextlib.suppress(Exception):
-            terminate()
-        initialize()
-    except Exception as exc:  # PortAudioError: keep going with what PortAudio had
-        log.warning("re-initialising PortAudio failed: %s", exc)
+    with _PORTAUDIO_LOCK:
+        if _any_stream_open():
+            log.info("not re-initialising PortAudio: a stream is open (the device list may be stale)")
+            return
+        try:
+            with contextlib.suppress(Exception):
+                terminate()
+            initialize()
+        except Exception as exc:  # PortAudioError: keep going with what PortAudio had
+            log.warning("re-initialising PortAudio failed: %s", exc)
 
 
 def _default_indices(sd: Any) -> tuple[int, int]:
@@ -79,13 +113,18 @@ def _default_indices(sd: Any) -> tuple[int, int]:
 def list_devices(sd: Any | None = None, *, refresh_first: bool = False) -> list[AudioDeviceInfo]:
     """Every device PortAudio lists, as AudioDeviceInfo (defaults flagged)."""
     sd = _module(sd)
-    if refresh_first:
-        refresh(sd)
-    try:
-        raw = list(sd.query_devices())
-    except Exception as exc:
-        raise AudioDeviceError(f"cannot list audio devices: {exc}", "check the sound system") from exc
-    default_in, default_out = _default_indices(sd)
+    with _PORTAUDIO_LOCK:
+        if refresh_first:
+            refresh(sd)
+        try:
+            raw = list(sd.query_devices())
+        except Exception as exc:
+            raise AudioDeviceError(f"cannot list audio devices: {exc}", "check the sound system") from exc
+        default_in, default_out = _default_indices(sd)
+        return _device_infos(sd, raw, default_in, default_out)
+
+
+def _device_infos(sd: Any, raw: list[Any], default_in: int, default_out: int) -> list[AudioDeviceInfo]:
     host_names: dict[int, str] = {}
     devices = []
     for position, dev in enumerate(raw):

@@ -25,7 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from autovoice_desktop.audio.devices import DeviceSpec, load_sounddevice, resolve_device, stream_error
+from autovoice_desktop.audio.devices import (
+    DeviceSpec,
+    load_sounddevice,
+    portaudio_lock,
+    resolve_device,
+    stream_error,
+    track_stream,
+)
 from autovoice_desktop.audio.io import resample
 from autovoice_desktop.core.errors import AudioDeviceError, AudioError
 from autovoice_desktop.core.types import AudioDeviceInfo
@@ -157,19 +164,20 @@ class Player:
                     self.seek(start_seconds)
                 return
             self._halt_now()
-            self._prepare()
-            self._current = self._target = source
-            if start_seconds is not None:
-                self._pos = self._frames_at(start_seconds)
-            if self._pos >= len(self._buffers[source]):
-                self._pos = 0
-            self._seek_request = self._stop_position = None
-            self._stop_request = self._ended = False
-            self._fade_left = 0
-            self._preroll_left = int(self.preroll * self.sample_rate)
-            self._tail_left = self._fadeout_left = -1
-            self._tail_frames = int(TAIL_SECONDS * self.sample_rate)
-            self._open_stream()
+            with portaudio_lock():  # no device refresh on another thread between resolving and opening
+                self._prepare()
+                self._current = self._target = source
+                if start_seconds is not None:
+                    self._pos = self._frames_at(start_seconds)
+                if self._pos >= len(self._buffers[source]):
+                    self._pos = 0
+                self._seek_request = self._stop_position = None
+                self._stop_request = self._ended = False
+                self._fade_left = 0
+                self._preroll_left = int(self.preroll * self.sample_rate)
+                self._tail_left = self._fadeout_left = -1
+                self._tail_frames = int(TAIL_SECONDS * self.sample_rate)
+                self._open_stream()
 
     def _open_stream(self) -> None:
         sd, dev = self._sd, self._device
@@ -179,14 +187,16 @@ class Player:
         self._generation += 1
         generation = self._generation
         try:
-            self._stream = sd.OutputStream(
-                device=dev.index,
-                samplerate=self.sample_rate,
-                channels=channels,
-                dtype="float32",
-                latency=self.latency,
-                callback=self._callback,
-                finished_callback=lambda: self._on_stream_finished(generation),
+            self._stream = track_stream(
+                sd.OutputStream(
+                    device=dev.index,
+                    samplerate=self.sample_rate,
+                    channels=channels,
+                    dtype="float32",
+                    latency=self.latency,
+                    callback=self._callback,
+                    finished_callback=lambda: self._on_stream_finished(generation),
+                )
             )
             self._playing = True
             self._stream.start()

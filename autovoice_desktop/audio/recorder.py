@@ -21,7 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autovoice_desktop.audio.devices import DeviceSpec, load_sounddevice, resolve_device, stream_error
+from autovoice_desktop.audio.devices import (
+    DeviceSpec,
+    load_sounddevice,
+    portaudio_lock,
+    resolve_device,
+    stream_error,
+    track_stream,
+)
 from autovoice_desktop.audio.ring_buffer import RingBuffer
 from autovoice_desktop.audio.takes import Levels, TakeFile, TakeWriter, new_take_path
 from autovoice_desktop.core.errors import AudioDeviceError
@@ -105,6 +112,14 @@ class Recorder:
             raise RuntimeError("a Recorder records one take; make a new one")
         sd = self._sd if self._sd is not None else load_sounddevice()
         self._sd = sd
+        with portaudio_lock():  # no device refresh on another thread while we resolve, check and open
+            path = self._open(sd)
+        name = self.device.name if self.device is not None else "?"
+        log.info("recording from %s at %d Hz, %d ch into %s", name, self.sample_rate, self.channels, path)
+        return path
+
+    def _open(self, sd: Any) -> Path:
+        """Resolve the device, pick the rate, create the take file and start the stream; the take's path."""
         dev = resolve_device(self.device_spec, "input", sd)
         self.device = dev
         channels = max(1, min(self.requested_channels, dev.max_input_channels))
@@ -114,15 +129,17 @@ class Recorder:
         self._ring = RingBuffer(int(RING_SECONDS * rate), channels)
         self._take = TakeFile(new_take_path(self.folder), rate, channels)
         try:
-            self._stream = sd.InputStream(
-                device=dev.index,
-                samplerate=rate,
-                channels=channels,
-                dtype="float32",
-                blocksize=self.blocksize,
-                latency=self.latency,
-                callback=self._callback,
-                finished_callback=self._on_finished,
+            self._stream = track_stream(
+                sd.InputStream(
+                    device=dev.index,
+                    samplerate=rate,
+                    channels=channels,
+                    dtype="float32",
+                    blocksize=self.blocksize,
+                    latency=self.latency,
+                    callback=self._callback,
+                    finished_callback=self._on_finished,
+                )
             )
             self._writer = TakeWriter(self._ring, self._take)
             self._writer.start()
@@ -134,7 +151,6 @@ class Recorder:
             if isinstance(exc, AudioDeviceError):
                 raise
             raise stream_error(exc, dev, "input", rate) from exc
-        log.info("recording from %s at %d Hz, %d ch into %s", dev.name, rate, channels, self._take.path)
         return self._take.path
 
     def _pick_rate(self, sd: Any, dev: AudioDeviceInfo, channels: int) -> int:

@@ -27,6 +27,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from autovoice_desktop.core.errors import AutoVoiceError
+from autovoice_desktop.workers.thread_keeper import keep_until_finished
 
 log = logging.getLogger(__name__)
 
@@ -138,37 +139,17 @@ class RecordingWorker(QObject):
         self.done.emit()
 
 
-class _ThreadKeeper(QObject):
-    """Keeps a worker and its QThread alive until the thread has really stopped, then lets them go.
+def start_recording_thread(worker: RecordingWorker) -> QThread:
+    """Run `worker` on a new QThread that quits after `done`; both are released once it has stopped.
 
-    `QThread.finished` is emitted from the worker thread *before* that thread has exited. Deleting the
-    QThread (or the worker, which lives on it) in reaction races the thread's own shutdown and crashed
-    intermittently. The keeper lives on the thread that started the recording (the GUI thread): its slot
-    runs there, waits for the thread to end, and only then drops the references, so both objects are
-    destroyed on the GUI thread after the worker thread is gone.
+    The thread has no Qt parent on purpose: closing the window must never delete a running thread (Qt would
+    abort the process); the ThreadKeeper owns both until the thread has exited.
     """
-
-    _alive: set[_ThreadKeeper] = set()
-
-    def __init__(self, worker: RecordingWorker, thread: QThread) -> None:
-        super().__init__()
-        self.worker, self.thread = worker, thread
-        thread.finished.connect(self._release)  # queued: this object lives on the starting thread
-        _ThreadKeeper._alive.add(self)
-
-    @Slot()
-    def _release(self) -> None:
-        self.thread.wait()
-        _ThreadKeeper._alive.discard(self)
-
-
-def start_recording_thread(worker: RecordingWorker, parent: QObject | None = None) -> QThread:
-    """Run `worker` on a new QThread that quits after `done`; both are released once it has stopped."""
-    thread = QThread(parent)
+    thread = QThread()
     thread.setObjectName("RecordingWorker")
     worker.moveToThread(thread)
     thread.started.connect(worker.run)
     worker.done.connect(thread.quit)
-    _ThreadKeeper(worker, thread)
+    keep_until_finished(thread, worker)
     thread.start()
     return thread

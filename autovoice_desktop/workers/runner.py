@@ -12,6 +12,7 @@ import logging
 from PySide6.QtCore import QObject, Qt, QThread
 
 from autovoice_desktop.workers.job import Job
+from autovoice_desktop.workers.thread_keeper import keep_until_finished
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class JobRunner(QObject):
         job.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)  # queued: runs on this object's (GUI) thread
         self._running[thread] = job
+        keep_until_finished(thread, job)  # survives this runner: a running QThread is never deleted
         # Low priority where the OS honours it per thread (Windows, macOS). No per-thread nice on Linux: a
         # worker preempted while it holds the GIL would keep the GUI thread waiting (priority inversion).
         thread.start(QThread.Priority.LowPriority)
