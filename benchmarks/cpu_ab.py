@@ -1,13 +1,18 @@
 """A/B on a shared CPU: the fork and AutoVoice alternate in ONE process, round after round, on the same input.
 
     PYTHONPATH=. /tmp/forkbench-venv/bin/python -m benchmarks.cpu_ab --model /tmp/avbench/model \
-        --input /tmp/avbench/in_10s.wav --rounds 3 --variants bf16 fp32 --out results.jsonl
+        --input /tmp/avbench/in_10s.wav --rounds 3 --variants app half fp32 --out results.jsonl
 
 When other work loads the machine, separate runs minutes apart see different loads; alternating conversions
 within one process exposes both engines to the same load, so the per-round ratio is meaningful even when the
-absolute times are not. Both use torch's default threads (the fork's setting). AutoVoice runs its speed path
-(`engine.accel.convert_whole`, the pipeline's contract) with the model in the named precision; the fork runs
-`Svc.infer_silence` with the `svc infer` CLI defaults. Audio I/O is excluded for both.
+absolute times are not. Both use torch's default threads (the fork's setting). The fork runs
+`Svc.infer_silence` with the `svc infer` CLI defaults. AutoVoice variants:
+  app   the product's own path: `SovitsVoice.convert` with default ConversionParams on the CPU (half
+        precision by default = bf16 where native), resampling and all;
+  half  `engine.accel.convert_whole` with the model and encoder loaded with half=True (the product's rule);
+  fp32  `engine.accel.convert_whole` in float32 (reference parity);
+  bf16  bf16 forced by hand, even where the CPU would emulate it.
+Audio I/O is excluded for all.
 """
 
 from __future__ import annotations
@@ -32,18 +37,20 @@ def main() -> None:
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--input", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--variants", nargs="*", default=["bf16", "fp32"])
+    parser.add_argument("--variants", nargs="*", default=["app", "half", "fp32"])
     parser.add_argument("--f0", default="dio")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
 
     import torch
 
+    from autovoice_desktop.core.types import ConversionParams, VoiceInfo
     from autovoice_desktop.engine.accel import convert_whole
     from autovoice_desktop.engine.content import load_content_encoder
     from autovoice_desktop.engine.device import configure_cpu
     from autovoice_desktop.engine.sovits import SovitsModel
     from autovoice_desktop.engine.sovits.pipeline import PipelineOptions
+    from autovoice_desktop.engine.sovits.voice import SovitsVoice
     from benchmarks.bench_fork import _patch_content_loader
 
     threads = torch.get_num_threads()
@@ -60,6 +67,11 @@ def main() -> None:
     engines = {}
     for variant in args.variants:
         model, enc = base_model, base_enc
+        if variant == "half":
+            model = SovitsModel.load(args.model / "G_0.pth", device="cpu", half=True)
+            enc = load_content_encoder(args.model / "contentvec", "vec768l12", device="cpu").to(
+                "cpu", half=True
+            )
         if variant == "bf16":
             model = SovitsModel.load(args.model / "G_0.pth", device="cpu")
             enc = load_content_encoder(args.model / "contentvec", "vec768l12", device="cpu")
@@ -75,7 +87,18 @@ def main() -> None:
             audio, speaker="bench", auto_predict_f0=True, f0_method=args.f0, db_thresh=-20
         )
 
+    app_voice = SovitsVoice(
+        VoiceInfo(voice_id="sovits/bench", name="bench", kind="sovits", speakers=("bench",)),
+        args.model / "G_0.pth",
+        args.model / "config.json",
+        device="cpu",
+        encoder_path=args.model / "contentvec",
+    )
+    app_params = ConversionParams(device="cpu", f0_method=args.f0, auto_predict_f0=True)
+
     def ours(variant: str) -> np.ndarray:
+        if variant == "app":
+            return app_voice.convert(audio, rate, app_params).audio
         model, enc = engines[variant]
         return convert_whole(model, enc, audio, rate, opts).audio
 

@@ -60,7 +60,7 @@ def main() -> None:
     torch._C._cuda_clearCublasWorkspaces()
     print("after clearing cuBLAS workspaces:", torch.cuda.memory_allocated())
     again = voice.convert(
-        audio, 48000, ConversionParams(speaker="bob", seed=5, device="cuda", f0_method="dio")
+        audio, 48000, ConversionParams(speaker="bob", seed=5, device="cuda", half=False, f0_method="dio")
     )
     print("reloaded after release gives the same output:", bool(np.array_equal(again.audio, b)))
 

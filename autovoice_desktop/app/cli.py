@@ -9,13 +9,17 @@ Exit codes are those of core/errors.py: 0 success, 1 internal error, 2 bad comma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import math
 import re
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from autovoice_desktop.app import cli_audio, cli_selftest, cli_weights, logging_setup
 from autovoice_desktop.app.cli_progress import BatchProgress
@@ -100,7 +104,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     convert.add_argument("--f0-method", choices=F0_METHODS, help="pitch estimator (default: the voice's)")
     convert.add_argument("--device", type=_device, default="auto", help="auto, cpu, cuda or cuda:N")
-    convert.add_argument("--half", action="store_true", help="half precision on CUDA")
+    precision = convert.add_mutually_exclusive_group()
+    precision.add_argument(
+        "--half",
+        dest="half",
+        action="store_const",
+        const=True,
+        help="half precision (the default): float16 on CUDA, bfloat16 on a CPU with native bf16 kernels",
+    )
+    precision.add_argument(
+        "--fp32",
+        dest="half",
+        action="store_const",
+        const=False,
+        help="full float32 precision: the reference's exact numbers, slower",
+    )
     convert.add_argument("--seed", type=int, help="random seed (So-VITS-SVC voices)")
     convert.add_argument(
         "--format", choices=OUTPUT_FORMATS, help="output format (default: from -o, else wav)"
@@ -138,7 +156,9 @@ def command_names() -> set[str]:
 # --- convert ---------------------------------------------------------------------------------------------
 def _params(args: argparse.Namespace, info: VoiceInfo) -> ConversionParams:
     """The voice's defaults with the options the user gave on top."""
-    overrides: dict[str, object] = {"device": args.device, "half": args.half}
+    overrides: dict[str, object] = {"device": args.device}
+    if args.half is not None:
+        overrides["half"] = args.half
     for option, field in (
         ("transpose", "transpose"),
         ("formant", "formant_shift"),
@@ -170,11 +190,44 @@ def plan_outputs(inputs: Sequence[Path], output: Path, fmt: str | None, slug: st
     return [output / f"{path.stem}.{slug}.{fmt or 'wav'}" for path in inputs]
 
 
-def _convert_one(voice, params, source: Path, target: Path, progress, protected, overwrite: bool) -> None:  # noqa: ANN001
+@contextlib.contextmanager
+def _ctrl_c_cancels(cancel: threading.Event) -> Iterator[None]:
+    """While converting, the first Ctrl+C asks the conversion to stop at its next chunk (a clean exit 130);
+    a second one stops at once (KeyboardInterrupt). Cooperative, so no library is interrupted mid-call."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()  # the conversion stops within one chunk and reports "error: cancelled"
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _convert_one(  # noqa: PLR0913
+    voice: Any,
+    params: ConversionParams,
+    source: Path,
+    target: Path,
+    progress: BatchProgress,
+    protected: list[Path],
+    overwrite: bool,
+    cancel: threading.Event,
+) -> None:
     from autovoice_desktop.audio.io import load_audio, save_audio
 
     loaded = load_audio(source)
-    result = voice.convert(loaded.samples, loaded.sample_rate, params, progress=progress.update)
+    if cancel.is_set():
+        raise ConversionCancelled()
+    result = voice.convert(
+        loaded.samples, loaded.sample_rate, params, progress=progress.update, cancel=cancel
+    )
     progress.update(1.0, "saving")
     save_audio(target, result.audio, result.sample_rate, overwrite=overwrite, protected=protected)
 
@@ -201,6 +254,25 @@ def run_convert(args: argparse.Namespace) -> int:
     voice = load_voice(info, device=args.device)
     protected = [path for path in args.inputs if _exists(path)]
     progress = BatchProgress(len(args.inputs))
+    cancel = threading.Event()
+    with _ctrl_c_cancels(cancel):
+        failures = _convert_all(args, voice, params, targets, protected, progress, cancel)
+    if len(args.inputs) > 1:
+        done = len(args.inputs) - len(failures)
+        print(f"converted {done} of {len(args.inputs)} files; {len(failures)} failed", file=sys.stderr)
+    return failures[0].exit_code if failures else 0
+
+
+def _convert_all(  # noqa: PLR0913
+    args: argparse.Namespace,
+    voice: Any,
+    params: ConversionParams,
+    targets: list[Path],
+    protected: list[Path],
+    progress: BatchProgress,
+    cancel: threading.Event,
+) -> list[AutoVoiceError]:
+    """Convert each input in turn; returns the failures (a cancel propagates as ConversionCancelled)."""
     failures: list[AutoVoiceError] = []
     planned: set[Path] = set()
     for index, (source, target) in enumerate(zip(args.inputs, targets, strict=True)):
@@ -209,7 +281,7 @@ def run_convert(args: argparse.Namespace) -> int:
             if target.resolve() in planned:
                 raise OutputExistsError(f"{target}: another input in this batch writes the same file")
             planned.add(target.resolve())
-            _convert_one(voice, params, source, target, progress, protected, args.overwrite)
+            _convert_one(voice, params, source, target, progress, protected, args.overwrite, cancel)
             progress.end_file()
             print(f"wrote {target}", file=sys.stderr)
         except ConversionCancelled:
@@ -220,10 +292,7 @@ def run_convert(args: argparse.Namespace) -> int:
             named = str(source) in exc.message or str(target) in exc.message
             print(f"error: {'' if named else f'{source}: '}{exc.user_message()}", file=sys.stderr)
             failures.append(exc)
-    if len(args.inputs) > 1:
-        done = len(args.inputs) - len(failures)
-        print(f"converted {done} of {len(args.inputs)} files; {len(failures)} failed", file=sys.stderr)
-    return failures[0].exit_code if failures else 0
+    return failures
 
 
 # --- voices, info, import ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
 from autovoice_desktop.app.logging_setup import log_file
@@ -27,9 +27,12 @@ from autovoice_desktop.workers.engine_bridge import EngineBridge
 from autovoice_desktop.workers.export_worker import ExportJob
 from autovoice_desktop.workers.file_load_worker import FileLoadJob
 from autovoice_desktop.workers.runner import JobRunner
-from autovoice_desktop.workers.voice_load_worker import DeviceReport, ImportVoiceJob, StartupJob
+from autovoice_desktop.workers.voice_load_worker import DeviceReport, ImportVoiceJob, ReleaseJob, StartupJob
 
 log = logging.getLogger(__name__)
+
+#: after this long without a conversion, a voice that holds GPU memory is unloaded (reloads on the next one)
+IDLE_RELEASE_MS = 10 * 60 * 1000
 
 
 class Controller(QObject):
@@ -77,6 +80,11 @@ class Controller(QObject):
         w.theme_requested.connect(self.set_theme)
         w.open_log_requested.connect(self.open_log)
         w.open_data_requested.connect(lambda: self._open_folder(paths.voices_dir()))
+        w.unload_voice_requested.connect(self.unload_voice)
+        self.idle_timer = QTimer(self)
+        self.idle_timer.setSingleShot(True)
+        self.idle_timer.setInterval(IDLE_RELEASE_MS)
+        self.idle_timer.timeout.connect(lambda: self.unload_voice(gpu_only=True))
         w.voice_panel.params_changed.connect(self._on_params)
         w.voice_panel.voice_changed.connect(self._on_voice)
         w.closing.connect(self.shutdown)
@@ -266,6 +274,7 @@ class Controller(QObject):
         self.window.banner.hide()
         self.window.set_busy(True)
         self.window.set_status(voice=f"Voice: {voice.name} (loading…)")
+        self.idle_timer.stop()
         self.runner.start(job)
 
     def _on_device_notice(self, text: str) -> None:
@@ -316,10 +325,37 @@ class Controller(QObject):
     def _on_conversion_finished(self) -> None:
         self.conversion_job = None
         if not self._closed:
+            self.idle_timer.start()
             self.window.set_busy(False)
             voice = self.window.voice_panel.current_voice()
             if voice is not None and self.output is None:
                 self.window.set_status(voice=f"Voice: {voice.name}")
+
+    # --- memory ------------------------------------------------------------------------------------------
+    def unload_voice(self, gpu_only: bool = False) -> None:
+        """Free the loaded voice's memory on a worker thread (gpu_only: the idle release, GPU memory only)."""
+        if self.conversion_job is not None or self._closed:
+            if not gpu_only:
+                self.window.statusBar().showMessage("A conversion is running: cancel it first", 4000)
+            return
+        job = ReleaseJob(self.bridge, gpu_only=gpu_only)
+        job.succeeded.connect(lambda freed: self._on_unloaded(bool(freed), gpu_only))
+        job.failed.connect(self.window.show_error)
+        self.runner.start(job)
+
+    def _on_unloaded(self, freed: bool, gpu_only: bool) -> None:
+        if self._closed:
+            return
+        if freed:
+            minutes = IDLE_RELEASE_MS // 60000
+            why = f"idle for {minutes} minutes: GPU memory freed" if gpu_only else "memory freed"
+            message = f"Voice unloaded ({why}); the next conversion reloads it"
+            self.window.statusBar().showMessage(message, 8000)
+            voice = self.window.voice_panel.current_voice()
+            if voice is not None:
+                self.window.set_status(voice=f"Voice: {voice.name}")
+        elif not gpu_only:
+            self.window.statusBar().showMessage("No voice is loaded", 4000)
 
     # --- export ------------------------------------------------------------------------------------------
     def _suggested_output(self, voice: VoiceInfo | None) -> str:

@@ -39,6 +39,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from autovoice_desktop.engine.device import cpu_bf16_supported  # noqa: F401 - part of this module's API
+
 log = logging.getLogger(__name__)
 
 DEC_CONTEXT = 16  # frames of decoder context each side (receptive field of the 44.1k NSF-HiFi-GAN ~12)
@@ -64,18 +66,6 @@ def load_aware_threads(max_threads: int | None = None) -> int:
         return max(1, wanted)
     free = available - int(math.floor(load + 0.25))
     return max(1, min(wanted, free))
-
-
-def cpu_bf16_supported() -> bool:
-    """True when oneDNN has native bf16 kernels on this CPU (AVX512-BF16 or AMX).
-
-    There bf16 weights make the CPU synthesizer about twice as fast as float32 (docs/benchmarks.md, "Speed")
-    at ~48 dB SNR of float32; elsewhere bf16 is emulated and slower than float32.
-    """
-    try:
-        return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
 
 
 # ---- F0 ---------------------------------------------------------------------------------------------------

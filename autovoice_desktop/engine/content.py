@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from autovoice_desktop.core.errors import ModelFormatError, WeightsMissingError
+from autovoice_desktop.engine.device import compute_dtype
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +107,8 @@ class ContentEncoder:
         self.dtype = torch.float32
 
     def to(self, device: str, half: bool = False) -> ContentEncoder:
-        """Move to `device`; `half` (CUDA only) runs in float16."""
-        self.dtype = torch.float16 if (half and device.startswith("cuda")) else torch.float32
+        """Move to `device`; `half`: float16 on CUDA, bf16 on a CPU with native bf16 (compute_dtype)."""
+        self.dtype = compute_dtype(device, bool(half))
         self.model.to(device=device, dtype=self.dtype)
         if self.final_proj is not None:
             self.final_proj.to(device=device, dtype=self.dtype)

@@ -21,6 +21,7 @@ class Actions:
     import_folder: QAction
     convert: QAction
     cancel: QAction
+    unload_voice: QAction
     play: QAction
     stop: QAction
     toggle_ab: QAction
@@ -60,6 +61,9 @@ def build_actions(window: QMainWindow) -> Actions:
         import_folder=_action(window, "Import voice &folder…", [], "Import a So-VITS-SVC voice folder"),
         convert=_action(window, "&Convert", ["Ctrl+Return", "Ctrl+Enter"], "Convert the input"),
         cancel=_action(window, "C&ancel conversion", ["Esc"], "Stop the running conversion"),
+        unload_voice=_action(
+            window, "&Unload voice (free memory)", [], "Free the memory (GPU and RAM) the loaded voice holds"
+        ),
         play=_action(window, "&Play / pause", ["Space"], "Play or pause"),
         stop=_action(window, "&Stop", ["Ctrl+."], "Stop playback"),
         toggle_ab=_action(window, "&A/B: input ↔ output", ["Ctrl+B"], "Switch between input and output"),
@@ -87,6 +91,8 @@ def build_actions(window: QMainWindow) -> Actions:
     voice_menu.addSeparator()
     voice_menu.addAction(a.convert)
     voice_menu.addAction(a.cancel)
+    voice_menu.addSeparator()
+    voice_menu.addAction(a.unload_voice)
     play_menu = bar.addMenu("&Playback")
     for action in (a.play, a.stop, a.toggle_ab):
         play_menu.addAction(action)

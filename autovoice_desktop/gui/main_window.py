@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
     theme_requested = Signal(str)
     open_log_requested = Signal()
     open_data_requested = Signal()
+    unload_voice_requested = Signal()
     closing = Signal()
 
     def __init__(self, version: str = "", parent: QWidget | None = None) -> None:
@@ -162,6 +163,7 @@ class MainWindow(QMainWindow):
         a.about.triggered.connect(self.show_about)
         a.open_log.triggered.connect(self.open_log_requested)
         a.open_data.triggered.connect(self.open_data_requested)
+        a.unload_voice.triggered.connect(self.unload_voice_requested)
         self.input_card.open_clicked.connect(self.ask_open)
         self.input_card.recent_chosen.connect(self.open_requested)
         self.voice_panel.import_clicked.connect(self.ask_import_voice)

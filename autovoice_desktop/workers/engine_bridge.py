@@ -7,6 +7,7 @@ The loaded voice is cached (one at a time: a new voice or device releases the pr
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,14 @@ import numpy as np
 from autovoice_desktop.core.types import VoiceInfo
 
 DEFAULT_DEVICES = [("auto", "Auto"), ("cpu", "CPU")]
+
+
+def _cuda_memory_held() -> bool:
+    """True if this process has CUDA memory reserved (never initialises CUDA itself)."""
+    torch = sys.modules.get("torch")
+    if torch is None or not torch.cuda.is_available() or not torch.cuda.is_initialized():
+        return False
+    return any(torch.cuda.memory_reserved(i) > 0 for i in range(torch.cuda.device_count()))
 
 
 class EngineBridge:
@@ -77,20 +86,28 @@ class EngineBridge:
             self._voice_key = (voice_id, device)
             return self._voice
 
-    def release(self) -> None:
-        """Drop the cached voice and free GPU memory."""
+    def release(self) -> bool:
+        """Drop the cached voice and free its memory (GPU and RAM); True if a voice was loaded."""
         with self._lock:
-            self._release_locked()
+            return self._release_locked()
 
-    def _release_locked(self) -> None:
+    def release_gpu(self) -> bool:
+        """Drop the cached voice only if GPU memory is held (the idle release); True if it was."""
+        with self._lock:
+            if self._voice is None or not _cuda_memory_held():
+                return False
+            return self._release_locked()
+
+    def _release_locked(self) -> bool:
         if self._voice is None:
-            return
+            return False
         self._voice.release()
         self._voice = None
         self._voice_key = None
         from autovoice_desktop.engine.device import release_memory
 
         release_memory()
+        return True
 
     # --- compute devices ---------------------------------------------------------------------------------
     def devices(self) -> list[tuple[str, str]]:

@@ -80,3 +80,22 @@ class ImportVoiceJob(Job):
             self.exists.emit(exc.message)
             return None
         return info, self.bridge.list_voices()
+
+
+class ReleaseJob(Job):
+    """Unloads the cached voice off the GUI thread; succeeds with True if memory was freed.
+
+    gpu_only: release only if the voice holds GPU memory (the idle release); else always (the menu action).
+    """
+
+    title = "Could not unload the voice"
+
+    def __init__(self, bridge: Any, gpu_only: bool = False) -> None:
+        super().__init__()
+        self.bridge = bridge
+        self.gpu_only = gpu_only
+
+    def work(self) -> bool:
+        """Release through the bridge."""
+        release = self.bridge.release_gpu if self.gpu_only else self.bridge.release
+        return bool(release())

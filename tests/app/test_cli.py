@@ -256,3 +256,21 @@ def test_entry_point_converts_a_real_recording(tmp_path: Path) -> None:
     assert sf.info(written).frames == sf.info(SINGING_MALE).frames
     bad = subprocess.run([*command, "info", str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 3 and "Traceback" not in bad.stderr and "folder" in bad.stderr
+
+
+def test_first_ctrl_c_asks_the_conversion_to_stop_and_a_second_stops_at_once() -> None:
+    import os
+    import signal
+    import threading
+
+    from autovoice_desktop.app.cli import _ctrl_c_cancels
+
+    before = signal.getsignal(signal.SIGINT)
+    cancel = threading.Event()
+    with pytest.raises(KeyboardInterrupt), _ctrl_c_cancels(cancel):
+        os.kill(os.getpid(), signal.SIGINT)
+        assert cancel.wait(5)  # first: cooperative, no exception where the conversion happens to be
+        os.kill(os.getpid(), signal.SIGINT)  # second: KeyboardInterrupt at once
+        for _ in range(1000):  # the handler runs at the next bytecode boundary
+            pass
+    assert signal.getsignal(signal.SIGINT) is before

@@ -99,18 +99,18 @@ def test_parameters_apply_to_the_chosen_voice(qtbot, parts) -> None:  # noqa: AN
     panel.voice_combo.setCurrentIndex(panel.voice_combo.findData("sovits/duet"))
     assert not panel.formant.isEnabled() and panel.noise.isEnabled() and panel.auto_f0.isEnabled()
     assert panel.speaker_combo.isVisibleTo(panel) and panel.speaker_combo.count() == 2
+    assert panel.half.isEnabled() and panel.half.isChecked()  # half precision by default, on any device
     panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
-    assert not panel.half.isEnabled()  # half precision is for CUDA only
+    assert panel.half.isEnabled()  # bf16 on a CPU that has it
     panel.device_combo.setCurrentIndex(panel.device_combo.findData("cuda:0"))
-    assert panel.half.isEnabled()
-    panel.half.setChecked(True)
+    panel.half.setChecked(False)
     panel.speaker_combo.setCurrentIndex(1)
     panel.f0_combo.setCurrentIndex(panel.f0_combo.findData("harvest"))
     panel.noise.set_value(0.6)
     panel.noise.slider.setValue(panel.noise.slider.value())
     p = panel.params()
     chosen = (p.speaker, p.f0_method, p.device, p.half, p.noise_scale)
-    assert chosen == ("tenor", "harvest", "cuda:0", True, 0.6)
+    assert chosen == ("tenor", "harvest", "cuda:0", False, 0.6)
     assert parts.controller.settings.voice_id == "sovits/duet"
     assert parts.controller.settings.params.speaker == "tenor"
     assert "Fake GPU (8 GB)" in [panel.device_combo.itemText(i) for i in range(panel.device_combo.count())]
@@ -348,8 +348,9 @@ def test_space_toggles_a_focused_check_box_and_plays_elsewhere(qtbot, parts) -> 
     w.voice_panel.voice_combo.setCurrentIndex(w.voice_panel.voice_combo.findData("sovits/duet"))
     w.voice_panel.device_combo.setCurrentIndex(w.voice_panel.device_combo.findData("cuda:0"))
     box.setFocus()
+    before = box.isChecked()
     QTest.keyClick(box, Qt.Key.Key_Space)
-    assert box.isChecked() and parts.player.calls == []
+    assert box.isChecked() is not before and parts.player.calls == []
     w.plots.input_plot.setFocus()
     QTest.keyClick(w.plots.input_plot, Qt.Key.Key_Space)
     assert parts.player.calls[-1][0] == "play"
@@ -381,3 +382,22 @@ def test_opening_another_file_while_converting_cancels_and_keeps_the_new_input(q
     assert ended.args == ["cancelled"]
     qtbot.waitUntil(lambda: parts.controller.input_path == str(SINGING_MALE), timeout=10000)
     assert parts.controller.output is None and parts.window.plots.output_plot.envelope is None
+
+
+def test_unload_voice_action_and_idle_release_free_the_loaded_voice(qtbot, parts) -> None:  # noqa: ANN001
+    open_file(qtbot, parts, SPEECH_MALE)
+    w, bridge = parts.window, parts.bridge
+    parts.controller.idle_timer.setInterval(300)  # 10 minutes in the app
+    assert convert(qtbot, parts) == "done"
+    qtbot.waitUntil(lambda: bridge.releases == ["gpu"], timeout=5000)  # idle: the GPU memory goes back
+    qtbot.waitUntil(lambda: bridge.current is None, timeout=5000)
+    qtbot.waitUntil(lambda: "Voice unloaded" in w.statusBar().currentMessage(), timeout=5000)
+    assert "reloads it" in w.statusBar().currentMessage()
+
+    parts.controller.idle_timer.setInterval(600_000)
+    assert convert(qtbot, parts) == "done"  # the next conversion loads the voice again
+    assert bridge.current is not None and parts.controller.idle_timer.isActive()
+    w.actions_.unload_voice.trigger()  # Voice > Unload voice (free memory)
+    qtbot.waitUntil(lambda: bridge.releases[-1:] == ["all"] and bridge.current is None, timeout=5000)
+    w.actions_.unload_voice.trigger()
+    qtbot.waitUntil(lambda: w.statusBar().currentMessage() == "No voice is loaded", timeout=5000)

@@ -57,6 +57,7 @@ def test_refresh_waits_until_the_recording_stream_is_closed() -> None:
     try:
         list_devices(sd, refresh_first=True)
         assert sd.terminations == 0  # a stream is open: PortAudio must stay up
+        assert recorder.wait_first_block(10)
     finally:
         result = recorder.stop()
     assert result.path is not None

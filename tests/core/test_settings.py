@@ -56,7 +56,7 @@ def test_bad_values_fall_back_to_defaults_and_ranges_are_clamped() -> None:
     s = settings_from_dict(data)
     assert s.theme == "dark" and s.voice_id == ""
     assert s.params.transpose == 24.0 and s.params.noise_scale == 0.4
-    assert s.params.f0_method is None and s.params.device == "auto" and s.params.half is False
+    assert s.params.f0_method is None and s.params.device == "auto" and s.params.half is True
     assert s.recent_files == ("/x.wav", "/y.wav")
     assert s.window.main_splitter == () and s.folders == Folders()
 

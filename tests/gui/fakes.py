@@ -69,6 +69,8 @@ class FakeBridge:
         self.current: Voice | None = None
         self.saved: list[str] = []
         self.fail_voice_load: Exception | None = None
+        self.releases: list[str] = []  # "all" (the menu action) or "gpu" (the idle release), in call order
+        self.holds_gpu = True
 
     def load_audio(self, path: str):  # noqa: ANN201
         from autovoice_desktop.audio.io import load_audio
@@ -109,8 +111,17 @@ class FakeBridge:
         self.current = self.voice_factory(info)
         return self.current
 
-    def release(self) -> None:
-        self.current = None
+    def release(self) -> bool:
+        freed, self.current = self.current is not None, None
+        self.releases.append("all")
+        return freed
+
+    def release_gpu(self) -> bool:
+        self.releases.append("gpu")
+        freed = self.current is not None and self.holds_gpu
+        if freed:
+            self.current = None
+        return freed
 
     def devices(self) -> list[tuple[str, str]]:
         return [("auto", "Auto (Fake GPU)"), ("cpu", "CPU"), ("cuda:0", "Fake GPU (8 GB)")]

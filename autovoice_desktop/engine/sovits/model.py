@@ -23,13 +23,12 @@ from autovoice_desktop.core.errors import (
     ModelFormatError,
     UnknownSpeakerError,
 )
-from autovoice_desktop.engine.device import configure_cpu, release_memory, resolve_device
+from autovoice_desktop.engine.device import compute_dtype, configure_cpu, release_memory, resolve_device
 from autovoice_desktop.engine.sovits.checkpoint import load_into, read_checkpoint
 from autovoice_desktop.engine.sovits.config import SovitsConfig, load_config
 from autovoice_desktop.engine.sovits.synthesizer import SynthesizerTrn
 
 log = logging.getLogger(__name__)
-_HALF_DTYPES = {"fp16": torch.float16, "bf16": torch.bfloat16}
 
 
 class SovitsModel:
@@ -58,7 +57,7 @@ class SovitsModel:
         """Read config.json (next to the checkpoint if config_path is None) and the G_*.pth, strictly.
 
         device: "cpu", "cuda", "cuda:N" or "auto" (an unusable CUDA choice falls back to CPU; see `notice`).
-        half: False, True/"fp16" or "bf16" — half precision, used only on CUDA.
+        half: False (float32), True/"fp16" or "bf16" on CUDA; on the CPU any half means bf16 where native.
         Raises ModelFormatError, UnsafeCheckpointError or EncoderMismatchError with a user-facing message.
         """
         checkpoint_path = Path(checkpoint_path)
@@ -143,16 +142,14 @@ class SovitsModel:
 
     # ---- device management ---------------------------------------------------------------------------------
     def to(self, device: str, *, half: bool | str = False) -> SovitsModel:
-        """Move the weights to `device` (resolved like load); half precision is applied on CUDA only."""
+        """Move the weights to `device` (resolved like load), in `device.compute_dtype(device, half)`."""
         resolved, notice = resolve_device(device)
         if notice:
             log.warning(notice)
             self.notice = notice
-        dtype = torch.float32
-        if half and resolved.startswith("cuda"):
-            dtype = _HALF_DTYPES["fp16" if half is True else str(half)]
-        elif half:
-            log.info("half precision is only used on CUDA; running float32 on %s", resolved)
+        dtype = compute_dtype(resolved, half)
+        if half and dtype == torch.float32:
+            log.info("no fast half precision on %s (no native bf16 kernels): running float32", resolved)
         with self._lock:
             self.net.to(device=resolved, dtype=dtype)
             self._device, self._dtype = resolved, dtype

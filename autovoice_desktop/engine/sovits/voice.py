@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from autovoice_desktop.core.errors import VoiceError
 from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo
 from autovoice_desktop.engine.content import ContentEncoder, load_content_encoder
+from autovoice_desktop.engine.device import compute_dtype
 from autovoice_desktop.engine.pitch import F0_METHODS
 from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, convert
 from autovoice_desktop.engine.voice import ConversionResult, Voice
@@ -46,7 +48,7 @@ _encoders_lock = threading.Lock()
 
 def get_content_encoder(path: Path, kind: str, device: str, half: bool = False) -> ContentEncoder:
     """A cached content encoder (at most two kept; the least recently used is dropped)."""
-    key = (str(Path(path).resolve()), kind, device, bool(half and device.startswith("cuda")))
+    key = (str(Path(path).resolve()), kind, device, compute_dtype(device, half) != torch.float32)
     with _encoders_lock:
         if key in _encoders:
             _encoders.move_to_end(key)
@@ -104,10 +106,7 @@ class SovitsVoice(Voice):
         device = device or _resolve(self.device_choice)
         if self._model is None:
             self._model = SovitsModel.load(self.checkpoint, self.config, device=device, half=half)
-        elif (self._model.device, bool(self._model.half)) != (
-            device,
-            bool(half and device.startswith("cuda")),
-        ):
+        elif (self._model.device, self._model.dtype) != (device, compute_dtype(device, half)):
             self._model.to(device, half=half)
         return self._model
 
@@ -135,7 +134,8 @@ class SovitsVoice(Voice):
         """Convert mono audio (N,) at sample_rate; result at the model's rate, same duration.
 
         Uses params.speaker (None = first speaker), transpose, f0_method (None = default_f0_method),
-        noise_scale, auto_predict_f0, device, half (CUDA only) and seed. Other fields do not apply here.
+        noise_scale, auto_predict_f0, device, half (fp16 on CUDA, bf16 on a CPU with native bf16) and
+        seed. Other fields do not apply here.
         """
         from autovoice_desktop.engine.sovits.config import check_encoder_dim
 
@@ -155,9 +155,8 @@ class SovitsVoice(Voice):
 
             def attempt(on: str, settings: Any) -> ConversionResult:
                 """One try on device `on` (on CUDA out of memory: retried smaller, then on the CPU)."""
-                half = params.half and on.startswith("cuda")
-                here = self.model(on, half)
-                enc = get_content_encoder(self._encoder_file(), here.speech_encoder, on, half)
+                here = self.model(on, params.half)
+                enc = get_content_encoder(self._encoder_file(), here.speech_encoder, on, params.half)
                 opts = PipelineOptions(
                     speaker=speaker,
                     transpose=params.transpose,
@@ -168,7 +167,14 @@ class SovitsVoice(Voice):
                     f0_device=on if f0_method == "fcpe" else "cpu",
                 )
                 return convert(
-                    here, enc, audio, sample_rate, opts, progress=progress, cancel=cancel, device=on,
+                    here,
+                    enc,
+                    audio,
+                    sample_rate,
+                    opts,
+                    progress=progress,
+                    cancel=cancel,
+                    device=on,
                     fast_settings=settings,
                 )
 

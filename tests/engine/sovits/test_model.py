@@ -191,10 +191,17 @@ def test_numpy_and_batched_inputs(voice: SovitsModel) -> None:
 
 def test_device_fallback_half_and_release(tmp_path: Path) -> None:
     ckpt = write_model(tmp_path, make_config("4.0"))
-    with mock.patch("torch.cuda.is_available", return_value=False):
+    with (
+        mock.patch("torch.cuda.is_available", return_value=False),
+        mock.patch("autovoice_desktop.engine.device.cpu_bf16_supported", return_value=False),
+    ):
         model = SovitsModel.load(ckpt, device="cuda", half=True)
+    # no GPU, no native bf16: float32 on the CPU, with the fallback notice
     assert model.device == "cpu" and not model.half and "no usable CUDA GPU" in (model.notice or "")
-    assert model.to("cpu") is model
+    with mock.patch("autovoice_desktop.engine.device.cpu_bf16_supported", return_value=True):
+        assert model.to("cpu", half=True).dtype == torch.bfloat16  # native bf16: half means bf16 on the CPU
+    assert model.net.pre.weight.dtype == torch.bfloat16
+    assert model.to("cpu") is model and model.dtype == torch.float32  # half=False: float32 again
     model.release()
     with pytest.raises(RuntimeError, match="released"):
         _synth(model)
