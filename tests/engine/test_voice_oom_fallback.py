@@ -75,3 +75,32 @@ def test_other_errors_are_not_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError):
         voice.convert(np.zeros(100, np.float32), 16000, ConversionParams())
     assert calls == ["cuda:0"]
+
+
+def test_a_voice_that_does_not_fit_the_gpu_is_converted_on_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading the model on CUDA runs out of memory (a small or busy GPU): a notice, then the CPU."""
+    devices: list[str] = []
+
+    def fake_convert(model: Any, enc: Any, audio: np.ndarray, rate: int, opts: Any, **kw: Any) -> Any:
+        devices.append(kw["device"])
+        return ConversionResult(audio=np.zeros(len(audio), np.float32), sample_rate=rate, device=kw["device"])
+
+    _patch_engine(monkeypatch, fake_convert)
+    loads: list[str] = []
+
+    def model_on(self: Any, device: str | None = None, half: bool = False) -> Any:
+        loads.append(str(device))
+        if str(device).startswith("cuda"):
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 MiB")
+        return _fake_model()
+
+    monkeypatch.setattr(voice_module.SovitsVoice, "model", model_on)
+    info = VoiceInfo(voice_id="sovits/x", name="x", kind="sovits", speakers=("alice",))
+    voice = voice_module.SovitsVoice(info, Path("G_1.pth"), Path("config.json"))
+    stages: list[str] = []
+    result = voice.convert(
+        np.zeros(16000, np.float32), 16000, ConversionParams(device="cuda"),
+        progress=lambda fraction, stage: stages.append(stage),
+    )
+    assert loads[0] == "cuda:0" and devices == ["cpu"] and result.device == "cpu"
+    assert any("too little free memory" in s and "on the CPU" in s for s in stages)

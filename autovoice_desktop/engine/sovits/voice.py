@@ -143,14 +143,17 @@ class SovitsVoice(Voice):
             raise VoiceError(f"unknown F0 method {params.f0_method!r}", f"use one of {', '.join(F0_METHODS)}")
         from autovoice_desktop.engine import accel
 
+        def notice(message: str) -> None:
+            if progress is not None:
+                progress(0.0, message[:1].upper() + message[1:])
+
         with self._lock:
             device = _resolve(params.device or self.device_choice)
             f0_method = params.f0_method or default_f0_method(device)
-            model = self.model(device, params.half)
+            model, encoder, device = self._load_on(device, params.half, notice)
             speaker: str | int = params.speaker if params.speaker is not None else self._first_speaker(model)
             if hasattr(model, "speaker_id"):
                 model.speaker_id(speaker)  # an unknown speaker is an error now, before any audio work
-            encoder = get_content_encoder(self._encoder_file(), model.speech_encoder, device, params.half)
             check_encoder_dim(model.speech_encoder, encoder.dim, model.ssl_dim)  # before any audio work
 
             def attempt(on: str, settings: Any) -> ConversionResult:
@@ -178,15 +181,31 @@ class SovitsVoice(Voice):
                     fast_settings=settings,
                 )
 
-            def notice(message: str) -> None:
-                if progress is not None:
-                    progress(0.0, message[:1].upper() + message[1:])
-
             del encoder
             result, _used, _settings = accel.run_with_oom_fallback(
                 attempt, device, accel.FastSettings.for_device(device), notice=notice
             )
             return result
+
+    def _load_on(self, device: str, half: bool, notice: Any) -> tuple[Any, ContentEncoder, str]:
+        """(model, encoder, device) ready on `device`, or on the CPU if the voice does not fit the GPU."""
+        from autovoice_desktop.engine import accel
+        from autovoice_desktop.engine.device import release_memory
+
+        try:
+            model = self.model(device, half)
+            encoder = get_content_encoder(self._encoder_file(), model.speech_encoder, device, half)
+            return model, encoder, device
+        except Exception as exc:
+            if not device.startswith("cuda") or not accel.is_cuda_oom(exc):
+                raise
+            message = "the GPU has too little free memory to load this voice; converting on the CPU instead"
+            log.warning("%s (%s)", message, (str(exc).splitlines() or [type(exc).__name__])[0])
+            notice(message)
+        model = self.model("cpu", half)  # moves back whatever had reached the GPU
+        release_content_encoders()
+        release_memory()
+        return model, get_content_encoder(self._encoder_file(), model.speech_encoder, "cpu", half), "cpu"
 
     @staticmethod
     def _first_speaker(model: Any) -> str | int:
