@@ -145,6 +145,8 @@ def plan_windows(total: int, length: int, context: int) -> list[Window]:
 
     The first window starts at 0 and the last ends at `total` (no padding is ever needed, and the file's
     true edges are treated exactly as a whole-file run treats them). total <= length gives one window.
+    `length` is the longest allowed: the windows are shortened to the least that still covers `total` with
+    that many windows (60 s in 30 s windows: 3 x 21.3 s, not 3 x 30 s, a third less work).
     """
     if total <= length:
         return [Window(0, total, 0, total)]
@@ -152,6 +154,7 @@ def plan_windows(total: int, length: int, context: int) -> list[Window]:
         raise ValueError("window length must exceed twice the context")
     stride = length - 2 * context
     count = math.ceil((total - length) / stride) + 1
+    length = min(length, -(-(total + 2 * context * (count - 1)) // count))
     starts = [round(i * (total - length) / (count - 1)) for i in range(count)]
     bounds = [0] + [(starts[i + 1] + starts[i] + length) // 2 for i in range(count - 1)] + [total]
     return [Window(s, length, bounds[i], bounds[i + 1]) for i, s in enumerate(starts)]

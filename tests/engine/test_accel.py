@@ -21,6 +21,9 @@ def test_windows_partition_the_frames_with_context(total: int, length: int, cont
     assert windows[0].start == 0 and windows[0].keep_lo == 0
     assert windows[-1].start + windows[-1].length == total and windows[-1].keep_hi == total
     assert len({w.length for w in windows}) == 1
+    assert windows[0].length <= length
+    # no more work than needed: the windows are as short as covering `total` with this many allows
+    assert len(windows) * windows[0].length <= total + 2 * context * (len(windows) - 1) + len(windows)
     for a, b in zip(windows, windows[1:], strict=False):
         assert a.keep_hi == b.keep_lo  # no gap, no overlap in what is kept
     for w in windows:
