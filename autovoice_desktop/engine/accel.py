@@ -522,6 +522,28 @@ def fast_path_applies(model: Any, encoder: Any, seconds: float = 0.0) -> bool:
     return model._net is not None and seconds <= WHOLE_MAX_SECONDS
 
 
+SKIP_MARGIN_S = 1.0  # audio kept around each speech span as context (ContentVec, prior encoder, flow)
+SKIP_MIN_SAVING = 0.1  # skip silence only when that saves at least this share of the frames
+
+
+def speech_spans(pieces: list[Any], n_frames: int, hop: int, margin: int) -> list[tuple[int, int]]:
+    """Frame ranges to synthesise: each piece widened by `margin` frames, merged where they touch.
+
+    One span covering the file when skipping would save less than SKIP_MIN_SAVING (then the output is
+    exactly the whole-file run's).
+    """
+    spans: list[list[int]] = []
+    for piece in pieces:
+        lo, hi = max(0, piece.start // hop - margin), min(n_frames, -(-piece.end // hop) + margin)
+        if spans and lo <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    if not spans or sum(hi - lo for lo, hi in spans) > (1.0 - SKIP_MIN_SAVING) * n_frames:
+        return [(0, n_frames)]
+    return [(lo, hi) for lo, hi in spans]
+
+
 def convert_whole(
     model: Any,
     encoder: Any,
@@ -537,9 +559,10 @@ def convert_whole(
     """`engine.sovits.pipeline.convert` on the speed path: same slicing, joins, fades, silence and output.
 
     F0 runs once over the whole file (dio/harvest in parallel segments, bit-identical to a whole-file run;
-    fcpe on the model's device), the synthesizer runs once over the whole file as windows and tiles
-    (FastSovits), and the pipeline's pieces then cut, fade and crossfade that one output exactly as the chunk
-    loop places its per-chunk outputs: silence stays exact zeros, the duration is the input's.
+    fcpe on the model's device), the synthesizer runs as windows and tiles (FastSovits) over the speech spans
+    (the pieces plus SKIP_MARGIN_S of context; long silences are skipped, as the reference skips silent
+    slices), and the pipeline's pieces then cut, fade and crossfade that output exactly as the chunk loop
+    places its per-chunk outputs: silence stays exact zeros, the duration is the input's.
     """
     import soxr
 
@@ -590,13 +613,26 @@ def convert_whole(
 
         seed = pl.DEFAULT_SEED if opts.seed is None else int(opts.seed)
         fast = FastSovits(model, encoder, settings)
-        wav = fast.synthesize(
-            wav16, get_f0, None, opts.speaker, opts.noise_scale, opts.auto_predict_f0, seed=seed,
-            n_frames=n_frames, volume=volume, cancel=cancel,
-            progress=lambda f, s: report(0.1 + 0.9 * f, s),
-        )  # fmt: skip
-    full = np.zeros(n, np.float32)
-    full[: min(n, wav.size)] = wav[:n]
+        full = np.zeros(n, np.float32)
+        spans = speech_spans(pieces, n_frames, hop, int(round(SKIP_MARGIN_S * sr / hop)))
+        work, done = sum(hi - lo for lo, hi in spans), 0
+        hop_16k = hop * 16000 / sr
+        for lo, hi in spans:  # silence between the spans is never synthesised: it is zeros in the output
+
+            def span_f0(lo: int = lo, hi: int = hi) -> tuple[np.ndarray, np.ndarray]:
+                f0, uv = get_f0()
+                return f0[lo:hi], uv[lo:hi]
+
+            end16 = wav16.size if hi == n_frames else round(hi * hop_16k)
+            wav = fast.synthesize(
+                wav16[round(lo * hop_16k) : end16], span_f0, None, opts.speaker, opts.noise_scale,
+                opts.auto_predict_f0, seed=seed, n_frames=hi - lo,
+                volume=volume[lo:hi] if volume is not None else None, cancel=cancel,
+                progress=lambda f, s, a=done, b=hi - lo: report(0.1 + 0.9 * (a + f * b) / work, s),
+            )  # fmt: skip
+            start = lo * hop
+            full[start : start + wav.size] = wav[: n - start]
+            done += hi - lo
     for k, piece in enumerate(pieces):
         pl._place(out, full[piece.start : piece.end], piece, pieces, k, sr)
     f0, uv = f0_box["f0"], f0_box["uv"]

@@ -175,3 +175,38 @@ def test_convert_whole_can_be_cancelled(tiny_voice) -> None:  # noqa: ANN001
     with pytest.raises(ConversionCancelled):
         convert_whole(model, encoder, _voiced_signal(model.sample_rate, 1.0), model.sample_rate,
                       PipelineOptions(), cancel=cancel)  # fmt: skip
+
+
+def test_convert_whole_skips_long_silences(tiny_voice, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """Speech, 6 s of silence, speech: only the two speech spans (plus context) are synthesised."""
+    from autovoice_desktop.engine import accel
+    from autovoice_desktop.engine.sovits.pipeline import PipelineOptions
+
+    model, encoder = tiny_voice
+    sr, hop = model.sample_rate, model.hop_length
+    voiced = _voiced_signal(sr, 1.5)
+    audio = np.concatenate([voiced, np.zeros(6 * sr, np.float32), voiced])
+    n_frames = len(audio) // hop
+    calls: list[int] = []
+    real = accel.FastSovits.synthesize
+
+    def spy(self, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        calls.append(kw["n_frames"])
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(accel.FastSovits, "synthesize", spy)
+    opts = PipelineOptions(speaker="bob", seed=3, noise_scale=0.0)
+    skipped = accel.convert_whole(model, encoder, audio, sr, opts)
+    assert len(calls) == 2 and sum(calls) < 0.6 * n_frames  # 2 x (1.5 s + 1 s context) of 9 s
+    monkeypatch.setattr(accel, "SKIP_MIN_SAVING", 1.1)  # never skip: one whole-file run
+    calls.clear()
+    whole = accel.convert_whole(model, encoder, audio, sr, opts)
+    assert calls == [n_frames]
+    assert skipped.audio.shape == whole.audio.shape == audio.shape
+    gap = slice(len(voiced) + sr // 5, len(voiced) + 6 * sr - sr // 5)
+    assert np.all(skipped.audio[gap] == 0) and np.all(whole.audio[gap] == 0)
+    for part in (slice(0, len(voiced)), slice(len(audio) - len(voiced), len(audio))):
+        ref, got = whole.audio[part].astype(np.float64), skipped.audio[part].astype(np.float64)
+        assert np.any(ref != 0)
+        snr = 10 * np.log10(np.sum(ref**2) / max(np.sum((ref - got) ** 2), 1e-30))
+        assert snr > 20, snr  # the same speech, up to context beyond the 1 s margin
