@@ -58,21 +58,14 @@ class Engine:
                 configure_cpu(args.threads or None)
         half = {"fp32": False, "fp16": "fp16", "bf16": "bf16"}[args.precision]
         t = time.perf_counter()
-        self.model = SovitsModel.load(
-            args.model / "G_0.pth", device=args.device, half=half if self.cuda else False
-        )
+        # half: fp16/bf16 on CUDA; on the CPU any half is bf16 where native (the app's rule, compute_dtype)
+        self.model = SovitsModel.load(args.model / "G_0.pth", device=args.device, half=half)
         self.encoder = load_content_encoder(args.model / "contentvec", KIND, device=args.device)
-        if self.cuda and args.precision != "fp32":
+        if args.precision != "fp32":
             self.encoder.to(args.device, half=True)
-            if args.precision == "bf16":
+            if self.cuda and args.precision == "bf16":
                 self.encoder.model.to(torch.bfloat16)
                 self.encoder.dtype = torch.bfloat16
-        if not self.cuda and args.precision == "bf16":
-            # CPU bf16 (AVX512-BF16 / AMX via oneDNN): not a SovitsModel option yet; set the dtypes directly.
-            self.model.net.to(torch.bfloat16)
-            self.model._dtype = torch.bfloat16
-            self.encoder.model.to(torch.bfloat16)
-            self.encoder.dtype = torch.bfloat16
         self.load_s = time.perf_counter() - t
         self.sr = self.model.sample_rate
         self.hop = self.model.hop_length
