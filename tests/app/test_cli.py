@@ -274,3 +274,16 @@ def test_first_ctrl_c_asks_the_conversion_to_stop_and_a_second_stops_at_once() -
         for _ in range(1000):  # the handler runs at the next bytecode boundary
             pass
     assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.parametrize(("flags", "half"), [([], True), (["--half"], True), (["--fp32"], False)])
+def test_precision_flags(flags: list[str], half: bool) -> None:
+    """Half precision is the default; --fp32 asks for the reference's float32 numbers."""
+    info = VoiceInfo("sovits/x", "x", "sovits")
+    args = cli.build_parser().parse_args(["convert", "in.wav", "--voice", "x", "-o", "o.wav", *flags])
+    assert cli._params(args, info).half is half
+
+
+def test_half_and_fp32_together_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["convert", "in.wav", "--voice", "x", "-o", "o.wav", "--half", "--fp32"]) == 2
+    assert "not allowed with argument" in capsys.readouterr().err
