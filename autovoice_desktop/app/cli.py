@@ -254,45 +254,31 @@ def run_convert(args: argparse.Namespace) -> int:
     voice = load_voice(info, device=args.device)
     protected = [path for path in args.inputs if _exists(path)]
     progress = BatchProgress(len(args.inputs))
+    failures: list[AutoVoiceError] = []
+    planned: set[Path] = set()
     cancel = threading.Event()
     with _ctrl_c_cancels(cancel):
-        failures = _convert_all(args, voice, params, targets, protected, progress, cancel)
+        for index, (source, target) in enumerate(zip(args.inputs, targets, strict=True)):
+            progress.start_file(index, source.name)
+            try:
+                if target.resolve() in planned:
+                    raise OutputExistsError(f"{target}: another input in this batch writes the same file")
+                planned.add(target.resolve())
+                _convert_one(voice, params, source, target, progress, protected, args.overwrite, cancel)
+                progress.end_file()
+                print(f"wrote {target}", file=sys.stderr)
+            except ConversionCancelled:
+                raise
+            except AutoVoiceError as exc:
+                progress.end_file()
+                log.info("convert %s failed", source, exc_info=True)
+                named = str(source) in exc.message or str(target) in exc.message
+                print(f"error: {'' if named else f'{source}: '}{exc.user_message()}", file=sys.stderr)
+                failures.append(exc)
     if len(args.inputs) > 1:
         done = len(args.inputs) - len(failures)
         print(f"converted {done} of {len(args.inputs)} files; {len(failures)} failed", file=sys.stderr)
     return failures[0].exit_code if failures else 0
-
-
-def _convert_all(  # noqa: PLR0913
-    args: argparse.Namespace,
-    voice: Any,
-    params: ConversionParams,
-    targets: list[Path],
-    protected: list[Path],
-    progress: BatchProgress,
-    cancel: threading.Event,
-) -> list[AutoVoiceError]:
-    """Convert each input in turn; returns the failures (a cancel propagates as ConversionCancelled)."""
-    failures: list[AutoVoiceError] = []
-    planned: set[Path] = set()
-    for index, (source, target) in enumerate(zip(args.inputs, targets, strict=True)):
-        progress.start_file(index, source.name)
-        try:
-            if target.resolve() in planned:
-                raise OutputExistsError(f"{target}: another input in this batch writes the same file")
-            planned.add(target.resolve())
-            _convert_one(voice, params, source, target, progress, protected, args.overwrite, cancel)
-            progress.end_file()
-            print(f"wrote {target}", file=sys.stderr)
-        except ConversionCancelled:
-            raise
-        except AutoVoiceError as exc:
-            progress.end_file()
-            log.info("convert %s failed", source, exc_info=True)
-            named = str(source) in exc.message or str(target) in exc.message
-            print(f"error: {'' if named else f'{source}: '}{exc.user_message()}", file=sys.stderr)
-            failures.append(exc)
-    return failures
 
 
 # --- voices, info, import ----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ it never raises, so a saved setting from another machine still works.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
@@ -20,6 +21,7 @@ _cpu_configured = False
 _CUDA_HALF = {True: torch.float16, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
+@functools.cache
 def cpu_bf16_supported() -> bool:
     """True when oneDNN has native bf16 kernels on this CPU (AVX512-BF16 or AMX).
 

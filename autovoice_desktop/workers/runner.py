@@ -1,7 +1,8 @@
 """Starts jobs on their own QThreads and takes care of their whole lifecycle.
 
-`start(job)` moves the job to a new QThread, connects started → run and finished → quit, and keeps Python
-references until the thread has stopped (then both are deleted). `shutdown()` cancels every job and waits
+`start(job)` moves the job to a new QThread, connects started → run and finished → quit, and hands both to
+a ThreadKeeper (workers/thread_keeper.py), which keeps them until the thread has exited; the runner only
+tracks which jobs are still running. `shutdown()` cancels every job and waits
 for the threads, so closing the window never destroys a running QThread.
 """
 
@@ -49,14 +50,7 @@ class JobRunner(QObject):
     def _on_thread_finished(self) -> None:
         thread = self.sender()
         if isinstance(thread, QThread):
-            self._reap(thread)
-
-    def _reap(self, thread: QThread) -> None:
-        job = self._running.pop(thread, None)
-        if job is not None:
-            thread.wait()  # `finished` is emitted before the thread has exited: never delete it earlier
-            job.deleteLater()
-            thread.deleteLater()
+            self._running.pop(thread, None)  # the ThreadKeeper lets thread and job go once it has exited
 
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         """Cancel every job and wait for its thread; True if all stopped in time."""
@@ -69,5 +63,5 @@ class JobRunner(QObject):
                 log.error("worker thread %s did not stop within %d ms", thread.objectName(), timeout_ms)
                 ok = False
                 continue
-            self._reap(thread)
+            self._running.pop(thread, None)
         return ok

@@ -395,6 +395,12 @@ def test_unload_voice_action_and_idle_release_free_the_loaded_voice(qtbot, parts
     assert "reloads it" in w.statusBar().currentMessage()
 
     parts.controller.idle_timer.setInterval(600_000)
+    with qtbot.waitSignal(parts.controller.conversion_ended, timeout=60000):
+        w.convert_card.convert_button.click()
+        w.actions_.unload_voice.trigger()  # while converting: refused with a reason, the voice stays
+        assert w.statusBar().currentMessage() == "A conversion is running: cancel it first"
+        assert bridge.releases == ["gpu"]
+    qtbot.waitUntil(lambda: parts.controller.conversion_job is None, timeout=5000)
     assert convert(qtbot, parts) == "done"  # the next conversion loads the voice again
     assert bridge.current is not None and parts.controller.idle_timer.isActive()
     w.actions_.unload_voice.trigger()  # Voice > Unload voice (free memory)
