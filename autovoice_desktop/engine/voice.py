@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from autovoice_desktop.core.errors import VoiceError
 from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo
+from autovoice_desktop.engine.stream import VoiceStream
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,13 @@ class Voice(ABC):
         The result has the same duration as the input (at the voice's own output rate). `progress` is called
         with (fraction, stage) and `cancel` is checked between chunks (ConversionCancelled is raised).
         """
+
+    def open_stream(self, params: ConversionParams, *, context_samples: int) -> VoiceStream:
+        """A block-by-block converter for the live voice changer (see engine/stream.py).
+
+        context_samples: left context (at the stream's sample_rate) converted with every block.
+        """
+        raise VoiceError(f"The voice {self.info.name!r} cannot convert live.", "Pick another voice.")
 
     def release(self) -> None:
         """Free memory held on a GPU (the voice may be used again; it reloads what it needs)."""
