@@ -16,6 +16,18 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
+class F0Curve:
+    """A target pitch curve given by the user (pitch editor, `convert --f0-curve`).
+
+    times_s: increasing frame times in seconds; f0_hz: the target F0 at each time, 0 = unvoiced.
+    Voices put it on their own frame grid with `engine.f0_curve.curve_on_grid`.
+    """
+
+    times_s: tuple[float, ...]
+    f0_hz: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class ConversionParams:
     """What the user asked for. Voices ignore the fields that do not apply to them.
 
@@ -31,6 +43,8 @@ class ConversionParams:
     half: half precision where it is fast: float16 on CUDA, bfloat16 on a CPU with native bf16 kernels
         (elsewhere float32). About 2x faster; False = float32, the reference's exact numbers.
     seed: makes So-VITS-SVC conversion reproducible (torch RNG); None = a fixed default seed.
+    f0_curve: if set, the target F0 to use instead of the estimated one moved by transpose/target_median_f0
+        (formant and the other settings still apply).
     """
 
     transpose: float = 0.0
@@ -45,6 +59,7 @@ class ConversionParams:
     device: str = "auto"
     half: bool = True
     seed: int | None = None
+    f0_curve: F0Curve | None = None
 
 
 @dataclass(frozen=True)
