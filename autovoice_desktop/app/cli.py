@@ -24,6 +24,7 @@ from typing import Any
 from autovoice_desktop.app import cli_audio, cli_selftest, cli_weights, logging_setup
 from autovoice_desktop.app.cli_progress import BatchProgress
 from autovoice_desktop.core.errors import AutoVoiceError, ConversionCancelled, OutputExistsError
+from autovoice_desktop.core.text import one_line, printable
 from autovoice_desktop.core.types import F0_METHODS, ConversionParams, VoiceInfo
 
 log = logging.getLogger(__name__)
@@ -266,14 +267,15 @@ def run_convert(args: argparse.Namespace) -> int:
                 planned.add(target.resolve())
                 _convert_one(voice, params, source, target, progress, protected, args.overwrite, cancel)
                 progress.end_file()
-                print(f"wrote {target}", file=sys.stderr)
+                print(f"wrote {printable(target)}", file=sys.stderr)
             except ConversionCancelled:
                 raise
             except AutoVoiceError as exc:
                 progress.end_file()
                 log.info("convert %s failed", source, exc_info=True)
                 named = str(source) in exc.message or str(target) in exc.message
-                print(f"error: {'' if named else f'{source}: '}{exc.user_message()}", file=sys.stderr)
+                where = "" if named else f"{printable(source)}: "
+                print(f"error: {where}{exc.user_message()}", file=sys.stderr)
                 failures.append(exc)
     if len(args.inputs) > 1:
         done = len(args.inputs) - len(failures)
@@ -307,16 +309,16 @@ def run_voices(args: argparse.Namespace) -> int:
         if not group:
             print("  (none yet: autovoice import PATH)")
         for v in group:
-            print(f"  {v.name}  [{voice_slug(v)}]  {v.voice_id}")
+            print(f"  {printable(v.name)}  [{printable(voice_slug(v))}]  {printable(v.voice_id)}")
             if v.description:
-                print(f"      {v.description}")
+                print(f"      {printable(v.description)}")
             print(f"      {_describe_params(v.defaults)}")
-            if v.speakers:
-                print(f"      speakers: {', '.join(v.speakers)}")
+            if v.speakers:  # names from config.json: shown escaped, one line
+                print(f"      speakers: {', '.join(printable(s, 80) for s in v.speakers)}")
             for key, value in v.details.items():
                 if v.kind != "builtin":
-                    print(f"      {key}: {value}")
-    print(f"Voices folder: {paths.voices_dir()}")
+                    print(f"      {printable(key)}: {printable(value)}")
+    print(f"Voices folder: {printable(paths.voices_dir())}")
     return 0
 
 
@@ -333,7 +335,8 @@ def run_info(args: argparse.Namespace) -> int:
             code = code or exc.exit_code
             continue
         print(
-            f"{info.path}: {info.format} {info.subtype}, {info.sample_rate} Hz, {info.channels} channel(s), "
+            f"{printable(info.path)}: {info.format} {info.subtype}, {info.sample_rate} Hz, "
+            f"{info.channels} channel(s), "
             f"{info.frames} frames, {info.duration:.3f} s"
         )
     return code
@@ -344,7 +347,7 @@ def run_import(args: argparse.Namespace) -> int:
     from autovoice_desktop.engine.voices import import_voice
 
     info = import_voice(args.path, overwrite=args.overwrite)
-    print(f"imported {info.name!r} as {info.voice_id}")
+    print(f"imported {printable(repr(info.name))} as {printable(info.voice_id)}")
     return 0
 
 
@@ -390,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             traceback.print_exc()
         where = f" (details in {log_path})" if log_path else ""
-        print(f"error: internal error: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        print(one_line(f"error: internal error: {type(exc).__name__}: {exc}{where}"), file=sys.stderr)
         return 1
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from autovoice_desktop.core.errors import AudioDeviceError, AutoVoiceError, OutputError, OutputExistsError
+from autovoice_desktop.core.text import printable
 
 FIRST_BLOCK_TIMEOUT = 15.0
 
@@ -75,7 +76,7 @@ def run_devices(args: argparse.Namespace, sd: Any | None = None) -> int:
         print(f"{title}:")
         listed = [dev for dev in devices if getattr(dev, has) > 0]
         for dev in listed:
-            print(f"  {describe(dev)}")
+            print(f"  {printable(describe(dev))}")
         if not listed:
             print("  (none)")
     if sd is None and any(dev.name == "pulse" for dev in devices):
@@ -86,7 +87,7 @@ def run_devices(args: argparse.Namespace, sd: Any | None = None) -> int:
             if endpoints:
                 print(f"{title} (also usable as --device NAME, through 'pulse'):")
                 for name, description in endpoints:
-                    print(f"  {name}  ({description})")
+                    print(f"  {printable(name)}  ({printable(description)})")
     return 0
 
 

@@ -10,6 +10,8 @@ import sys
 import time
 from typing import TextIO
 
+from autovoice_desktop.core.text import printable
+
 BAR_WIDTH = 20
 _MIN_REDRAW_S = 0.1
 
@@ -34,7 +36,7 @@ class BatchProgress:
 
     def start_file(self, index: int, name: str) -> None:
         """File number index (0-based) begins."""
-        self.index, self.name, self._last_key = index, name, None
+        self.index, self.name, self._last_key = index, printable(name, 60), None
         self.update(0.0, "loading")
 
     def update(self, fraction: float, stage: str) -> None:

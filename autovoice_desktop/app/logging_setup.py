@@ -8,12 +8,18 @@ import sys
 from pathlib import Path
 
 from autovoice_desktop.core import paths
+from autovoice_desktop.core.text import one_line
 
 LOG_FILE_NAME = "autovoice.log"
 _FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 _MAX_BYTES = 2_000_000
 _BACKUPS = 3
 _HANDLER_TAG = "_autovoice_handler"
+#: Longest record written to the file (message + traceback): far below _MAX_BYTES, so one record can never
+#: push a log file past its size limit (RotatingFileHandler writes a record whole, whatever its size).
+MAX_RECORD_CHARS = 64_000
+#: Longest "warning: …" line on the console.
+_MAX_CONSOLE_CHARS = 2_000
 #: `log.error(..., extra={FILE_ONLY: True})` goes to the log file but not to the console (the CLI prints
 #: its own one-line summary of the same failure).
 FILE_ONLY = "autovoice_file_only"
@@ -41,7 +47,7 @@ def configure(*, debug: bool = False, console: bool = True) -> Path | None:
         file_handler: logging.Handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8"
         )
-        file_handler.setFormatter(logging.Formatter(_FILE_FORMAT))
+        file_handler.setFormatter(_BoundedFormatter(_FILE_FORMAT))
         file_handler.setLevel(logging.DEBUG)
         setattr(file_handler, _HANDLER_TAG, True)
         root.addHandler(file_handler)
@@ -59,8 +65,19 @@ def configure(*, debug: bool = False, console: bool = True) -> Path | None:
     return path
 
 
-class _ConsoleFormatter(logging.Formatter):
-    """ "warning: message" (no traceback on the console; the file has it)."""
+class _BoundedFormatter(logging.Formatter):
+    """The file format, cut in the middle to MAX_RECORD_CHARS (a huge path or repr never floods the log)."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return f"{record.levelname.lower()}: {record.getMessage()}"
+        text = super().format(record)
+        if len(text) > MAX_RECORD_CHARS:
+            half = MAX_RECORD_CHARS // 2
+            text = f"{text[:half]}\n[… {len(text) - 2 * half} characters left out …]\n{text[-half:]}"
+        return text
+
+
+class _ConsoleFormatter(logging.Formatter):
+    """ "warning: message" on one line, control characters escaped (no traceback: the file has it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return one_line(f"{record.levelname.lower()}: {record.getMessage()}", _MAX_CONSOLE_CHARS)

@@ -16,6 +16,8 @@ Exit codes (documented in README and docs/reliability.md):
 
 from __future__ import annotations
 
+from autovoice_desktop.core.text import one_line
+
 
 class AutoVoiceError(Exception):
     """Base class: an expected failure with a user-facing message."""
@@ -28,8 +30,8 @@ class AutoVoiceError(Exception):
         self.hint = hint
 
     def user_message(self) -> str:
-        """One line for the user: message plus what to do."""
-        return f"{self.message} ({self.hint})" if self.hint else self.message
+        """One line for the user: message plus what to do (control characters from names escaped)."""
+        return one_line(f"{self.message} ({self.hint})" if self.hint else self.message)
 
 
 # --- input audio -----------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from autovoice_desktop.core import paths
 from autovoice_desktop.core.errors import AutoVoiceError, ConversionCancelled
+from autovoice_desktop.core.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,7 @@ PROGRESS_INTERVAL_S = 0.05
 
 def unexpected_message(exc: BaseException) -> str:
     """What the user sees for a bug: a one-line summary and where the details are."""
-    summary = f"{type(exc).__name__}: {exc}"
-    if len(summary) > 160:
-        summary = summary[:157] + "…"
+    summary = one_line(f"{type(exc).__name__}: {exc}", 160)
     return f"Something went wrong ({summary}). The details are in the log file: {paths.log_dir()}"
 
 

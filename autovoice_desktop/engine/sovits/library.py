@@ -3,11 +3,13 @@
 A voice is a folder `voices_dir/<name>/` holding one generator checkpoint (`G_<step>.pth` or another `.pth`),
 its `config.json`, and optionally a cluster model (`kmeans*.pt`) or feature index (`*.pkl`, `*.index`).
 
-Import is safe for untrusted input: a zip with absolute paths, `..` components or symlinks, or that unpacks
-to more than `MAX_IMPORT_BYTES`, is refused before anything is written; the voice is validated by loading it
-strictly (config + every weight) and copied into a temporary folder inside voices_dir that is renamed into
-place, so nothing is ever written outside voices_dir and a failed import leaves nothing behind. An existing
-voice is replaced only with `overwrite=True`.
+Import is safe for untrusted input: a zip with absolute paths, `..` components, symlinks or paths deeper than
+`import_scan.MAX_DEPTH`, or that unpacks to more than `MAX_IMPORT_BYTES`, is refused before anything is
+written; in a folder, links are never followed (a link where a voice file must be is refused, other links
+are skipped with a warning) and only regular files are copied (`import_scan`); the voice is validated by
+loading it strictly (config + every weight) and copied into a temporary folder inside voices_dir that is
+renamed into place, so nothing is ever written outside voices_dir and a failed import leaves nothing
+behind. An existing voice is replaced only with `overwrite=True`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from autovoice_desktop.core.errors import ModelFormatError, VoiceError, VoiceNotFoundError
+from autovoice_desktop.core.text import printable
 from autovoice_desktop.core.types import VoiceInfo
+from autovoice_desktop.engine.sovits.import_scan import (
+    check_zip_path,
+    copy_regular,
+    refuse_link,
+    scan_folder,
+)
 from autovoice_desktop.engine.voice import Voice
 
 log = logging.getLogger(__name__)
@@ -34,7 +43,7 @@ _STEP = re.compile(r"^G_(\d+)\.pth$", re.IGNORECASE)
 
 def pick_checkpoint(folder: Path) -> Path | None:
     """The generator in `folder`: G_<step>.pth with the highest step, else the newest other .pth (not D_*)."""
-    pths = [p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".pth"]
+    pths = [p for p in folder.iterdir() if _regular(p) and p.suffix.lower() == ".pth"]
     numbered = [(int(m.group(1)), p) for p in pths if (m := _STEP.match(p.name))]
     if numbered:
         return max(numbered)[1]
@@ -42,22 +51,38 @@ def pick_checkpoint(folder: Path) -> Path | None:
     return max(others, key=lambda p: (p.stat().st_mtime, p.name)) if others else None
 
 
+def _regular(path: Path) -> bool:
+    """A regular file that is not a link (links are never followed into or out of a voice folder)."""
+    return not path.is_symlink() and path.is_file()
+
+
+def _is_voice_file(name: str) -> bool:
+    lower = name.lower()
+    return lower == "config.json" or lower.endswith((".pth", ".pt", ".pkl", ".index"))
+
+
 def _find_voice_folder(root: Path) -> Path:
-    """The one folder under root holding config.json and a generator checkpoint."""
-    found = [d for d in [root, *sorted(p for p in root.rglob("*") if p.is_dir())]
-             if (d / "config.json").is_file() and pick_checkpoint(d) is not None]  # fmt: skip
+    """The one folder under root holding config.json and a generator checkpoint (links never followed)."""
+    scan = scan_folder(root)
+    for link in scan.links:
+        if _is_voice_file(link.name):
+            raise refuse_link(link)
+    found = [d for d in scan.folders
+             if _regular(d / "config.json") and pick_checkpoint(d) is not None]  # fmt: skip
     if not found:
-        lone = [p for p in sorted(root.rglob("*.pth")) if p.is_file()]
+        lone = [p for d in scan.folders for p in sorted(d.glob("*.pth")) if _regular(p)]
         if lone:  # a checkpoint without config.json: say what it is if it is a foreign model (RVC, 3.x)
             from autovoice_desktop.engine.sovits.checkpoint import read_checkpoint
 
             read_checkpoint(lone[0])  # weights_only: safe; raises ModelFormatError naming RVC & co.
+        skipped = f" ({len(scan.links)} symbolic link(s) were not followed)" if scan.links else ""
         raise ModelFormatError(
-            "no So-VITS-SVC voice found: it needs a G_*.pth (or .pth) checkpoint next to its config.json",
+            "no So-VITS-SVC voice found: it needs a G_*.pth (or .pth) checkpoint next to its config.json"
+            + skipped,
             "pick the folder or zip that holds both files",
         )
     if len(found) > 1:
-        names = ", ".join(str(d.relative_to(root)) or "." for d in found[:4])
+        names = ", ".join(printable(d.relative_to(root), 80) for d in found[:4])
         raise ModelFormatError(f"several voices found ({names}); import them one at a time")
     return found[0]
 
@@ -70,12 +95,17 @@ def _check_zip(archive: zipfile.ZipFile, limit: int) -> None:
     total = 0
     for info in infos:
         name = info.filename.replace("\\", "/")
+        check_zip_path(name)
         parts = PurePosixPath(name).parts
         unnamed = not parts and not info.is_dir()  # a file entry named "." or "" would unpack onto the folder
         if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or unnamed:
-            raise ModelFormatError(f"the zip contains an unsafe path {info.filename!r}; it was refused")
+            raise ModelFormatError(
+                f"the zip contains an unsafe path {printable(repr(info.filename))}; it was refused"
+            )
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise ModelFormatError(f"the zip contains a symbolic link {info.filename!r}; it was refused")
+            raise ModelFormatError(
+                f"the zip contains a symbolic link {printable(repr(info.filename))}; it was refused"
+            )
         total += info.file_size
         if total > limit:
             raise ModelFormatError(f"the zip unpacks to more than {limit / 1e9:.1f} GB; it was refused")
@@ -102,7 +132,9 @@ def _extract(archive: zipfile.ZipFile, dest: Path, limit: int) -> None:
 def _safe_name(name: str) -> str:
     cleaned = re.sub(r"[^\w.\- ]+", "_", name).strip(" ._")
     if not cleaned:
-        raise VoiceError(f"cannot make a folder name from {name!r}", "rename the file or folder")
+        raise VoiceError(
+            f"cannot make a folder name from {printable(repr(name))}", "rename the file or folder"
+        )
     return cleaned[:80]
 
 
@@ -120,11 +152,11 @@ def import_voice(
     """Validate a folder or zip holding G_*.pth + config.json and copy it into voices_dir/<name>."""
     source = Path(source)
     if not source.exists():
-        raise VoiceNotFoundError(f"nothing to import at {source}")
+        raise VoiceNotFoundError(f"nothing to import at {printable(source)}")
     is_zip = source.is_file() and zipfile.is_zipfile(source)
     if source.is_file() and not is_zip:
         raise ModelFormatError(
-            f"{source.name} is neither a folder nor a zip", "import the voice's folder or zip"
+            f"{printable(source.name)} is neither a folder nor a zip", "import the voice's folder or zip"
         )
     folder_name = _safe_name(name or (source.stem if is_zip else source.name))
     voices_dir = Path(voices_dir)
@@ -143,10 +175,10 @@ def import_voice(
                     _check_zip(archive, max_bytes)
                     _extract(archive, work / "unpacked", max_bytes)
             except (zipfile.BadZipFile, EOFError, ValueError) as exc:
-                raise ModelFormatError(f"{source.name} is a damaged zip: {exc}") from exc
+                raise ModelFormatError(f"{printable(source.name)} is a damaged zip: {exc}") from exc
             except OSError as exc:  # e.g. a file and a folder of the same name inside the zip
                 raise ModelFormatError(
-                    f"{source.name} cannot be unpacked ({exc.strerror or exc}); it was refused",
+                    f"{printable(source.name)} cannot be unpacked ({exc.strerror or exc}); it was refused",
                     "re-create the zip from the voice's folder",
                 ) from exc
             found = _find_voice_folder(work / "unpacked")
@@ -157,10 +189,9 @@ def import_voice(
         staged = work / "voice"
         staged.mkdir()
         for path in [checkpoint, found / "config.json"] + [
-            p for pat in EXTRA_PATTERNS for p in found.glob(pat)
+            p for pat in EXTRA_PATTERNS for p in sorted(found.glob(pat)) if _regular(p)
         ]:
-            if path.is_file():
-                shutil.copyfile(path, staged / path.name)
+            copy_regular(path, staged / path.name, max_bytes)  # O_NOFOLLOW: a link swapped in is refused
         _validate(staged / checkpoint.name, staged / "config.json")
         previous = work / "previous"
         if dest.exists():
@@ -182,8 +213,8 @@ def _voice_info(folder: Path) -> VoiceInfo:
     from autovoice_desktop.engine.sovits import load_config
 
     checkpoint = pick_checkpoint(folder)
-    if checkpoint is None or not (folder / "config.json").is_file():
-        raise ModelFormatError(f"{folder} has no checkpoint + config.json")
+    if checkpoint is None or not _regular(folder / "config.json"):
+        raise ModelFormatError(f"{printable(folder)} has no checkpoint + config.json")
     cfg = load_config(folder / "config.json")
     speakers = tuple(sorted(cfg.speakers, key=lambda s: cfg.speakers[s]))
     details = {
@@ -227,8 +258,10 @@ def load_installed(info: VoiceInfo, *, device: str = "auto") -> Voice:
 
     folder = Path(info.path or "")
     checkpoint = pick_checkpoint(folder) if folder.is_dir() else None
-    if checkpoint is None or not (folder / "config.json").is_file():
-        raise VoiceNotFoundError(f"the voice {info.name!r} is no longer installed at {folder}")
+    if checkpoint is None or not _regular(folder / "config.json"):
+        raise VoiceNotFoundError(
+            f"the voice {printable(repr(info.name))} is no longer installed at {printable(folder)}"
+        )
     voice = SovitsVoice(info, checkpoint, folder / "config.json", device=device)
     voice.model()
     return voice

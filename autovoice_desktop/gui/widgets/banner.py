@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from autovoice_desktop.core.text import one_line
 from autovoice_desktop.gui.style import theme
 from autovoice_desktop.gui.style.icons import icon
 
@@ -39,7 +40,8 @@ class MessageBanner(QFrame):
         self.hide()
 
     def show_message(self, title: str, text: str, kind: str = "error") -> None:
-        """Show `title`: `text`; kind "error" or "info"."""
+        """Show `title`: `text`; kind "error" or "info" (control characters in names are shown escaped)."""
+        title, text = one_line(title, 200), one_line(text)
         t = theme.current()
         self.setProperty("kind", kind)
         self.style().unpolish(self)

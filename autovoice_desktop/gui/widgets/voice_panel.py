@@ -7,6 +7,7 @@ from dataclasses import replace
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QPushButton, QWidget
 
+from autovoice_desktop.core.text import printable
 from autovoice_desktop.core.types import F0_METHODS, ConversionParams, VoiceInfo
 from autovoice_desktop.gui.style.icons import icon
 from autovoice_desktop.gui.widgets.card import Card
@@ -120,9 +121,11 @@ class VoicePanel(Card):
         self.voice_combo.blockSignals(True)
         self.voice_combo.clear()
         for voice in self._voices:
-            label = voice.name if voice.kind == "builtin" else f"{voice.name}  (So-VITS-SVC)"
+            name = printable(voice.name)  # names come from files: never raw control characters
+            label = name if voice.kind == "builtin" else f"{name}  (So-VITS-SVC)"
             self.voice_combo.addItem(label, voice.voice_id)
-            self.voice_combo.setItemData(self.voice_combo.count() - 1, voice.description or voice.name, 3)
+            tip = printable(voice.description or voice.name)
+            self.voice_combo.setItemData(self.voice_combo.count() - 1, tip, 3)
         index = max(0, self.voice_combo.findData(selected)) if self._voices else -1
         self.voice_combo.setCurrentIndex(index)
         self.voice_combo.setEnabled(bool(self._voices))
@@ -160,7 +163,7 @@ class VoicePanel(Card):
     def params(self) -> ConversionParams:
         """The parameters as set in the controls."""
         voice = self.current_voice()
-        speaker = self.speaker_combo.currentText() if voice and len(voice.speakers) > 1 else None
+        speaker = self.speaker_combo.currentData() if voice and len(voice.speakers) > 1 else None
         return replace(
             self._params,
             transpose=self.transpose.value(),
@@ -187,7 +190,7 @@ class VoicePanel(Card):
         self.auto_f0.setChecked(params.auto_predict_f0)
         self.half.setChecked(params.half)
         if params.speaker:
-            self.speaker_combo.setCurrentIndex(max(0, self.speaker_combo.findText(params.speaker)))
+            self.speaker_combo.setCurrentIndex(max(0, self.speaker_combo.findData(params.speaker)))
         for w in widgets:
             w.blockSignals(False)
         self._update_applicable()
@@ -201,12 +204,13 @@ class VoicePanel(Card):
         return max(0, index)
 
     def _show_voice(self, voice: VoiceInfo | None) -> None:
-        self.voice_description.setText(voice.description if voice else "")
+        self.voice_description.setText(printable(voice.description) if voice else "")
         self.voice_description.setVisible(bool(voice and voice.description))
         self.speaker_combo.blockSignals(True)
         self.speaker_combo.clear()
         if voice:
-            self.speaker_combo.addItems(list(voice.speakers))
+            for speaker in voice.speakers:  # shown escaped, used as it is
+                self.speaker_combo.addItem(printable(speaker), speaker)
         self.speaker_combo.blockSignals(False)
         multi = bool(voice and len(voice.speakers) > 1)
         self.speaker_label.setVisible(multi)
