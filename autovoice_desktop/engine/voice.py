@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from autovoice_desktop.core.errors import VoiceError
+from autovoice_desktop.core.text import printable
 from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo
 from autovoice_desktop.engine.stream import VoiceStream
 
@@ -43,6 +44,18 @@ class ConversionResult:
     def duration(self) -> float:
         """Length in seconds."""
         return len(self.audio) / self.sample_rate
+
+
+def checked_result(result: ConversionResult, voice_name: str) -> ConversionResult:
+    """`result` if every sample is finite; else VoiceError (exit 5): no path writes or plays NaN/Inf audio."""
+    bad = int(np.count_nonzero(~np.isfinite(result.audio)))
+    if bad:
+        raise VoiceError(
+            f"the voice {printable(repr(voice_name))} produced {bad} NaN/infinite samples of "
+            f"{len(result.audio)}; nothing was written",
+            "the model is damaged: re-import an undamaged copy, or try --fp32",
+        )
+    return result
 
 
 class Voice(ABC):

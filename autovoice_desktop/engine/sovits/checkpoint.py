@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from autovoice_desktop.core.errors import ModelFormatError, UnsafeCheckpointError
+from autovoice_desktop.engine.sovits.checkpoint_guard import check_archive_sizes, check_weights
 
 IGNORED_PREFIXES = ("enc_q.",)
 _WN_PAIRS = (
@@ -46,6 +47,8 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
         raise ModelFormatError(f"cannot read {path.name} ({exc.strerror or exc})", _HINT) from exc
     if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):  # torch.save: a zip, or a legacy pickle
         raise ModelFormatError(f"{path.name} is not a PyTorch checkpoint (not a torch.save file)", _HINT)
+    if head.startswith(b"PK"):
+        check_archive_sizes(path)  # declared sizes, before torch allocates anything (decompression bombs)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -87,7 +90,7 @@ def extract_state_dict(obj: object, source: str = "checkpoint") -> dict[str, tor
                 _HINT,
             )
         name = key[len("module.") :] if key.startswith("module.") else key
-        if value.is_floating_point() and value.dtype != torch.float32:
+        if value.dtype in (torch.float16, torch.bfloat16, torch.float64):
             value = value.float()
         out[name] = value
     if any(k.startswith("enc_p_.") for k in out):
@@ -97,6 +100,7 @@ def extract_state_dict(obj: object, source: str = "checkpoint") -> dict[str, tor
         )
     if any(k.startswith("enc_p.emb_phone") for k in out):
         raise ModelFormatError(f"{source} is an RVC model (enc_p.emb_phone), not So-VITS-SVC 4.x", _HINT)
+    check_weights(out, source, IGNORED_PREFIXES)  # NaN/Inf or unusable dtypes: refused at import (exit 5)
     if not any(k.startswith(("enc_p.", "dec.", "flow.")) for k in out):
         raise ModelFormatError(
             f"{source} has no So-VITS-SVC generator weights (enc_p.*, flow.*, dec.*); is it a D_*.pth?", _HINT

@@ -22,7 +22,7 @@ from autovoice_desktop.engine.content import ContentEncoder, load_content_encode
 from autovoice_desktop.engine.device import compute_dtype
 from autovoice_desktop.engine.pitch import F0_METHODS
 from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, convert
-from autovoice_desktop.engine.voice import ConversionResult, Voice
+from autovoice_desktop.engine.voice import ConversionResult, Voice, checked_result
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class SovitsVoice(Voice):
             result, _used, _settings = accel.run_with_oom_fallback(
                 attempt, device, accel.FastSettings.for_device(device), notice=notice
             )
-            return result
+            return checked_result(result, self.info.name)  # never NaN/Inf audio out of a voice
 
     def _load_on(self, device: str, half: bool, notice: Any) -> tuple[Any, ContentEncoder, str]:
         """(model, encoder, device) ready on `device`, or on the CPU if the voice does not fit the GPU."""
