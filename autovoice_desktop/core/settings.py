@@ -8,10 +8,14 @@ writing the file is `settings_store`'s job, upgrading old files is `migrations`'
 from __future__ import annotations
 
 import logging
+import math
+import re
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from autovoice_desktop.core.types import DEVICE_CHOICES, F0_METHODS, ConversionParams
+from autovoice_desktop.core.settings_guard import clean_params, string_problem
+from autovoice_desktop.core.text import printable
+from autovoice_desktop.core.types import ConversionParams
 
 log = logging.getLogger(__name__)
 
@@ -81,24 +85,34 @@ def _dataclass_to_dict(obj: Any) -> dict[str, Any]:
 
 
 def settings_to_dict(settings: Settings) -> dict[str, Any]:
-    """The dict written to settings.toml."""
-    return _dataclass_to_dict(settings)
+    """The dict written to settings.toml (a pitch curve belongs to one input and is not saved)."""
+    data = _dataclass_to_dict(settings)
+    data.get("params", {}).pop("f0_curve", None)
+    return data
 
 
 def _coerce(name: str, value: Any, default: Any, annotation: str) -> Any:
     """`value` converted to the type of the field, or `default` (with a log line) if it does not fit."""
     try:
-        if annotation.startswith("tuple[int"):
-            return tuple(int(v) for v in value)
+        if annotation.startswith("tuple[int"):  # splitter sizes: a few pixel counts
+            if not isinstance(value, list) or len(value) > 16:
+                raise TypeError("not a short list of integers")
+            if any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+                raise TypeError("not a list of integers")
+            return tuple(min(100_000, max(0, v)) for v in value)
         if annotation.startswith("tuple[str"):
-            return tuple(str(v) for v in value if isinstance(v, str))
+            if not isinstance(value, list):
+                raise TypeError("not a list of strings")
+            return tuple(v for v in value[:100] if isinstance(v, str) and string_problem(v) is None)
         if annotation == "bool":
             if isinstance(value, bool):
                 return value
             raise TypeError("not a boolean")
         if annotation in ("float", "float | None"):
-            if isinstance(value, bool):
+            if isinstance(value, bool) or not isinstance(value, int | float):
                 raise TypeError("not a number")
+            if not math.isfinite(value):
+                raise ValueError("not a finite number")
             return float(value)
         if annotation in ("int", "int | None"):
             if isinstance(value, bool) or not isinstance(value, int):
@@ -107,11 +121,15 @@ def _coerce(name: str, value: Any, default: Any, annotation: str) -> Any:
         if annotation in ("str", "str | None"):
             if not isinstance(value, str):
                 raise TypeError("not a string")
+            problem = string_problem(value)
+            if problem:
+                raise ValueError(problem)
             return value
-    except (TypeError, ValueError) as exc:
-        log.warning("settings: %s=%r ignored (%s); using %r", name, value, exc, default)
+    except (TypeError, ValueError, OverflowError) as exc:
+        log.warning("settings: %s=%s ignored (%s); using %r", name, printable(repr(value), 80), exc, default)
         return default
-    return value
+    log.warning("settings: %s ignored (not a setting that is read from the file); using %r", name, default)
+    return default
 
 
 def _from_dict(cls: type, data: Any, prefix: str = "") -> Any:
@@ -132,25 +150,22 @@ def _from_dict(cls: type, data: Any, prefix: str = "") -> Any:
     return cls(**values)
 
 
-def _valid_params(params: ConversionParams) -> ConversionParams:
-    """Clamp parameters into the ranges the window offers."""
-    transpose = min(24.0, max(-24.0, params.transpose))
-    formant = min(12.0, max(-12.0, params.formant_shift))
-    noise = min(1.0, max(0.0, params.noise_scale))
-    f0 = params.f0_method if params.f0_method in F0_METHODS else None
-    device = params.device if params.device in DEVICE_CHOICES or params.device.startswith("cuda:") else "auto"
-    return replace(params, transpose=transpose, formant_shift=formant, noise_scale=noise, f0_method=f0,
-                   device=device)
-
-
 def settings_from_dict(data: dict[str, Any]) -> Settings:
     """Settings from a (migrated) dict; anything missing or malformed takes its default."""
     settings = _from_dict(Settings, data)
-    theme = settings.theme if settings.theme in THEMES else "dark"
+    theme = settings.theme
+    if theme not in THEMES:
+        log.warning("settings: theme=%s is not one of %s; using 'dark'", printable(repr(theme), 80), THEMES)
+        theme = "dark"
+    window = settings.window
+    if not re.fullmatch(r"[0-9a-fA-F]*", window.geometry):  # the window decodes it as ASCII hex
+        log.warning("settings: window.geometry is not hexadecimal; ignored")
+        window = replace(window, geometry="")
     return replace(
         settings,
+        window=window,
         schema_version=SCHEMA_VERSION,
         theme=theme,
-        params=_valid_params(settings.params),
+        params=clean_params(settings.params),
         recent_files=settings.recent_files[:MAX_RECENT_FILES],
     )

@@ -1,6 +1,7 @@
 """Reading and writing settings.toml.
 
-Loading never fails: a missing file gives defaults; a corrupt, malformed or future-version file is moved aside
+Loading never fails and is bounded (`settings_guard`): a missing file gives defaults; a corrupt, malformed,
+too large, too deeply nested or future-version file, or something that is not a regular file, is moved aside
 (`settings.toml.bad-<time>`) and defaults are used, with a message for the user. Saving writes a temporary
 file in the same folder and renames it into place, so a crash never leaves half a file; if the folder is not
 writable, `save_settings` returns a message instead of raising, and the program carries on.
@@ -22,6 +23,8 @@ import tomli_w
 from autovoice_desktop.core import paths
 from autovoice_desktop.core.migrations import FutureSchemaError, migrate
 from autovoice_desktop.core.settings import Settings, settings_from_dict, settings_to_dict
+from autovoice_desktop.core.settings_guard import UnusableSettingsFile, read_settings_bytes
+from autovoice_desktop.core.text import printable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,23 +56,32 @@ def _move_aside(path: Path) -> Path | None:
 def load_settings(path: Path | None = None) -> LoadResult:
     """Settings from `path` (default: the platform config file)."""
     path = path or paths.settings_file()
+    reason = ""
     try:
-        raw = path.read_bytes()
+        raw = read_settings_bytes(path)  # bounded: never blocks on a FIFO nor reads /dev/zero forever
     except FileNotFoundError:
         return LoadResult(Settings())
+    except UnusableSettingsFile as exc:
+        reason = f"the file cannot be used ({exc})"
     except OSError as exc:
         log.warning("cannot read settings %s: %s", path, exc)
         return LoadResult(Settings(), f"Could not read your settings ({exc.strerror}); using defaults.")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-        data = migrate(data)
-        settings = settings_from_dict(data)
-    except FutureSchemaError as exc:
-        reason = str(exc)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
-        reason = f"the file is damaged ({exc})"
-    else:
-        return LoadResult(settings)
+    if not reason:
+        try:
+            data = tomllib.loads(raw.decode("utf-8"))
+            data = migrate(data)
+            settings = settings_from_dict(data)
+        except FutureSchemaError as exc:
+            reason = str(exc)
+        except RecursionError:
+            reason = "the file is damaged (nested too deeply)"
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
+            reason = f"the file is damaged ({printable(exc, 200)})"
+        except Exception as exc:  # noqa: BLE001 - loading settings must never stop the app from starting
+            log.exception("settings %s could not be read", path)
+            reason = f"the file is damaged ({type(exc).__name__})"
+        else:
+            return LoadResult(settings)
     log.warning("settings %s unusable: %s", path, reason)
     moved = _move_aside(path)
     where = f" The old file was kept as {moved.name}." if moved else ""
