@@ -77,7 +77,7 @@ def test_unusable_settings_are_moved_aside(case: str) -> None:
 
 
 def test_non_finite_and_out_of_range_values_are_clamped_or_dropped(caplog: pytest.LogCaptureFixture) -> None:
-    """transpose 1e12, nan and inf, unknown modes, impossible devices, a huge seed: all made usable, logged."""
+    """transpose 1e12, nan, inf, unknown modes, impossible devices, a huge seed: made usable and logged."""
     path = paths.settings_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
