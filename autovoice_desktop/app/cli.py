@@ -23,7 +23,13 @@ from typing import Any
 
 from autovoice_desktop.app import cli_audio, cli_selftest, cli_weights, logging_setup
 from autovoice_desktop.app.cli_progress import BatchProgress
-from autovoice_desktop.core.errors import AutoVoiceError, ConversionCancelled, OutputExistsError
+from autovoice_desktop.audio.output_check import check_output_folder
+from autovoice_desktop.core.errors import (
+    AutoVoiceError,
+    ConversionCancelled,
+    OutputError,
+    OutputExistsError,
+)
 from autovoice_desktop.core.text import one_line, printable
 from autovoice_desktop.core.types import F0_METHODS, ConversionParams, VoiceInfo
 
@@ -249,8 +255,15 @@ def run_convert(args: argparse.Namespace) -> int:
     try:
         targets = plan_outputs(args.inputs, args.output, args.format, voice_slug(info))
     except argparse.ArgumentTypeError as exc:
-        print(f"autovoice convert: error: {exc}", file=sys.stderr)
+        print(f"autovoice convert: error: {printable(exc)}", file=sys.stderr)
         return 2
+    except PermissionError as exc:  # -o names a folder that cannot be opened
+        raise OutputError(
+            f"{printable(args.output)}: the output folder cannot be opened (permission denied)",
+            "check the permissions of the output folder and the folders above it, or choose another",
+        ) from exc
+    for folder in {target.parent: target for target in targets}.values():
+        check_output_folder(folder)  # before a long conversion, not after it (exit 4 with the reason)
     params = _params(args, info)
     voice = load_voice(info, device=args.device)
     protected = [path for path in args.inputs if _exists(path)]

@@ -22,6 +22,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from autovoice_desktop.audio.output_check import check_output_folder, disk_is_full
 from autovoice_desktop.audio.sniff import audio_container, read_head, wav_missing_bytes
 from autovoice_desktop.core.errors import (
     AudioEmptyError,
@@ -299,7 +300,8 @@ def _write_error(path: Path, exc: BaseException) -> OutputError:
     """A typed output error for an OSError / libsndfile error while writing `path`."""
     text = str(exc)
     code = getattr(exc, "errno", None)
-    if code == errno.ENOSPC or "No space left" in text:
+    full = code == errno.ENOSPC or "No space left" in text
+    if full or (code is None and "System error" in text and disk_is_full(path.parent)):
         return DiskFullError(f"{path}: disk full, the file was not written", "free some space and retry")
     if code in (errno.EACCES, errno.EPERM, errno.EROFS) or "Permission denied" in text:
         return OutputError(f"{path.parent}: folder is not writable", "choose another output folder")
@@ -362,6 +364,7 @@ def save_audio(
     """
     path = Path(path)
     fmt, chosen = _output_format(path, subtype)
+    check_output_folder(path)  # a folder that cannot be opened or written: OutputError with the reason
     if any(_same_file(path, Path(p)) for p in protected):
         raise OutputIsInputError(f"{path}: is one of the input files", "choose another output name")
     if path.is_dir():
