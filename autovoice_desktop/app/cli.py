@@ -23,6 +23,7 @@ from typing import Any
 
 from autovoice_desktop.app import cli_audio, cli_selftest, cli_weights, logging_setup
 from autovoice_desktop.app.cli_progress import BatchProgress
+from autovoice_desktop.app.cli_types import MAX_SEED, nonempty_path, ranged_float, ranged_int
 from autovoice_desktop.audio.output_check import check_output_folder
 from autovoice_desktop.core.errors import (
     AutoVoiceError,
@@ -49,19 +50,6 @@ OUTPUT_FORMATS = ("wav", "flac")
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 
-def _ranged_float(low: float, high: float, what: str):  # noqa: ANN202 - argparse type factory
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{what} must be between {low:g} and {high:g}, not {value:g}")
-        return value
-
-    return parse
-
-
 def _formant(text: str) -> float:
     """Semitones (-12…12), or a frequency ratio written with an x ("1.15x", 0.5x…2x)."""
     if text.lower().endswith("x"):
@@ -72,7 +60,7 @@ def _formant(text: str) -> float:
         if not 0.5 <= ratio <= 2.0:
             raise argparse.ArgumentTypeError(f"formant ratio must be between 0.5x and 2x, not {text}")
         return 12.0 * math.log2(ratio)
-    return _ranged_float(-12, 12, "formant")(text)
+    return ranged_float(-12, 12, "formant")(text)
 
 
 def _device(text: str) -> str:
@@ -98,14 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     convert = sub.add_parser("convert", parents=[debug], help="convert audio files with a voice")
     convert.add_argument(
-        "inputs", nargs="+", type=Path, metavar="INPUT", help="audio files (wav, flac, ogg, mp3…)"
+        "inputs", nargs="+", type=nonempty_path, metavar="INPUT", help="audio files (wav, flac, ogg, mp3…)"
     )
     convert.add_argument(
-        "-o", "--output", required=True, type=Path, help="output file, or folder for many inputs"
+        "-o", "--output", required=True, type=nonempty_path, help="output file, or folder for many inputs"
     )
     convert.add_argument("--voice", required=True, help='voice name, id or slug, e.g. "Male → Female"')
     convert.add_argument("--speaker", help="speaker of a multi-speaker So-VITS-SVC voice")
-    convert.add_argument("--transpose", type=_ranged_float(-24, 24, "transpose"), help="semitones, -24…24")
+    convert.add_argument("--transpose", type=ranged_float(-24, 24, "transpose"), help="semitones, -24…24")
     convert.add_argument(
         "--formant", type=_formant, help="formant shift: semitones -12…12, or a ratio like 1.15x (built-ins)"
     )
@@ -126,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
         const=False,
         help="full float32 precision: the reference's exact numbers, slower",
     )
-    convert.add_argument("--seed", type=int, help="random seed (So-VITS-SVC voices)")
+    convert.add_argument(
+        "--seed", type=ranged_int(0, MAX_SEED, "seed"), help="random seed 0…2^64-1 (So-VITS-SVC voices)"
+    )
     convert.add_argument(
         "--format", choices=OUTPUT_FORMATS, help="output format (default: from -o, else wav)"
     )
@@ -137,11 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
     voices.set_defaults(func=run_voices)
 
     info = sub.add_parser("info", parents=[debug], help="show what the loader sees in audio files")
-    info.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    info.add_argument("files", nargs="+", type=nonempty_path, metavar="FILE")
     info.set_defaults(func=run_info)
 
     imp = sub.add_parser("import", parents=[debug], help="import a So-VITS-SVC voice (folder or zip)")
-    imp.add_argument("path", type=Path, metavar="PATH")
+    imp.add_argument("path", type=nonempty_path, metavar="PATH")
     imp.add_argument("--overwrite", action="store_true", help="replace an installed voice of the same name")
     imp.set_defaults(func=run_import)
 
@@ -197,24 +187,50 @@ def plan_outputs(inputs: Sequence[Path], output: Path, fmt: str | None, slug: st
     return [output / f"{path.stem}.{slug}.{fmt or 'wav'}" for path in inputs]
 
 
+#: Signals handled like Ctrl+C: a terminal closed (SIGHUP) or `kill`/a service manager (SIGTERM).
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 @contextlib.contextmanager
-def _ctrl_c_cancels(cancel: threading.Event) -> Iterator[None]:
-    """While converting, the first Ctrl+C asks the conversion to stop at its next chunk (a clean exit 130);
-    a second one stops at once (KeyboardInterrupt). Cooperative, so no library is interrupted mid-call."""
+def _handlers(handler: Any, signals: tuple[int, ...]) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
-    def on_sigint(signum: int, frame: object) -> None:
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwinds with every `finally` run: temporary files and folders are removed
+
+
+@contextlib.contextmanager
+def _stop_signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop any command the way Ctrl+C does (KeyboardInterrupt: clean-up, exit 130)."""
+    with _handlers(_interrupt, tuple(s for s in _STOP_SIGNALS if s != signal.SIGINT)):
+        yield
+
+
+@contextlib.contextmanager
+def _ctrl_c_cancels(cancel: threading.Event) -> Iterator[None]:
+    """While converting, the first Ctrl+C (or SIGTERM / SIGHUP) asks the conversion to stop at its next
+    chunk (a clean exit 130); a second one stops at once (KeyboardInterrupt: the `.part` file is removed).
+    Cooperative, so no library is interrupted mid-call. A signal that arrives while a file is being written
+    lets that file finish (it appears whole, atomically), then the batch stops with exit 130."""
+
+    def on_signal(signum: int, frame: object) -> None:
         if cancel.is_set():
             raise KeyboardInterrupt
         cancel.set()  # the conversion stops within one chunk and reports "error: cancelled"
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
+    with _handlers(on_signal, _STOP_SIGNALS):
         yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
 
 
 def _convert_one(  # noqa: PLR0913
@@ -281,6 +297,8 @@ def run_convert(args: argparse.Namespace) -> int:
                 _convert_one(voice, params, source, target, progress, protected, args.overwrite, cancel)
                 progress.end_file()
                 print(f"wrote {printable(target)}", file=sys.stderr)
+                if cancel.is_set():  # the signal came while this file was being finished: it is kept
+                    raise ConversionCancelled()
             except ConversionCancelled:
                 raise
             except AutoVoiceError as exc:
@@ -380,9 +398,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return 2
-    log.debug("autovoice %s: %s", _version(), arguments)
+    log.debug("autovoice %s: %s", _version(), printable(arguments, 2000))
     try:
-        return int(args.func(args))
+        with _stop_signals_interrupt():
+            return int(args.func(args))
     except AutoVoiceError as exc:
         log.info("command failed", exc_info=True)
         if debug:

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from autovoice_desktop.app.cli_types import nonempty_path, ranged_float, ranged_int
 from autovoice_desktop.core.errors import AudioDeviceError, AutoVoiceError, OutputError, OutputExistsError
 from autovoice_desktop.core.text import printable
 
@@ -44,11 +45,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "recording goes on until Ctrl+C."
         ),
     )
-    record.add_argument("-o", "--output", required=True, type=Path, help="output file (.wav or .flac)")
-    record.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    record.add_argument(
+        "-o", "--output", required=True, type=nonempty_path, help="output file (.wav or .flac)"
+    )
+    record.add_argument(
+        "--seconds", type=ranged_float(0.01, 86400, "seconds"), help="stop after this many seconds"
+    )
     record.add_argument("--device", default=None, help="input device: index or (part of) its name")
-    record.add_argument("--rate", type=int, default=None, help="sample rate in Hz (default: the device's)")
-    record.add_argument("--channels", type=int, default=1, help="channels to record (default: 1)")
+    record.add_argument(
+        "--rate", type=ranged_int(1000, 768000, "rate"), help="sample rate in Hz (default: the device's)"
+    )
+    record.add_argument(
+        "--channels", type=ranged_int(1, 64, "channels"), default=1, help="channels to record (default: 1)"
+    )
     record.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
     record.set_defaults(func=run_record)
 
