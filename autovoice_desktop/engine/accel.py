@@ -78,6 +78,7 @@ def world_f0_parallel(
     workers: int | None = None,
     segment_s: float | None = None,
     margin_s: float = 0.25,
+    tick: Callable[[float], None] | None = None,
 ) -> np.ndarray:
     """Raw F0 (n_frames,) like `engine.pitch.raw_f0` for dio/harvest, computed over segments in parallel.
 
@@ -86,6 +87,8 @@ def world_f0_parallel(
     `segment_s` defaults to an equal share per worker (1-2 s). With the default 0.25 s margin the result is
     bit-identical to a whole-file run (60 s of speech and singing: all 5167 frames equal), and because
     dio's cost grows faster than linearly with length, 2 s segments are ~3.8x faster even on one core pair.
+    `tick(fraction done)` is called after every round of `workers` segments (a few seconds of audio), in the
+    calling thread; an exception it raises (ConversionCancelled) stops the analysis within that round.
     """
     import pyworld
 
@@ -119,11 +122,13 @@ def world_f0_parallel(
         return start, out
 
     raw = np.zeros(total)
-    if workers == 1 or len(starts) == 1:
-        results = [one(s) for s in starts]
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            results = list(pool.map(one, starts))
+    results: list[tuple[int, np.ndarray]] = []
+    with ThreadPoolExecutor(workers) as pool:
+        for first in range(0, len(starts), workers):  # rounds: progress and cancel every few seconds
+            round_starts = starts[first : first + workers]
+            results.extend(pool.map(one, round_starts) if len(round_starts) > 1 else map(one, round_starts))
+            if tick is not None:
+                tick(len(results) / len(starts))
     for start, values in results:
         raw[start : start + values.size] = values
     return _resize_f0(np.round(raw, 1), n_frames)
@@ -197,12 +202,20 @@ class FastSovits:
         if str(self.model.device).startswith("cuda"):
             torch.cuda.synchronize()
 
-    def content(self, wav16: torch.Tensor, windows: list[Window], hop_16k: float, frames16: int) -> list:
-        """Per window: ContentVec units stretched to the window's frames, (B, S, L) per batch."""
+    def content(
+        self, wav16: torch.Tensor, windows: list[Window], hop_16k: float, frames16: int,
+        step: Callable[[float], None] | None = None,
+    ) -> list:  # fmt: skip
+        """Per window: ContentVec units stretched to the window's frames, (B, S, L) per batch.
+
+        `step(fraction)` is called before every batch (progress and cancel)."""
         enc = self.encoder
         out = []
         per = max(1, self.settings.max_batch_samples // max(1, frames16 * 4))
-        for batch in _batches(windows, per):
+        batches = _batches(windows, per)
+        for k, batch in enumerate(batches):
+            if step is not None:
+                step(k / len(batches))
             rows = []
             for w in batch:
                 lo = int(round(w.start * hop_16k))
@@ -377,7 +390,7 @@ class FastSovits:
         hop_16k = hop * 16000 / sr
         frames16 = int(round(windows[0].length * hop_16k))
         step(0.0, "Content")
-        units = self.content(wav, windows, hop_16k, frames16)
+        units = self.content(wav, windows, hop_16k, frames16, lambda f: step(0.1 * f, "Content"))
         if timings is not None:
             self._sync()
             timings["content"] = time.perf_counter() - t0
@@ -593,14 +606,22 @@ def convert_whole(
     report(0.0, "Pitch")
     method = opts.f0_method
 
+    on_cuda = str(getattr(model, "device", "cpu")).startswith("cuda")
+
+    def pitch_tick(fraction: float) -> None:  # on the CPU F0 runs alone first: its progress is the stage's
+        if on_cuda:
+            check_cancel(cancel)  # beside the GPU work: cancel only, the main thread reports progress
+        else:
+            report(0.1 * fraction, "Pitch")
+
     def pitch() -> tuple[np.ndarray, np.ndarray]:
         if method in ("dio", "harvest"):
-            return interpolate_f0(world_f0_parallel(audio, sr, hop, n_frames, method))
+            return interpolate_f0(world_f0_parallel(audio, sr, hop, n_frames, method, tick=pitch_tick))
         return compute_f0(audio, sr, hop, n_frames, method, opts.f0_device)
 
     with ThreadPoolExecutor(1) as pool:
         future = pool.submit(pitch)  # CPU F0 overlaps the content encoder on the GPU
-        if not str(getattr(model, "device", "cpu")).startswith("cuda"):
+        if not on_cuda:
             future.result()  # on the CPU, F0 threads beside the OpenMP team stall it: run F0 first
         wav16 = soxr.resample(audio, sr, 16000, quality="HQ").astype(np.float32)
         volume = pl.volume_rms(audio, hop, n_frames) if getattr(model, "vol_embedding", False) else None
