@@ -2,7 +2,8 @@
 
 On a terminal the line is redrawn in place (carriage return). Elsewhere (a pipe, a log, CI) a new line is
 printed when a bar moves by a tenth or the stage changes, and otherwise at most every PIPE_INTERVAL_S while
-the work moves on, so a 3-hour file never sits silent at "0 %" for minutes. Percentages have one decimal.
+the work moves on, so a 3-hour file never sits silent at "0 %" for minutes. Below 10 % the percentage has
+one decimal.
 """
 
 from __future__ import annotations
@@ -24,6 +25,12 @@ def bar(fraction: float, width: int = BAR_WIDTH) -> str:
     """ "[#####---------------]" for fraction 0.25."""
     filled = round(max(0.0, min(1.0, fraction)) * width)
     return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def percent(fraction: float) -> str:
+    """ "  3.2%" below 10 % (a long file moves slowly there), "  42%" above."""
+    value = max(0.0, min(1.0, fraction)) * 100
+    return f"{value:4.1f}%" if value < 10 else f"{value:4.0f}%"
 
 
 class BatchProgress:
@@ -52,8 +59,8 @@ class BatchProgress:
         fraction = max(0.0, min(1.0, fraction))
         overall = (self.index + fraction) / max(self.total, 1)
         line = (
-            f"{self.index + 1}/{self.total} {self.name} {bar(fraction)} {fraction * 100:5.1f}% {stage:<16}"
-            f" overall {bar(overall, 10)} {overall * 100:5.1f}%"
+            f"{self.index + 1}/{self.total} {self.name} {bar(fraction)} {percent(fraction)} {stage:<16}"
+            f" overall {bar(overall, 10)} {percent(overall)}"
         )
         now = self._clock()
         if self.interactive:
