@@ -73,5 +73,5 @@ def check_weights(state: dict[str, torch.Tensor], source: str, skip: tuple[str, 
             raise ModelFormatError(
                 f"{printable(source)}: weight {printable(repr(key), 120)} holds {bad} NaN/infinite "
                 f"value(s) of {value.numel()}; the model is damaged and was refused",
-                "use an undamaged copy of the model (re-download it, or an earlier training checkpoint)",
+                "use an undamaged copy of the model: download it again, or an earlier training checkpoint",
             )

@@ -28,7 +28,7 @@ MAX_PATH_CHARS = 1024
 MAX_ENTRIES = 20_000
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
-_LINK_HINT = "copy the real files into the folder (AutoVoice never follows links out of an imported folder)"
+_LINK_HINT = "copy the real files into the folder; AutoVoice never follows links out of an imported folder"
 
 
 @dataclass
