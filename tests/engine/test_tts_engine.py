@@ -3,8 +3,10 @@ what happens when the engine is not installed (simulated by hiding the module)."
 
 from __future__ import annotations
 
+import random
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +31,7 @@ def tts() -> PiperTts:
 
 
 def _prefetch_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "tts-prefetch"]
+    return [t for t in threading.enumerate() if t.name.startswith("tts-prefetch")]
 
 
 def test_the_packaged_voice_is_listed_and_found_by_part_of_its_name() -> None:
@@ -110,8 +112,23 @@ def test_memory_is_bounded_the_synthesis_runs_only_a_few_pieces_ahead() -> None:
     next(stream)
     deadline = threading.Event()
     deadline.wait(0.3)  # give the helper thread time to run ahead as far as it can
-    assert fake.calls <= 1 + say.PREFETCH + 1
+    assert fake.calls <= 1 + say.PREFETCH + 1  # the one handed out, the window, one being made
     stream.close()  # closing early stops and joins the helper thread
+    assert not _prefetch_threads()
+
+
+def test_parallel_synthesis_keeps_the_order_of_the_pieces() -> None:
+    class Jittery(_CountingTts):
+        parallelism = 3
+
+        def synthesize(self, text: str, rate: float = 1.0) -> np.ndarray:
+            time.sleep(random.uniform(0.0, 0.02))
+            return np.full(80, float(text.split()[1]), np.float32)
+
+    pieces = [Piece(f"piece {i}", 0.0) for i in range(40)]
+    spoken = list(say.speak(Jittery(), pieces))
+    assert [s.index for s in spoken] == list(range(40))
+    assert [float(s.audio[0]) for s in spoken] == [float(i) for i in range(40)]
     assert not _prefetch_threads()
 
 

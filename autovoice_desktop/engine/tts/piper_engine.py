@@ -14,7 +14,7 @@ import importlib.util
 import json
 import logging
 import os
-import threading
+import queue
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -131,19 +131,28 @@ def find_tts_voice(name: str | None = None, folder: Path | None = None) -> TtsVo
     raise VoiceNotFoundError(f"{what} {name!r}", f"choose one of: {names}")
 
 
-def default_threads() -> int:
-    """onnxruntime threads: all cores the process may use, at most 4 (Piper gains little beyond)."""
+def default_sessions() -> int:
+    """Parallel synthesis sessions: one per usable core, at most 2 (the target machine has 2 cores).
+
+    One single-threaded onnxruntime session per core makes about twice the speech per CPU-second of one
+    session with two intra-op threads (measured on the 2-core machine: docs/benchmarks.md)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(4, cores))
+    return max(1, min(2, cores))
 
 
 class PiperTts:
-    """A loaded Piper voice: `synthesize(text)` -> (N,) float32 at `sample_rate`; one call at a time."""
+    """A loaded Piper voice: `synthesize(text)` -> (N,) float32 at `sample_rate`.
 
-    def __init__(self, info: TtsVoiceInfo, *, threads: int | None = None, device: str = "cpu") -> None:
+    It holds `parallelism` onnxruntime sessions of the same model; `synthesize` may be called from that many
+    threads at once (each call takes a free session), which is how `say.speak` keeps both cores busy.
+    """
+
+    def __init__(
+        self, info: TtsVoiceInfo, *, sessions: int | None = None, threads: int = 1, device: str = "cpu"
+    ) -> None:
         self.info = info
         try:
             import onnxruntime
@@ -152,26 +161,31 @@ class PiperTts:
         except ImportError as exc:
             raise TtsUnavailableError(f"text to speech cannot start ({exc})", INSTALL_HINT) from exc
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads or default_threads()
+        options.intra_op_num_threads = max(1, threads)
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy-wait on 2 cores
         providers = ["CPUExecutionProvider"]
         if device.startswith("cuda") and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
             providers.insert(0, "CUDAExecutionProvider")
+        self.parallelism = max(1, sessions or default_sessions())
+        self._free: queue.Queue[Any] = queue.Queue()
         try:
             config = PiperConfig.from_dict(json.loads(info.config_path.read_text(encoding="utf-8")))
-            session = onnxruntime.InferenceSession(str(info.model_path), options, providers=providers)
+            for _ in range(self.parallelism):
+                session = onnxruntime.InferenceSession(str(info.model_path), options, providers=providers)
+                self._free.put(PiperVoice(session=session, config=config))
         except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types for a broken model
             raise VoiceError(
                 f"{info.model_path}: cannot load the TTS voice ({type(exc).__name__}: {exc})",
                 "reinstall the voice package or remove the file",
             ) from exc
-        self._voice: Any = PiperVoice(session=session, config=config)
         self.sample_rate = int(config.sample_rate)
-        self._lock = threading.Lock()
-        self.synthesize("Hi.")  # warm-up: onnxruntime's first run is several times slower than the next ones
+        self.length_scale = float(config.length_scale)
+        for _ in range(self.parallelism):  # warm-up: onnxruntime's first run is several times slower
+            self.synthesize("Hi.")
 
     def synthesize(self, text: str, rate: float = 1.0) -> np.ndarray:
-        """Speech for `text` (one piece: a sentence or part of one) as (N,) float32 mono, peak about 0.9.
+        """Speech for `text` (one piece: a sentence or part of one) as (N,) float32 mono, peak 0.9.
 
         rate: speaking speed (1 = the voice's own, 2 = twice as fast). Returns an empty array if the text
         gives no phonemes (symbols the voice cannot say)."""
@@ -180,10 +194,12 @@ class PiperTts:
         low, high = RATE_LIMITS
         if not low <= rate <= high:
             raise ValueError(f"rate must be between {low:g} and {high:g}, not {rate:g}")
-        length_scale = float(self._voice.config.length_scale) / rate
-        config = SynthesisConfig(length_scale=length_scale, normalize_audio=False)
-        with self._lock:
-            chunks = [c.audio_float_array for c in self._voice.synthesize(text, config)]
+        config = SynthesisConfig(length_scale=self.length_scale / rate, normalize_audio=False)
+        voice = self._free.get()
+        try:
+            chunks = [c.audio_float_array for c in voice.synthesize(text, config)]
+        finally:
+            self._free.put(voice)
         audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
         peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
         if peak > 1e-4:

@@ -2,18 +2,21 @@
 
 `speak()` is a generator, so a caller (the CLI writing a file, a player) gets the first converted audio after
 the first piece, and memory holds a few pieces at a time however long the text is. While a piece is being
-converted, a helper thread already synthesises the next one (onnxruntime and pyworld both release the GIL,
-so on two cores the two steps overlap); it is bounded to `PREFETCH` pieces ahead and always joined before
-`speak()` returns, is cancelled or is closed. `cancel` is checked between pieces and inside the conversion
+converted, helper threads (one per TTS session, `tts.parallelism`) already synthesise the next ones
+(onnxruntime and pyworld both release the GIL, so on two cores the steps overlap); at most
+parallelism + PREFETCH pieces are ahead, and the threads are always joined before `speak()` returns, is
+cancelled or is closed. `cancel` is checked between pieces and inside the conversion
 (ConversionCancelled).
 """
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -23,7 +26,7 @@ from autovoice_desktop.core.types import ConversionParams, ProgressFn, check_can
 from autovoice_desktop.engine.tts.text import Piece
 from autovoice_desktop.engine.voice import Voice
 
-#: pieces synthesised ahead of the one being converted
+#: pieces synthesised ahead of the one being converted, beyond one per helper thread
 PREFETCH = 2
 
 
@@ -31,6 +34,7 @@ class Synthesizer(Protocol):
     """What `speak` needs from a TTS (PiperTts implements it)."""
 
     sample_rate: int
+    parallelism: int  # how many synthesize() calls may run at once
 
     def synthesize(self, text: str, rate: float = 1.0) -> np.ndarray:
         """(N,) float32 speech for one piece of text."""
@@ -57,64 +61,53 @@ class SpokenPiece:
 
 @dataclass(frozen=True)
 class _Speech:
-    """TTS output of pieces[index]: (N,) float32 speech and the seconds it took (error: what it raised)."""
+    """TTS output of pieces[index]: (N,) float32 speech and the seconds it took."""
 
     index: int
-    speech: np.ndarray | None
+    speech: np.ndarray
     tts_s: float
-    error: BaseException | None = None
 
 
-def _synthesise_ahead(
-    tts: Synthesizer, pieces: Sequence[Piece], rate: float, out: queue.Queue, stop: threading.Event
-) -> None:
-    """Helper thread: synthesise every piece in order into `out` (bounded), until done or `stop`."""
-    for index, piece in enumerate(pieces):
-        if stop.is_set():
-            return
-        start = time.perf_counter()
-        try:
-            item = _Speech(index, tts.synthesize(piece.text, rate), time.perf_counter() - start)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
-            item = _Speech(index, None, 0.0, exc)
-        while not stop.is_set():
-            try:
-                out.put(item, timeout=0.05)
-                break
-            except queue.Full:
-                continue
-        if item.error is not None:
-            return
+def _synthesise(tts: Synthesizer, index: int, text: str, rate: float) -> _Speech:
+    start = time.perf_counter()
+    speech = tts.synthesize(text, rate)
+    return _Speech(index, speech, time.perf_counter() - start)
 
 
 def synthesised(
     tts: Synthesizer, pieces: Sequence[Piece], rate: float = 1.0, cancel: threading.Event | None = None
 ) -> Iterator[_Speech]:
-    """Each piece's speech in order, synthesised up to PREFETCH pieces ahead on a helper thread.
+    """Each piece's speech in order, synthesised ahead on `tts.parallelism` helper threads.
 
-    The thread is stopped and joined when the iteration ends, fails, is cancelled or is closed early."""
-    out: queue.Queue = queue.Queue(maxsize=PREFETCH)
-    stop = threading.Event()
-    worker = threading.Thread(
-        target=_synthesise_ahead, args=(tts, pieces, rate, out, stop), name="tts-prefetch", daemon=True
-    )
-    worker.start()
+    At most parallelism + PREFETCH pieces are in flight or waiting, so memory stays bounded. The threads are
+    stopped (queued pieces dropped) and joined when the iteration ends, fails, is cancelled or is closed."""
+    workers = max(1, int(getattr(tts, "parallelism", 1)))
+    window = workers + PREFETCH
+    todo = iter(enumerate(pieces))
+    pending: deque[Future[_Speech]] = deque()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tts-prefetch")
     try:
-        for _ in range(len(pieces)):
+        while True:
+            while len(pending) < window:
+                nxt = next(todo, None)
+                if nxt is None:
+                    break
+                pending.append(pool.submit(_synthesise, tts, nxt[0], nxt[1].text, rate))
+            if not pending:
+                return
+            future = pending.popleft()
             while True:
                 check_cancel(cancel)
                 try:
-                    item = out.get(timeout=0.05)
+                    item = future.result(timeout=0.05)
                     break
-                except queue.Empty:
-                    if not worker.is_alive() and out.empty():
-                        raise RuntimeError("the TTS thread stopped unexpectedly") from None
-            if item.error is not None:
-                raise item.error
+                except FutureTimeout:
+                    continue
             yield item
     finally:
-        stop.set()
-        worker.join()
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
 
 
 def speak(
@@ -136,7 +129,6 @@ def speak(
     count = len(pieces)
     for item in synthesised(tts, pieces, rate, cancel):
         piece, speech = pieces[item.index], item.speech
-        assert speech is not None
         if len(speech) == 0:
             continue
         pause = np.zeros(round(piece.pause_s * tts.sample_rate), np.float32)
