@@ -18,7 +18,7 @@ MAX_TEXT_CHARS = 1_000_000
 #: The longest piece synthesised at once (a few seconds of speech; bounds memory and cancel latency).
 MAX_PIECE_CHARS = 300
 #: The first piece is kept short (a few words, cut at a comma or a space) so the first audio is ready early.
-FIRST_PIECE_CHARS = 40
+FIRST_PIECE_CHARS = 30
 
 # Sentence end: . ! ? … plus closing quotes/brackets, then whitespace or the end; CJK 。！？ need no space.
 _SENTENCE_END = re.compile(r"""([.!?…]+["'”’)\]»]*(?=\s|$)|[。！？]+[”’」』)]*)\s*""")
