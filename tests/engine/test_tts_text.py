@@ -55,7 +55,7 @@ def test_long_sentences_are_cut_at_clauses_then_spaces_then_inside_words() -> No
 
 def test_unicode_is_normalised_and_control_characters_removed() -> None:
     assert clean_text("Cafe\u0301\u200b  and\ttea\x00!\r\nok") == "Café and tea !\nok"
-    pieces = split_text("Emoji 😀 and ünïcödé «quotes» — dashes. 你好。")
+    pieces = split_text("Emoji 😀 and ünïcödé «quotes» — dashes. 你好。", first_max_chars=MAX_PIECE_CHARS)
     assert [p.text for p in pieces] == ["Emoji 😀 and ünïcödé «quotes» — dashes.", "你好。"]
 
 
