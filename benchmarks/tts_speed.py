@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions", type=int, help="parallel TTS sessions (default: usable cores, ≤ 2)")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads per session (default 1)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", choices=("sentence", "paragraph"), help="run one text only")
     parser.add_argument("--json", type=Path, help="append the results here as JSON lines")
     args = parser.parse_args(argv)
 
@@ -120,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| text | words | speech | pieces | TTS alone: × real time (per CPU-s) | + voice: first audio "
           "| + voice: × real time (per CPU-s) |")
     print("|---|---|---|---|---|---|---|")
-    for name, text in (("10-word sentence", SENTENCE), ("200-word paragraph", PARAGRAPH)):
+    texts = [("10-word sentence", SENTENCE), ("200-word paragraph", PARAGRAPH)]
+    for name, text in [t for t in texts if args.only is None or t[0].endswith(args.only)]:
         tts_only = [_run_once(tts, text, None, params) for _ in range(args.runs)]
         chain = [_run_once(tts, text, voice, params) for _ in range(args.runs)]
         def best(rows: list[dict[str, float]], key: str) -> str:

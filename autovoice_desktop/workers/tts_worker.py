@@ -6,6 +6,7 @@ is kept in a `TtsCache` (shared by the jobs, one job at a time) so the second Sp
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -82,4 +83,18 @@ class SpeakJob(Job):
         folder = paths.cache_dir() / "speech"
         words = "-".join("".join(c for c in w if c.isalnum()) for w in self.text.split()[:4]).strip("-")
         name = f"{time.strftime('%Y%m%d-%H%M%S')}-{words[:40] or 'speech'}.wav"
-        return str(save_audio(Path(folder) / name, np.concatenate(chunks), tts.sample_rate, overwrite=True))
+        path = save_audio(Path(folder) / name, np.concatenate(chunks), tts.sample_rate, overwrite=True)
+        _prune(folder, keep=KEEP_SPEECH_FILES)
+        return str(path)
+
+
+#: spoken texts kept in the cache folder (the oldest go first; Save As keeps a conversion for good)
+KEEP_SPEECH_FILES = 20
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Delete all but the `keep` newest wav files in folder (best effort)."""
+    with contextlib.suppress(OSError):
+        files = sorted(folder.glob("*.wav"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[keep:]:
+            old.unlink(missing_ok=True)
