@@ -81,3 +81,17 @@ def test_without_the_engine_the_card_says_how_to_install_it(qtbot, parts, monkey
     assert not panel.speak_button.isEnabled()
     assert panel.status.text().startswith("Text to speech is off: install the optional text-to-speech engine")
     assert 'pip install "autovoice-desktop[tts]"' in panel.status.text()
+
+
+def test_only_the_newest_spoken_texts_are_kept(tmp_path: Path) -> None:
+    import os
+
+    from autovoice_desktop.workers.tts_worker import _prune
+
+    for i in range(5):
+        path = tmp_path / f"{i}.wav"
+        path.write_bytes(b"x")
+        os.utime(path, (1000 + i, 1000 + i))
+    (tmp_path / "notes.txt").write_text("kept")
+    _prune(tmp_path, keep=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3.wav", "4.wav", "notes.txt"]
