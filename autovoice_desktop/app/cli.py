@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from autovoice_desktop.app import cli_audio, cli_selftest, cli_weights, logging_setup
+from autovoice_desktop.app import cli_audio, cli_live, cli_selftest, cli_weights, logging_setup
 from autovoice_desktop.app.cli_progress import BatchProgress
 from autovoice_desktop.core.errors import AutoVoiceError, ConversionCancelled, OutputExistsError
 from autovoice_desktop.core.types import F0_METHODS, ConversionParams, VoiceInfo
@@ -141,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_audio.register(sub)
     cli_selftest.register(sub)
     cli_weights.register(sub)
+    cli_live.register(sub, _ranged_float, _formant)
     return parser
 
 
