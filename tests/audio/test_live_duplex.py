@@ -1,4 +1,4 @@
-"""LiveDuplex with a fake sounddevice: ring buffers between callbacks, underruns, muted warm-up, device loss."""
+"""LiveDuplex with a fake sounddevice: ring buffers, underruns, the muted warm-up, device loss."""
 
 from __future__ import annotations
 
