@@ -44,6 +44,12 @@ def register(subparsers: argparse._SubParsersAction, ranged_float, formant) -> N
     live.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
     live.add_argument("--record", type=Path, default=None, help="also write the converted stream to a .wav")
     live.add_argument("--stats-json", type=Path, default=None, help="write block/dropout/latency stats here")
+    live.add_argument(
+        "--virtual-mic",
+        action="store_true",
+        help='play into an "AutoVoice Microphone" that other programs can record from (Linux: '
+        "PulseAudio/PipeWire; removed when live stops); replaces --output",
+    )
     live.set_defaults(func=run_live)
 
 
@@ -74,6 +80,7 @@ def run_live(args: argparse.Namespace, sd: object | None = None) -> int:
     from autovoice_desktop.engine.voices import find_voice, load_voice
 
     seconds = args.seconds
+    microphone = None
     try:
         if seconds is not None and seconds <= 0:
             raise OutputError(f"--seconds must be positive, not {seconds}", "give a duration in seconds")
@@ -89,25 +96,38 @@ def run_live(args: argparse.Namespace, sd: object | None = None) -> int:
             overrides["formant_shift"] = args.formant
         params = replace(info.defaults, **overrides)
         voice = load_voice(info)
+        output = args.output
+        if getattr(args, "virtual_mic", False):
+            from autovoice_desktop.audio.virtual_mic import VirtualMicrophone
+
+            microphone = VirtualMicrophone()
+            microphone.create()
+            output = microphone.output_name
         session = LiveSession(
             voice,
             params,
             input_device=args.input,
-            output_device=args.output,
+            output_device=output,
             block_ms=args.block_ms,
             record=args.record,
             sd=sd,
         )
         session.start()
     except AutoVoiceError as exc:
+        if microphone is not None:
+            microphone.remove()
         return _fail(exc)
     duplex = session.duplex
     _status(
         f"Live: '{duplex.input_device.name}' -> {info.name} -> '{duplex.output_device.name}' "  # type: ignore[union-attr]
         f"({'until Ctrl+C' if seconds is None else f'{seconds:g} s'})"
     )
+    if microphone is not None:
+        _status('Other programs can now record from "AutoVoice Microphone".')
     problem = _loop(session, seconds)
     recorded = session.stop()
+    if microphone is not None:
+        microphone.remove()
     assert session.processor is not None
     stats = session.processor.stats.snapshot()
     _status(

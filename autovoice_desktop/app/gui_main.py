@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication
 from autovoice_desktop import __version__
 from autovoice_desktop.app import logging_setup
 from autovoice_desktop.app.controller import Controller
+from autovoice_desktop.app.live_wiring import attach_live
 from autovoice_desktop.app.recording import RecordingController, attach_recording
 from autovoice_desktop.core.settings_store import load_settings
 from autovoice_desktop.gui.keyboard import keep_space_for_focused_controls
@@ -178,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.move_side_widget(recording.panel, 2)  # below the voice card: input and voice stay in view
     remember_recording_choices(recording, controller)
     window.closing.connect(recording.shutdown)
+    attach_live(window, controller, recording)
     window.show()
     app.processEvents()
     log.info("window shown %.0f ms after process start (torch loaded: %s)", process_age_ms(started),

@@ -77,6 +77,7 @@ class LiveDuplex:
         self._primed = False
         self._counting_from = float("inf")
         self._fade_in = True  # the first audible block fades in
+        self._last = 0.0  # the last sample played (an underrun decays from it)
         self._lost: str | None = None
         self._stopping = False
         self._started = 0.0
@@ -143,11 +144,9 @@ class LiveDuplex:
             if stream is None:
                 continue
             try:
-                stream.stop()
+                stream.abort()  # no draining: live output is not worth waiting for (a lost device can block)
             except Exception as exc:
                 log.warning("stopping a live stream failed: %s", exc)
-                with contextlib.suppress(Exception):
-                    stream.abort()
             with contextlib.suppress(Exception):
                 stream.close()
         self._in_stream = self._out_stream = None
@@ -226,14 +225,18 @@ class LiveDuplex:
             ramp = min(n, FADE_SAMPLES)
             data[:ramp, 0] *= np.linspace(0.0, 1.0, ramp, dtype=np.float32)
             self._fade_in = False
+        outdata[:n] = data
         if n < frames:
-            if n:
-                ramp = min(n, FADE_SAMPLES)
-                data[n - ramp :, 0] *= np.linspace(1.0, 0.0, ramp, dtype=np.float32)
+            # the converted audio ran out: decay from the last sample played to silence (no step), count it
+            last = float(data[n - 1, 0]) if n else self._last
+            ramp = min(frames - n, FADE_SAMPLES)
+            outdata[n:] = 0.0
+            outdata[n : n + ramp] = (last * np.linspace(1.0, 0.0, ramp, dtype=np.float32))[:, None]
             self._underruns += 1
             self._fade_in = True
-            outdata[n:] = 0.0
-        outdata[:n] = data
+            self._last = 0.0
+        elif n:
+            self._last = float(data[n - 1, 0])
 
     @property
     def settled(self) -> bool:

@@ -18,6 +18,7 @@ follows MarginController. The app's latency estimate (mic to speaker) is
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -32,12 +33,17 @@ from autovoice_desktop.engine.stream import VoiceStream
 
 log = logging.getLogger(__name__)
 
-CROSSFADE_MS = 8.0
+CROSSFADE_MS = 6.0
 SEARCH_MS = 4.0
+FADE_IN_MS = 3.0
 #: more unconverted input than this means the worker fell far behind: skip to the newest block
 MAX_BACKLOG_MS = 250.0
 #: a block whose peak is below this may have samples dropped or silence inserted (inaudible)
 QUIET_PEAK = 0.003
+#: the worker thread's nice value where the OS allows raising it (-20 highest .. 19 lowest)
+WORKER_NICE = -10
+#: blocks whose input peaks below this are silence (voices skip them): their compute time says nothing
+ACTIVE_PEAK = 1e-3
 #: how far the queue may drift from the margin before quiet blocks are padded or trimmed (ms)
 SLACK_MS = 5.0
 #: soxr "QQ" (cubic) holds back < 0.1 ms; "HQ" held ~32 ms each way and "LQ" 1-20 ms in bursts (measured with
@@ -81,6 +87,18 @@ class Levels:
 
     input_peak: float = 0.0
     output_peak: float = 0.0
+
+
+def _raise_priority() -> None:
+    """Give this (worker) thread a higher scheduling priority where the OS allows it (Linux: nice
+    WORKER_NICE for this thread; needs root or CAP_SYS_NICE, silently skipped otherwise), so other programs'
+    load delays the conversion less. The audio callbacks stay as PortAudio made them."""
+    if not hasattr(os, "setpriority"):
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+    except OSError as exc:
+        log.debug("live: worker priority unchanged (%s)", exc)
 
 
 class _Resampler:
@@ -188,6 +206,7 @@ class LiveProcessor:
         self._dry = np.zeros(0, dtype=np.float32)
 
     def _run(self) -> None:
+        _raise_priority()
         try:
             seen = self.io.underruns
             while not self._halt.is_set():
@@ -243,7 +262,8 @@ class LiveProcessor:
         joined = self._joiner.join(converted, block)
         out = self._up(joined)
         compute_ms = 1000.0 * (time.perf_counter() - started)
-        if self.sizer.record(compute_ms / 1000.0):
+        active = not self.bypass and float(np.max(np.abs(samples), initial=0.0)) > ACTIVE_PEAK
+        if active and self.sizer.record(compute_ms / 1000.0):  # silent blocks cost ~nothing: not counted
             log.info("live: block size now %.0f ms", self.sizer.block_ms)
         self.stats.dropouts += new_underruns
         self.margin.on_block(new_underruns)
@@ -276,6 +296,10 @@ class LiveProcessor:
         quiet = len(out) == 0 or float(np.max(np.abs(out))) < QUIET_PEAK
         slack = round(SLACK_MS * rate / 1000)
         if (first and queued < target) or (quiet and queued < target - slack):
+            if first:  # after silence (start or underrun) the audio fades in instead of starting with a click
+                ramp = min(len(out), round(FADE_IN_MS * rate / 1000))
+                out = out.copy()
+                out[:ramp] *= np.linspace(0.0, 1.0, ramp, dtype=np.float32)
             out = np.concatenate([np.zeros(target - queued, dtype=np.float32), out])
             queued_after = target
         elif quiet and queued > target + slack:
