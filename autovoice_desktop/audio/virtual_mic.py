@@ -101,7 +101,7 @@ class VirtualMicrophone:
                     f"sink_name={SINK_NAME}",
                     "rate=48000",
                     "channels=1",
-                    f'sink_properties=device.description="{SINK_DESCRIPTION}"',
+                    f"sink_properties='device.description=\"{SINK_DESCRIPTION}\"'",
                 ).strip()
             )
             self._modules.append(
@@ -110,7 +110,7 @@ class VirtualMicrophone:
                     "module-remap-source",
                     f"source_name={SOURCE_NAME}",
                     f"master={SINK_NAME}.monitor",
-                    f'source_properties=device.description="{SOURCE_DESCRIPTION}"',
+                    f"source_properties='device.description=\"{SOURCE_DESCRIPTION}\"'",
                 ).strip()
             )
         except AudioDeviceError:
