@@ -8,6 +8,7 @@ its final name when the session stops.
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from autovoice_desktop.audio.takes import PARTIAL_SUFFIX, TakeFile, TakeWriter
 from autovoice_desktop.core.errors import OutputError, OutputExistsError
 from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.engine.live.processor import LiveProcessor
+from autovoice_desktop.engine.live.tuning import start_block_ms
 from autovoice_desktop.engine.voice import Voice
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,7 @@ CONTEXT_S = 0.06
 #: the rate to size the context with when the voice does not state its own (built-in voices stream at 24 kHz)
 LIVE_RATE_GUESS = 24000
 _RECORD_RING_S = 10.0
+WARMUP_BLOCK_MS = 40.0
 
 
 def partial_record_path(target: Path) -> Path:
@@ -45,16 +48,22 @@ def check_record_target(target: Path, overwrite: bool = False) -> None:
         raise OutputExistsError(f"{target}: already exists", "choose another name")
 
 
-def warm_up(stream: Any) -> None:
-    """Convert a few blocks of quiet noise, then reset: imports, caches and first-call costs are paid before
-    the devices start (the first WORLD block took ~130 ms cold, which made the first blocks late)."""
+def warm_up(stream: Any, block_ms: float = WARMUP_BLOCK_MS) -> float:
+    """Convert a few blocks of a quiet voiced tone, then reset: imports, caches and first-call costs are paid
+    before the devices start (the first WORLD block took ~130 ms cold, which made the first blocks late).
+    Returns the fastest of the later blocks' compute times in ms (what a block of block_ms costs)."""
     rng = np.random.default_rng(0)
-    block = round(0.03 * stream.sample_rate)
-    tone = 0.1 * np.sin(2 * np.pi * 150.0 * np.arange(block * 4) / stream.sample_rate)
+    block = round(block_ms / 1000 * stream.sample_rate)
+    t = np.arange(block * 4) / stream.sample_rate
+    tone = sum(0.1 / k * np.sin(2 * np.pi * 150.0 * k * t) for k in range(1, 6))
+    times = []
     for index in range(4):
-        noise = 0.01 * rng.standard_normal(block)
+        noise = 0.003 * rng.standard_normal(block)
+        started = time.perf_counter()
         stream.convert((tone[index * block : (index + 1) * block] + noise).astype(np.float32), block)
+        times.append(1000.0 * (time.perf_counter() - started))
     stream.reset()
+    return min(times[1:])
 
 
 class LiveSession:
@@ -84,7 +93,14 @@ class LiveSession:
         """Open the voice's stream and the devices, then start converting. Raises AutoVoiceError."""
         rate = self.voice.info.sample_rate or LIVE_RATE_GUESS
         stream = self.voice.open_stream(self.params, context_samples=round(CONTEXT_S * rate))
-        warm_up(stream)
+        cost_ms = warm_up(stream)
+        start_ms = start_block_ms(cost_ms, WARMUP_BLOCK_MS)
+        log.info(
+            "live: a %.0f ms block took %.1f ms to convert; starting with %.0f ms blocks",
+            WARMUP_BLOCK_MS,
+            cost_ms,
+            start_ms,
+        )
         self.duplex.start()
         ring = None
         if self.record_target is not None:
@@ -92,7 +108,9 @@ class LiveSession:
             self._take = TakeFile(partial_record_path(self.record_target), self.duplex.output_rate, 1)
             self._writer = TakeWriter(ring, self._take)
             self._writer.start()
-        self.processor = LiveProcessor(self.duplex, stream, block_ms=self.block_ms, record=ring)
+        self.processor = LiveProcessor(
+            self.duplex, stream, block_ms=self.block_ms, start_block_ms=start_ms, record=ring
+        )
         self.processor.start()
 
     def check(self) -> str | None:

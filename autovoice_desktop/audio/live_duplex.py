@@ -221,6 +221,7 @@ class LiveDuplex:
             return
         if status and getattr(status, "output_underflow", False):
             self._underruns += 1  # the device itself ran dry (the callback came too late)
+            self._fade_in = True  # it played silence: come back with a ramp, not a step
         if n and self._fade_in:
             ramp = min(n, FADE_SAMPLES)
             data[:ramp, 0] *= np.linspace(0.0, 1.0, ramp, dtype=np.float32)

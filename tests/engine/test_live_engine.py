@@ -10,7 +10,7 @@ import pytest
 from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.engine.live.processor import LiveProcessor
 from autovoice_desktop.engine.live.sola import SolaJoiner, best_shift
-from autovoice_desktop.engine.live.tuning import BlockSizer, LiveStats, MarginController
+from autovoice_desktop.engine.live.tuning import BlockSizer, LiveStats, MarginController, start_block_ms
 from autovoice_desktop.engine.world_stream import LIVE_RATE, WorldStream
 from tests.engine.live_fakes import ClockIO, CopyStream
 
@@ -59,6 +59,13 @@ def test_sola_keeps_the_loudness_of_uncorrelated_noise() -> None:
 def test_sola_rejects_wrong_lengths() -> None:
     with pytest.raises(ValueError):
         SolaJoiner(crossfade=10, search=5).join(np.zeros(30, np.float32), 20)
+
+
+def test_start_block_follows_the_warm_up_cost() -> None:
+    assert start_block_ms(5.0, 40.0) == 40.0  # WORLD-like: the safe start
+    assert start_block_ms(25.0, 40.0) == 80.0  # 2.5 x 25 ms -> the next choice up
+    assert start_block_ms(150.0, 40.0) == 500.0  # So-VITS-SVC on a CPU: a large block
+    assert start_block_ms(400.0, 40.0) == 500.0
 
 
 def test_block_sizer_shrinks_while_p99_under_half_a_block_and_grows_when_slow() -> None:

@@ -138,12 +138,15 @@ class LiveProcessor:
         stream: VoiceStream,
         *,
         block_ms: float | None = None,
+        start_block_ms: float | None = None,
         margin: MarginController | None = None,
         record: object | None = None,
         poll_s: float = 0.002,
     ) -> None:
         self.io = io
-        self.sizer = BlockSizer(block_ms)
+        self.sizer = (
+            BlockSizer(block_ms) if start_block_ms is None else BlockSizer(block_ms, start_ms=start_block_ms)
+        )
         self.margin = margin or MarginController()
         self.stats = LiveStats()
         self.poll_s = poll_s

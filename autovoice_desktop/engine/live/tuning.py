@@ -1,6 +1,7 @@
 """Block size and output margin chosen from what the machine does, and the live statistics.
 
-BlockSizer: fixed (the user's --block-ms) or automatic: start at the safe end of BLOCK_CHOICES_MS, move to
+BlockSizer: fixed (the user's --block-ms) or automatic: start at `start_ms` (SAFE_START_MS, or larger when
+the voice's warm-up blocks were slow: `start_block_ms`), move to
 the next smaller size once SHRINK_AFTER blocks at the current size had a p99 compute time under half a
 block, and back to a larger one when the p99 of the last GROW_WINDOW blocks exceeds GROW_FRACTION of a block.
 
@@ -17,8 +18,11 @@ import statistics
 
 import numpy as np
 
-#: block sizes the automatic mode chooses from, largest (safest) first, in milliseconds
-BLOCK_CHOICES_MS = (40.0, 30.0, 25.0, 20.0)
+#: block sizes the automatic mode chooses from, in milliseconds (the large ones for voices that are slow on
+#: this machine, e.g. So-VITS-SVC on a CPU)
+BLOCK_CHOICES_MS = (500.0, 300.0, 200.0, 120.0, 80.0, 60.0, 40.0, 30.0, 25.0, 20.0)
+#: where the automatic mode starts when the voice's first blocks were fast enough (the "safe" start)
+SAFE_START_MS = 40.0
 SHRINK_AFTER = 50
 GROW_WINDOW = 50
 GROW_FRACTION = 0.8
@@ -27,10 +31,16 @@ GROW_FRACTION = 0.8
 class BlockSizer:
     """The current block length in ms; `record` each block's compute time (seconds)."""
 
-    def __init__(self, fixed_ms: float | None = None, choices: tuple[float, ...] = BLOCK_CHOICES_MS) -> None:
+    def __init__(
+        self,
+        fixed_ms: float | None = None,
+        choices: tuple[float, ...] = BLOCK_CHOICES_MS,
+        start_ms: float = SAFE_START_MS,
+    ) -> None:
         self.fixed = fixed_ms is not None
         self.choices = tuple(sorted(choices, reverse=True))
-        self.block_ms = float(fixed_ms) if fixed_ms is not None else self.choices[0]
+        start = min(self.choices, key=lambda choice: abs(choice - start_ms))
+        self.block_ms = float(fixed_ms) if fixed_ms is not None else start
         self._recent: collections.deque[float] = collections.deque(maxlen=max(SHRINK_AFTER, GROW_WINDOW))
 
     def record(self, compute_s: float) -> bool:
@@ -55,6 +65,16 @@ class BlockSizer:
         self.block_ms = self.choices[index]
         self._recent.clear()
         return True
+
+
+def start_block_ms(warmup_compute_ms: float, warmup_block_ms: float = SAFE_START_MS) -> float:
+    """The automatic mode's first block: SAFE_START_MS when a warm-up block of that length took under half of
+    it to convert; else the smallest choice at least 2.5x the measured cost (a slow voice's cost per call is
+    mostly its context, so it grows little with the block; the sizer then corrects from real blocks)."""
+    if warmup_compute_ms < 0.5 * SAFE_START_MS and warmup_block_ms <= SAFE_START_MS:
+        return SAFE_START_MS
+    fitting = [choice for choice in BLOCK_CHOICES_MS if choice >= 2.5 * warmup_compute_ms]
+    return min(fitting) if fitting else max(BLOCK_CHOICES_MS)
 
 
 class MarginController:
