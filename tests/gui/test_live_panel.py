@@ -95,11 +95,11 @@ def test_wired_session_runs_updates_counters_and_stops_on_device_loss(panel: Liv
     assert session.processor.bypass is True
     panel.transpose_spin.setValue(5.0)
     qtbot.waitUntil(lambda: session.processor.stats.blocks > 20, timeout=10000)
+    first_stream = session.processor._stream
+    assert first_stream._params.transpose == 5.0  # the spin box reached the running stream
     panel.voice_combo.setCurrentText("Deeper")  # switched within a block, no restart
-    qtbot.waitUntil(
-        lambda: wiring.session is session and session.processor._stream.__class__.__name__ == "WorldStream",
-        timeout=10000,
-    )
+    qtbot.waitUntil(lambda: session.processor._stream is not first_stream, timeout=10000)
+    assert wiring.session is session and session.processor._stream._params.transpose == 5.0
     sd.lose_after_blocks = 0  # the device disappears
     qtbot.waitUntil(lambda: not panel.running and "Live stopped" in panel.status_label.text(), timeout=20000)
     deadline = time.monotonic() + 10
