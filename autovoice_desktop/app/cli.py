@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from autovoice_desktop.app import cli_audio, cli_say, cli_selftest, cli_weights, logging_setup
+from autovoice_desktop.app import cli_audio, cli_live, cli_say, cli_selftest, cli_weights, logging_setup
 from autovoice_desktop.app.cli_progress import BatchProgress
 from autovoice_desktop.app.cli_types import MAX_SEED, nonempty_path, ranged_float, ranged_int
 from autovoice_desktop.audio.output_check import check_output_folder
@@ -139,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_selftest.register(sub)
     cli_weights.register(sub)
     cli_say.register(sub)
+    cli_live.register(sub, ranged_float, _formant)
     return parser
 
 

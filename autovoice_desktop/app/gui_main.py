@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication
 from autovoice_desktop import __version__
 from autovoice_desktop.app import logging_setup
 from autovoice_desktop.app.controller import Controller
+from autovoice_desktop.app.live_wiring import attach_live
 from autovoice_desktop.app.recording import RecordingController, attach_recording
 from autovoice_desktop.app.tts_wiring import attach_tts
 from autovoice_desktop.core.settings_store import load_settings
@@ -180,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     remember_recording_choices(recording, controller)
     window.closing.connect(recording.shutdown)
     tts = attach_tts(window, controller)  # the Text card, below Record
+    attach_live(window, controller, recording)
     window.show()
     app.processEvents()
     log.info("window shown %.0f ms after process start (torch loaded: %s)", process_age_ms(started),

@@ -21,6 +21,7 @@ import numpy as np
 from autovoice_desktop.core.errors import AudioContentError
 from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo, check_cancel
 from autovoice_desktop.engine import world_dsp
+from autovoice_desktop.engine.stream import VoiceStream
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice
 
 log = logging.getLogger(__name__)
@@ -213,6 +214,12 @@ class WorldVoice(Voice):
             times=times, source_f0=source_f0, target_f0=target_pitch(source_f0, params, median_f0)
         )
         return ConversionResult(audio=output, sample_rate=sample_rate, pitch=pitch, device="cpu")
+
+    def open_stream(self, params: ConversionParams, *, context_samples: int) -> VoiceStream:
+        """A WORLD stream for the live voice changer (engine/world_stream.py), at its LIVE_RATE."""
+        from autovoice_desktop.engine.world_stream import WorldStream
+
+        return WorldStream(params, context_samples=context_samples)
 
     @staticmethod
     def _shift_limit(f0: np.ndarray, chunk: _Chunk, border: int, sample_rate: int) -> int:

@@ -1,0 +1,69 @@
+"""LiveDuplex with a fake sounddevice: ring buffers, underruns, the muted warm-up, device loss."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from autovoice_desktop.audio import live_duplex
+from autovoice_desktop.audio.live_duplex import LiveDuplex
+from tests.audio.fakes import FakeSoundDevice
+
+
+def _fake() -> FakeSoundDevice:
+    sd = FakeSoundDevice()
+    sd.speed = 1.0
+    sd.blocksize = 240
+    sd.input_signal = np.full(48000 * 5, 0.25, dtype=np.float32)
+    return sd
+
+
+def test_input_flows_and_short_output_counts_underruns_after_warmup(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(live_duplex, "WARMUP_S", 0.1)
+    sd = _fake()
+    duplex = LiveDuplex(sd=sd)
+    duplex.start()
+    try:
+        assert duplex.input_rate == 48000 and duplex.output_rate == 48000
+        time.sleep(0.3)
+        captured = duplex.read_input()
+        assert len(captured) > 4800 and np.allclose(captured, 0.25)
+        assert duplex.underruns == 0  # nothing queued yet: silence is not a dropout
+        duplex.write_output(np.full(2400, 0.5, dtype=np.float32))
+        time.sleep(0.5)
+        assert duplex.underruns >= 1  # 50 ms queued, then it ran dry
+        assert duplex.check() is None
+    finally:
+        duplex.close()
+    played = sd.played_audio()
+    assert np.isfinite(played).all()
+    assert np.max(played) <= 0.5 + 1e-6
+
+
+def test_warmup_output_is_muted(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(live_duplex, "WARMUP_S", 5.0)
+    sd = _fake()
+    duplex = LiveDuplex(sd=sd)
+    duplex.start()
+    try:
+        duplex.write_output(np.full(4800, 0.5, dtype=np.float32))
+        time.sleep(0.3)
+    finally:
+        duplex.close()
+    assert not np.any(sd.played_audio())
+    assert duplex.underruns == 0
+
+
+def test_device_loss_is_reported() -> None:
+    sd = _fake()
+    sd.lose_after_blocks = 5
+    duplex = LiveDuplex(sd=sd)
+    duplex.start()
+    try:
+        deadline = time.monotonic() + 5
+        while duplex.check() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert "Fake Mic" in (duplex.check() or "")
+    finally:
+        duplex.close()
