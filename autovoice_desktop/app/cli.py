@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from autovoice_desktop.app import cli_audio, cli_selftest, cli_weights, logging_setup
+from autovoice_desktop.app import cli_audio, cli_pitch, cli_selftest, cli_weights, logging_setup
 from autovoice_desktop.app.cli_progress import BatchProgress
 from autovoice_desktop.core.errors import AutoVoiceError, ConversionCancelled, OutputExistsError
 from autovoice_desktop.core.types import F0_METHODS, ConversionParams, VoiceInfo
@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=OUTPUT_FORMATS, help="output format (default: from -o, else wav)"
     )
     convert.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    cli_pitch.add_curve_option(convert)
     convert.set_defaults(func=run_convert)
 
     voices = sub.add_parser("voices", parents=[debug], help="list the available voices")
@@ -141,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_audio.register(sub)
     cli_selftest.register(sub)
     cli_weights.register(sub)
+    cli_pitch.register(sub)
     return parser
 
 
@@ -250,7 +252,7 @@ def run_convert(args: argparse.Namespace) -> int:
     except argparse.ArgumentTypeError as exc:
         print(f"autovoice convert: error: {exc}", file=sys.stderr)
         return 2
-    params = _params(args, info)
+    params = cli_pitch.with_curve(_params(args, info), args)
     voice = load_voice(info, device=args.device)
     protected = [path for path in args.inputs if _exists(path)]
     progress = BatchProgress(len(args.inputs))
