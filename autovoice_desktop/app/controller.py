@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 
 from autovoice_desktop.app.logging_setup import log_file
+from autovoice_desktop.app.pitch_session import PitchSession
 from autovoice_desktop.app.playback import PlaybackController, PlayerFactory, default_player_factory
 from autovoice_desktop.core import paths
 from autovoice_desktop.core.settings import Folders, Settings
@@ -88,7 +89,9 @@ class Controller(QObject):
         w.voice_panel.params_changed.connect(self._on_params)
         w.voice_panel.voice_changed.connect(self._on_voice)
         w.closing.connect(self.shutdown)
+        self.curve_for_params: Any = None  # the pitch editor's hook: params -> params with the edited curve
         self._restore()
+        self.pitch = PitchSession(self)
 
     # --- settings ----------------------------------------------------------------------------------------
     def _restore(self) -> None:
@@ -262,6 +265,7 @@ class Controller(QObject):
             return
         params = self.window.voice_panel.params()
         self.update_settings(params=params, voice_id=voice.voice_id)
+        params = self.curve_for_params(params) if self.curve_for_params is not None else params
         job = ConversionJob(self.bridge, voice.voice_id, params, self.input_audio.samples,
                             self.input_audio.sample_rate)
         job.progress.connect(self.window.set_progress)
