@@ -18,6 +18,7 @@ from PySide6.QtGui import QDesktopServices
 from autovoice_desktop.app.logging_setup import log_file
 from autovoice_desktop.app.pitch_session import PitchSession
 from autovoice_desktop.app.playback import PlaybackController, PlayerFactory, default_player_factory
+from autovoice_desktop.app.project_session import ProjectSession
 from autovoice_desktop.core import paths
 from autovoice_desktop.core.settings import Folders, Settings
 from autovoice_desktop.core.settings_store import save_settings
@@ -92,6 +93,7 @@ class Controller(QObject):
         self.curve_for_params: Any = None  # the pitch editor's hook: params -> params with the edited curve
         self._restore()
         self.pitch = PitchSession(self)
+        self.project = ProjectSession(self)
 
     # --- settings ----------------------------------------------------------------------------------------
     def _restore(self) -> None:

@@ -45,9 +45,19 @@ def describe_change(before: ConversionParams, after: ConversionParams) -> tuple[
 class MergingParamsEdit(ParamsEdit):
     """Consecutive changes of the same control (a slider being dragged) are one undo step."""
 
-    def __init__(self, name: str, key: str, apply: Any, before: Any, after: Any) -> None:
-        super().__init__(name, apply, before, after)
-        self.key = key
+    def __init__(
+        self,
+        name: str,
+        key: str,
+        apply: Any,
+        before: Any,
+        after: Any,
+        *,
+        applied: bool = True,
+        mergeable: bool = True,
+    ) -> None:
+        super().__init__(name, apply, before, after, applied=applied)
+        self.key, self.mergeable = key, mergeable
 
     def id(self) -> int:  # noqa: A003 - QUndoCommand API
         """Commands with the same id may merge."""
@@ -55,7 +65,9 @@ class MergingParamsEdit(ParamsEdit):
 
     def mergeWith(self, other: Any) -> bool:  # noqa: N802 - QUndoCommand API
         """Absorb the next change of the same control."""
-        if not isinstance(other, MergingParamsEdit) or other.key != self.key:
+        if not (self.mergeable and isinstance(other, MergingParamsEdit) and other.mergeable):
+            return False
+        if other.key != self.key:
             return False
         self.after = other.after
         return True
@@ -119,8 +131,10 @@ class PitchSession(QObject):
             self.editor.clear()
             return
         same_grid = self.model.times.shape == np.shape(pitch.times)
-        if not (self.model.is_edited() and same_grid):
+        if not same_grid:
             self.editor.set_curve(pitch.times, pitch.target_f0)
+        elif not self.model.is_edited():  # keep the history (parameter steps); the detected curve moves on
+            self.model.replace_detected(pitch.target_f0)
 
     # --- span re-render ----------------------------------------------------------------------------------
     def _on_edited(self, start_s: float, stop_s: float) -> None:

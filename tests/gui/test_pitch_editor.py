@@ -7,75 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 
-from autovoice_desktop.core.types import ConversionParams, ProgressFn
-from autovoice_desktop.engine.f0_curve import curve_on_grid
-from autovoice_desktop.engine.voice import ConversionResult, PitchTrack
 from autovoice_desktop.gui.pitch_editor import curve_ops
-from tests.conftest import SPEECH_FEMALE
 from tests.gui import harness
-from tests.gui.fakes import FakeBridge, SleepyVoice
-
-
-class CurveVoice(SleepyVoice):
-    """Halves the input; with a curve, each sample is scaled by curve(t) / 150 (edits show in the audio)."""
-
-    def convert(
-        self, audio, sample_rate, params: ConversionParams, *, progress: ProgressFn | None = None, cancel=None
-    ) -> ConversionResult:  # noqa: ANN001
-        result = super().convert(audio, sample_rate, params, progress=progress, cancel=cancel)
-        out = result.audio
-        if params.f0_curve is not None:
-            gain = curve_on_grid(params.f0_curve, np.arange(len(out)) / sample_rate) / 150.0
-            out = (out * gain).astype(np.float32)
-        times = np.arange(0, len(audio) / sample_rate, 0.01)
-        source = 150.0 + 10 * np.sin(2 * np.pi * 5 * times)
-        source[np.arange(len(times)) % 100 >= 80] = 0.0
-        target = source * 2 ** (params.transpose / 12)
-        return ConversionResult(out, sample_rate, PitchTrack(times, source, target), "cpu")
+from tests.gui.pitch_helpers import converted_window, drag, select
 
 
 @pytest.fixture
 def parts(qtbot, tmp_path: Path):  # noqa: ANN001, ANN201
-    bridge = FakeBridge(voice_factory=lambda info: CurveVoice(info, chunk_s=0.01))
-    built = harness.build(qtbot, tmp_path / "settings.toml", bridge=bridge)
-    harness.open_file(qtbot, built, SPEECH_FEMALE)
-    assert harness.convert(qtbot, built) == "done"
-    return built
-
-
-def _mouse(editor, kind: QEvent.Type, seconds: float, note: float, shift: bool = False) -> None:  # noqa: ANN001
-    pos = editor.to_viewport(seconds, note)
-    buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
-    modifiers = Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier
-    viewport = editor.plot.viewport()
-    event = QMouseEvent(
-        kind, pos, QPointF(viewport.mapToGlobal(pos.toPoint())), Qt.MouseButton.LeftButton, buttons, modifiers
-    )
-    QApplication.sendEvent(viewport, event)
-
-
-def _drag(editor, start: tuple[float, float], stop: tuple[float, float], shift: bool = False) -> None:  # noqa: ANN001
-    _mouse(editor, QEvent.Type.MouseButtonPress, *start, shift=shift)
-    for k in range(1, 6):
-        f = k / 5
-        point = (start[0] + f * (stop[0] - start[0]), start[1] + f * (stop[1] - start[1]))
-        _mouse(editor, QEvent.Type.MouseMove, *point, shift=shift)
-    _mouse(editor, QEvent.Type.MouseButtonRelease, *stop, shift=shift)
-
-
-def _select(qtbot, parts, lo: float, hi: float):  # noqa: ANN001, ANN202
-    editor = parts.controller.pitch.editor
-    if not editor.toolbar.edit_button.isChecked():
-        editor.toolbar.edit_button.click()
-    editor.toolbar.select_button.click()
-    note = float(np.nanmedian(curve_ops.to_midi(editor.model.edited)))
-    _drag(editor, (lo, note - 8), (hi, note - 8))
-    assert editor.model.selection == pytest.approx((lo, hi), abs=0.02)
-    return editor
+    return converted_window(qtbot, tmp_path)
 
 
 def _undo_redo(qtbot, parts, name: str) -> None:  # noqa: ANN001
@@ -98,7 +39,7 @@ def _wait_idle(qtbot, parts) -> None:  # noqa: ANN001
 
 
 def test_each_tool_edits_the_selection_and_undoes(qtbot, parts) -> None:  # noqa: ANN001
-    editor = _select(qtbot, parts, 1.0, 2.0)
+    editor = select(qtbot, parts, 1.0, 2.0)
     model = editor.model
     span = model.span_mask()
     voiced = span & (model.detected > 0)
@@ -138,20 +79,20 @@ def test_each_tool_edits_the_selection_and_undoes(qtbot, parts) -> None:  # noqa
 
 
 def test_drag_moves_by_semitones_or_cents_and_draw_follows_the_stroke(qtbot, parts) -> None:  # noqa: ANN001
-    editor = _select(qtbot, parts, 1.0, 2.0)
+    editor = select(qtbot, parts, 1.0, 2.0)
     model = editor.model
     voiced = model.span_mask() & (model.detected > 0)
     note = float(np.nanmedian(curve_ops.to_midi(model.edited[voiced])))
-    _drag(editor, (1.5, note), (1.5, note + 3.2))
+    drag(editor, (1.5, note), (1.5, note + 3.2))
     np.testing.assert_allclose(model.edited[voiced], model.detected[voiced] * 2 ** (3 / 12))
     _undo_redo(qtbot, parts, "Move pitch +3 semitones")
     start = model.edited.copy()
-    _drag(editor, (1.5, note), (1.5, note - 1.6), shift=True)
+    drag(editor, (1.5, note), (1.5, note - 1.6), shift=True)
     cents = 1200 * np.log2(model.edited[voiced] / start[voiced])
     assert np.allclose(cents, cents[0]) and abs(cents[0] + 160) <= 15 and abs(cents[0] + 200) > 5
     _undo_redo(qtbot, parts, f"Move pitch {cents[0]:+.0f} cents")
     editor.toolbar.draw_button.click()
-    _drag(editor, (3.0, 60.0), (3.5, 62.0))
+    drag(editor, (3.0, 60.0), (3.5, 62.0))
     inside = (model.times >= 3.05) & (model.times <= 3.45)
     midi = curve_ops.to_midi(model.edited[inside])
     assert np.all(np.abs(midi - (60 + 2 * (model.times[inside] - 3.0) / 0.5)) < 0.3)
@@ -167,7 +108,7 @@ def test_an_edit_rerenders_only_its_span_while_playing(qtbot, parts) -> None:  #
     parts.window.transport.play_button.click()
     assert parts.player.is_playing
     calls_before = len(parts.player.calls)
-    editor = _select(qtbot, parts, 1.0, 2.0)
+    editor = select(qtbot, parts, 1.0, 2.0)
     with qtbot.waitSignal(c.pitch.rerendered, timeout=20000):
         editor.toolbar.octave_up.click()
     after = c.output.audio
@@ -202,3 +143,15 @@ def test_parameter_changes_are_undo_steps(qtbot, parts) -> None:  # noqa: ANN001
     assert panel.params().transpose == old
     stack.redo()
     assert panel.params().transpose != old
+
+
+def test_shift_click_moves_by_cents(qtbot, parts) -> None:  # noqa: ANN001
+    editor = select(qtbot, parts, 1.0, 2.0)
+    model = editor.model
+    voiced = model.span_mask() & (model.detected > 0)
+    qtbot.mouseClick(editor.toolbar.up_button, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ShiftModifier)
+    np.testing.assert_allclose(model.edited[voiced], model.detected[voiced] * 2 ** (0.1 / 12))
+    assert parts.controller.pitch.edit_menu.undo_action.text() == "&Undo Move pitch +10 cents"
+    qtbot.mouseClick(editor.toolbar.down_button, Qt.MouseButton.LeftButton)
+    np.testing.assert_allclose(model.edited[voiced], model.detected[voiced] * 2 ** (-0.9 / 12))
+    qtbot.waitUntil(lambda: not parts.controller.pitch.busy, timeout=20000)

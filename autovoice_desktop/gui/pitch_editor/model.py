@@ -57,6 +57,12 @@ class PitchCurveModel(QObject):
         self.reset_done.emit()
         self.selection_changed.emit()
 
+    def replace_detected(self, detected: np.ndarray) -> None:
+        """A new detected curve on the same grid while nothing is edited (history kept)."""
+        self.detected = np.asarray(detected, dtype=np.float64).copy()
+        self.edited = self.detected.copy()
+        self.reset_done.emit()
+
     def clear(self) -> None:
         """Forget everything (a new input)."""
         self.set_curve(np.zeros(0), np.zeros(0))
@@ -131,11 +137,13 @@ class ParamsEdit(QUndoCommand):
         before: Any,
         after: Any,
         encode: Callable[[Any], Any] | None = None,
+        *,
+        applied: bool = True,
     ) -> None:
         super().__init__(name)
         self.apply_params, self.before, self.after = apply, before, after
         self.encode = encode
-        self._first = True
+        self._first = applied  # True: the change is already shown (the user just made it)
 
     def redo(self) -> None:
         """The first redo is the change the user just made (already shown); later ones re-apply it."""

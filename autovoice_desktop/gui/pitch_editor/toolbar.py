@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget
 
 from autovoice_desktop.gui.pitch_editor.curve_ops import KEYS, SCALES
@@ -11,8 +11,22 @@ from autovoice_desktop.gui.pitch_editor.curve_ops import KEYS, SCALES
 CENTS_STEP = 0.1  # semitones per step with Shift held (10 cents)
 
 
+class ModifierButton(QToolButton):
+    """A tool button that knows whether Shift was held for the click that is being delivered."""
+
+    shift_held = False
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        """`clicked` is emitted in here: shift_held is true for its slots only if Shift was down."""
+        self.shift_held = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        try:
+            super().mouseReleaseEvent(event)
+        finally:
+            self.shift_held = False
+
+
 def _button(text: str, tip: str, checkable: bool = False) -> QToolButton:
-    button = QToolButton()
+    button = ModifierButton()
     button.setText(text)
     button.setToolTip(tip)
     button.setAccessibleName(tip.split(" (")[0])
@@ -120,16 +134,11 @@ class PitchToolbar(QWidget):
     def _tool(self, select_checked: bool) -> None:
         self.tool_changed.emit("select" if select_checked else "draw")
 
-    @staticmethod
-    def _step() -> float:
-        shift_held = QGuiApplication.keyboardModifiers() & Qt.KeyboardModifier.ShiftModifier
-        return CENTS_STEP if shift_held else 1.0
-
     def _down(self) -> None:
-        self.shift.emit(-self._step())
+        self.shift.emit(-(CENTS_STEP if self.down_button.shift_held else 1.0))
 
     def _up(self) -> None:
-        self.shift.emit(self._step())
+        self.shift.emit(CENTS_STEP if self.up_button.shift_held else 1.0)
 
     def _octave_down(self) -> None:
         self.shift.emit(-12.0)
