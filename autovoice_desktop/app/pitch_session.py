@@ -91,7 +91,8 @@ class PitchSession(QObject):
         self._last_params: ConversionParams | None = None
         self._applying_params = False
         self.last_render_seconds = 0.0
-        self.last_changed = (0, 0)  # output samples [first, last) the last re-render replaced
+        self.last_changed = (0, 0)
+        self._spliced_audio: Any = None  # output samples [first, last) the last re-render replaced
         controller.curve_for_params = self.params_with_curve
         controller.conversion_done.connect(self._on_converted)
         controller.input_loaded.connect(self._on_input)
@@ -163,7 +164,8 @@ class PitchSession(QObject):
             out.sample_rate,
             span,
         )
-        job.succeeded.connect(self._on_rendered)
+        job.spliced.connect(self._on_rendered)
+        job.succeeded.connect(self._on_output_f0)
         job.failed.connect(self.controller.window.show_error)
         job.finished.connect(self._on_render_finished)
         self.job = job
@@ -176,11 +178,17 @@ class PitchSession(QObject):
             log.info("span re-render dropped: the output changed meanwhile")
             return
         self.controller.output = replace(out, audio=spliced.audio)
+        self._spliced_audio = spliced.audio
         self.controller.window.plots.output_plot.set_audio(spliced.audio, spliced.sample_rate)
         self.controller.playback.update_source("output", spliced.audio, spliced.sample_rate)
         self.last_render_seconds, self.last_changed = job.elapsed, spliced.changed
         self.editor.set_status(f"Re-rendered {spliced.seconds:.1f} s of audio in {job.elapsed:.2f} s")
         self.rerendered.emit()
+
+    def _on_output_f0(self, output_f0: Any) -> None:
+        out = self.controller.output
+        if output_f0 is not None and out is not None and out.audio is self._spliced_audio:  # still shown
+            self.controller.window.show_pitch("output", *output_f0)
 
     def _on_render_finished(self) -> None:
         self.job = None

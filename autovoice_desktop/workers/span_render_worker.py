@@ -7,16 +7,21 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+from PySide6.QtCore import Signal
 
+from autovoice_desktop.core.errors import AutoVoiceError
 from autovoice_desktop.core.types import ConversionParams, check_cancel
 from autovoice_desktop.workers.job import Job
 
 
 class SpanRenderJob(Job):
     """Converts input [start_s, stop_s) again with `params` (its f0_curve is the edited curve) and splices it
-    into `previous` (the current output, (M,) at previous_rate). Succeeds with engine SplicedOutput."""
+    into `previous` (the current output, (M,) at previous_rate). `spliced(SplicedOutput)` as soon as the new
+    audio exists (so it can be played at once); then the output's F0 is measured and the job succeeds with
+    (times, f0) of the whole new output, or None."""
 
     title = "Re-rendering the edit failed"
+    spliced = Signal(object)
 
     def __init__(  # noqa: PLR0913
         self,
@@ -36,7 +41,7 @@ class SpanRenderJob(Job):
         self.span = span
         self.elapsed = 0.0
 
-    def work(self) -> Any:
+    def work(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Runs on the worker thread."""
         from autovoice_desktop.engine.span_render import render_span
 
@@ -56,4 +61,8 @@ class SpanRenderJob(Job):
             cancel=self.cancel_event,
         )
         self.elapsed = time.perf_counter() - started
-        return result
+        self.spliced.emit(result)
+        try:
+            return self.bridge.estimate_f0(result.audio, result.sample_rate)
+        except AutoVoiceError:
+            return None

@@ -161,11 +161,15 @@ class PitchEditor(QObject):
         self.curve_edited.emit(start_s, stop_s)
 
     def _redraw(self, preview: np.ndarray | None = None) -> None:
-        curve = preview if preview is not None else (self.model.edited if self.model.is_edited() else None)
-        if curve is None:
+        """Draw the edited curve where it differs from the detected one (and one frame either side)."""
+        curve = preview if preview is not None else self.model.edited
+        if curve.size == 0:
             self.edited_item.setData([], [])
             return
-        self.edited_item.setData(self.model.times, curve_ops.to_midi(curve))
+        differs = curve != self.model.detected
+        shown = differs | np.roll(differs, 1) | np.roll(differs, -1)
+        midi = np.where(shown, curve_ops.to_midi(curve), np.nan)
+        self.edited_item.setData(self.model.times, midi)
 
     def _show_selection(self) -> None:
         selection = self.model.selection

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from autovoice_desktop.gui.pitch_editor.curve_ops import KEYS, SCALES
 
@@ -55,10 +64,10 @@ class PitchToolbar(QWidget):
         self.tools = QButtonGroup(self)
         self.tools.addButton(self.select_button)
         self.tools.addButton(self.draw_button)
-        self.down_button = _button("−1", "Down a semitone (Shift: 10 cents)")
-        self.up_button = _button("+1", "Up a semitone (Shift: 10 cents)")
-        self.octave_down = _button("−8va", "Octave down (fix an octave error)")
-        self.octave_up = _button("+8va", "Octave up (fix an octave error)")
+        self.down_button = _button("−1 st", "Down a semitone (Shift: 10 cents)")
+        self.up_button = _button("+1 st", "Up a semitone (Shift: 10 cents)")
+        self.octave_down = _button("Octave −", "Octave down (fix an octave error)")
+        self.octave_up = _button("Octave +", "Octave up (fix an octave error)")
         self.key_combo = QComboBox()
         self.key_combo.addItems(list(KEYS))
         self.key_combo.setAccessibleName("Key")
@@ -78,9 +87,6 @@ class PitchToolbar(QWidget):
         self.reset_button = _button("Reset", "Reset the selection to the detected pitch")
         self.status = QLabel("")
         self.status.setObjectName("muted")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
         self.edit_widgets = [
             self.select_button,
             self.draw_button,
@@ -88,6 +94,7 @@ class PitchToolbar(QWidget):
             self.up_button,
             self.octave_down,
             self.octave_up,
+            self.reset_button,
             self.key_combo,
             self.scale_combo,
             self.snap_button,
@@ -96,12 +103,22 @@ class PitchToolbar(QWidget):
             self.vibrato_button,
             self.voiced_button,
             self.unvoiced_button,
-            self.reset_button,
         ]
-        layout.addWidget(self.edit_button)
-        for widget in self.edit_widgets:
-            layout.addWidget(widget)
-        layout.addWidget(self.status, 1)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(4)
+        first, second = QHBoxLayout(), QHBoxLayout()
+        for row, widgets in (
+            (first, [self.edit_button, *self.edit_widgets[:7]]),
+            (second, self.edit_widgets[7:]),
+        ):
+            row.setSpacing(4)
+            for widget in widgets:
+                widget.setMinimumWidth(widget.sizeHint().width())
+                row.addWidget(widget)
+            rows.addLayout(row)
+        first.addWidget(self.status, 1)
+        second.addStretch(1)
         self._connect()
         self.set_editing(False)
 
