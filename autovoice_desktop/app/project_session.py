@@ -20,6 +20,7 @@ from autovoice_desktop.app.project_history import history_to_json, restore_histo
 from autovoice_desktop.core import paths
 from autovoice_desktop.core.project import Project, ProjectError, file_sha256, load_project, save_project
 from autovoice_desktop.gui.pitch_editor.project_dialogs import ProjectDialogs
+from autovoice_desktop.workers.project_save_worker import SaveProjectJob
 
 log = logging.getLogger(__name__)
 AUTOSAVE_DELAY_MS = 1500
@@ -47,6 +48,7 @@ class ProjectSession(QObject):
         self._restoring: Project | None = None
         self._checksum: tuple[str, float, int, str] | None = None  # (path, mtime, size, sha256)
         self._recovery_offered = False
+        self.save_job: SaveProjectJob | None = None
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -82,8 +84,8 @@ class ProjectSession(QObject):
             self._checksum = (*key, file_sha256(path))
         return self._checksum[3]
 
-    def snapshot(self) -> Project | None:
-        """The current project, or None when no input is open."""
+    def snapshot(self, *, checksum: bool = True) -> Project | None:
+        """The current project, or None when no input is open (checksum=False: "" unless it is known)."""
         c = self.controller
         voice = c.window.voice_panel.current_voice()
         if c.input_path is None or voice is None:
@@ -138,21 +140,40 @@ class ProjectSession(QObject):
             self.timer.start()
 
     def autosave(self) -> None:
-        """Write the autosave file now (atomic; failures are logged, never shown as errors)."""
-        target = autosave_path()
-        try:
-            project = self.snapshot()
-            if project is None:
-                return
-            target.parent.mkdir(parents=True, exist_ok=True)
-            save_project(target, project)
-        except (ProjectError, OSError) as exc:
-            log.warning("autosave failed: %s", exc)
+        """Write the autosave file on a worker thread (atomic; failures are logged, never shown)."""
+        if self.save_job is not None:
+            self.timer.start()  # one write at a time: try again in a moment
             return
-        self.autosaved.emit(str(target))
+        project = self.snapshot(checksum=False)
+        if project is None:
+            return
+        job = SaveProjectJob(autosave_path(), project)
+        job.succeeded.connect(self._on_autosaved)
+        job.failed.connect(self._on_autosave_failed)
+        job.finished.connect(self._on_save_job_finished)
+        self.save_job = job
+        self.controller.runner.start(job)
+
+    def _on_autosaved(self, project: Project) -> None:
+        if self._checksum is None or self._checksum[0] != self.controller.input_path:
+            path = self.controller.input_path
+            try:
+                stat = Path(path).stat() if path else None
+            except OSError:
+                stat = None
+            if stat is not None and str(Path(path).resolve()) == project.input_path:
+                self._checksum = (path, stat.st_mtime, stat.st_size, project.input_sha256)
+        self.autosaved.emit(str(autosave_path()))
+
+    def _on_autosave_failed(self, _title: str, message: str) -> None:
+        log.warning("autosave failed: %s", message)
+
+    def _on_save_job_finished(self) -> None:
+        self.save_job = None
 
     def _on_closing(self) -> None:
         self.timer.stop()
+        self.controller.runner.shutdown()  # a running autosave ends before its file is removed
         autosave_path().unlink(missing_ok=True)  # a normal close: nothing to recover next time
 
     # --- open --------------------------------------------------------------------------------------------
