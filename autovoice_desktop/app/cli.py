@@ -21,7 +21,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from autovoice_desktop.app import cli_audio, cli_live, cli_say, cli_selftest, cli_weights, logging_setup
+from autovoice_desktop.app import (
+    cli_audio,
+    cli_live,
+    cli_pitch,
+    cli_say,
+    cli_selftest,
+    cli_weights,
+    logging_setup,
+)
 from autovoice_desktop.app.cli_progress import BatchProgress
 from autovoice_desktop.app.cli_types import MAX_SEED, nonempty_path, ranged_float, ranged_int
 from autovoice_desktop.audio.output_check import check_output_folder
@@ -121,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", choices=OUTPUT_FORMATS, help="output format (default: from -o, else wav)"
     )
     convert.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    cli_pitch.add_curve_option(convert)
     convert.set_defaults(func=run_convert)
 
     voices = sub.add_parser("voices", parents=[debug], help="list the available voices")
@@ -140,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_weights.register(sub)
     cli_say.register(sub)
     cli_live.register(sub, ranged_float, _formant)
+    cli_pitch.register(sub)
     return parser
 
 
@@ -282,7 +292,7 @@ def run_convert(args: argparse.Namespace) -> int:
         ) from exc
     for folder in {target.parent: target for target in targets}.values():
         check_output_folder(folder)  # before a long conversion, not after it (exit 4 with the reason)
-    params = _params(args, info)
+    params = cli_pitch.with_curve(_params(args, info), args)
     voice = load_voice(info, device=args.device)
     protected = [path for path in args.inputs if _exists(path)]
     progress = BatchProgress(len(args.inputs))

@@ -103,6 +103,18 @@ class PlaybackController(QObject):
             self._call("load", dict(self.sources))
         self.window.set_position(self.position if not input_changed else None)
 
+    def update_source(self, name: str, samples: np.ndarray, sample_rate: int) -> None:
+        """New samples for one source of the same length (an edit re-rendered): playback goes on."""
+        old = self.sources.get(name)
+        same_shape = old is not None and len(old[0]) == len(samples) and old[1] == sample_rate
+        self.sources[name] = (samples, sample_rate)
+        if self.player is None:
+            return
+        replace_source = getattr(self.player, "replace_source", None)
+        if same_shape and callable(replace_source) and replace_source(name, samples, sample_rate):
+            return
+        self.set_sources(dict(self.sources))
+
     @property
     def is_playing(self) -> bool:
         """Whether the Player is playing."""

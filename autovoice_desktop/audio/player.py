@@ -116,6 +116,24 @@ class Player:
             if self._target not in raw and raw:
                 self._target = self._current = next(iter(raw))
 
+    def replace_source(self, name: str, samples: np.ndarray, sample_rate: int) -> bool:
+        """Swap in new samples for source `name` without stopping (the pitch editor's re-rendered output).
+
+        Only for the same length and rate (the playhead stays valid); False (nothing changed) otherwise.
+        """
+        with self._lock:
+            data = np.nan_to_num(np.asarray(samples, dtype=np.float32))
+            old = self._raw.get(name)
+            if old is None or data.ndim != 1 or len(old[0]) != len(data) or old[1] != int(sample_rate):
+                return False
+            self._raw = {**self._raw, name: (data, int(sample_rate))}
+            if name in self._buffers:
+                rate = self.sample_rate
+                fresh = resample(data, sample_rate, rate) if sample_rate != rate else data
+                # one store: the audio callback sees the old or the new buffer, never a mix
+                self._buffers = {**self._buffers, name: np.ascontiguousarray(fresh)}
+            return True
+
     def set_device(self, device: DeviceSpec) -> None:
         """Use another output device from the next play() (stops playback)."""
         with self._lock:

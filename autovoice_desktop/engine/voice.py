@@ -79,6 +79,24 @@ class Voice(ABC):
         with (fraction, stage) and `cancel` is checked between chunks (ConversionCancelled is raised).
         """
 
+    def analyse_pitch(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: ConversionParams,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> PitchTrack:
+        """The F0 a conversion of mono float32 audio (N,) with `params` would use, without converting.
+
+        Returns a PitchTrack on the voice's own frame grid: source_f0 as estimated, target_f0 after transpose
+        etc. (or params.f0_curve on that grid). `autovoice pitch` and the pitch editor start from it.
+        """
+        raise VoiceError(
+            f"The voice {self.info.name!r} cannot export its pitch curve.", "Pick another voice."
+        )
+
     def open_stream(self, params: ConversionParams, *, context_samples: int) -> VoiceStream:
         """A block-by-block converter for the live voice changer (see engine/stream.py).
 

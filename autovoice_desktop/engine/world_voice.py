@@ -19,8 +19,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from autovoice_desktop.core.errors import AudioContentError
-from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo, check_cancel
+from autovoice_desktop.core.types import ConversionParams, F0Curve, ProgressFn, VoiceInfo, check_cancel
 from autovoice_desktop.engine import world_dsp
+from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.stream import VoiceStream
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice
 
@@ -164,6 +165,36 @@ def _prepared_input(audio: np.ndarray) -> np.ndarray:
     return samples
 
 
+def _frame_times(first_frame: int, count: int) -> np.ndarray:
+    """Times (count,) in seconds of WORLD frames first_frame … first_frame + count - 1."""
+    return (first_frame + np.arange(count)) * world_dsp.FRAME_PERIOD_MS / 1000.0
+
+
+def apply_curve(
+    own_target: np.ndarray, first_frame: int, default_target: np.ndarray, curve: F0Curve
+) -> np.ndarray:
+    """A chunk's target F0 (T,) with the user's curve: the curve wherever it differs from the target the
+    conversion would use without it (default_target, on the whole input's grid), else the chunk's own target.
+
+    So an exported, unedited curve converts exactly like no curve (a chunk's context frames keep the chunk's
+    own estimate), and an edited frame, or a curve made with another transpose, is followed as given.
+    """
+    wanted = curve_on_grid(curve, _frame_times(first_frame, len(own_target)))
+    index = np.clip(first_frame + np.arange(len(own_target)), 0, max(0, len(default_target) - 1))
+    default = default_target[index] if len(default_target) else np.zeros(len(own_target))
+    same = ((wanted > 0) == (default > 0)) & np.isclose(wanted, default, rtol=1e-9, atol=1e-6)
+    return np.where(same, own_target, wanted)
+
+
+def _track(source_f0: np.ndarray, default_target: np.ndarray, params: ConversionParams) -> PitchTrack:
+    """PitchTrack on the whole input's 5 ms grid; the target is params.f0_curve there when one is given."""
+    times = _frame_times(0, len(source_f0))
+    target = default_target
+    if params.f0_curve is not None and params.pitch_mode != "whisper":
+        target = apply_curve(default_target, 0, default_target, params.f0_curve)
+    return PitchTrack(times=times, source_f0=source_f0, target_f0=target)
+
+
 class WorldVoice(Voice):
     """A built-in voice: WORLD analysis/synthesis with the preset's (or the caller's) parameters."""
 
@@ -190,6 +221,49 @@ class WorldVoice(Voice):
             )
         report = progress or (lambda _fraction, _stage: None)
         chunks = plan_chunks(samples, sample_rate, self.chunk_seconds)
+        source_f0, chunk_f0, median_f0 = self._analyse_chunks(
+            samples, sample_rate, chunks, params, report, cancel
+        )
+        default_target = target_pitch(source_f0, params, median_f0)
+        output = self._synthesize_chunks(
+            samples, sample_rate, chunks, chunk_f0, params, median_f0, report, cancel, default_target
+        )
+        report(1.0, "done")
+        return ConversionResult(
+            audio=output,
+            sample_rate=sample_rate,
+            pitch=_track(source_f0, default_target, params),
+            device="cpu",
+        )
+
+    def analyse_pitch(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: ConversionParams,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> PitchTrack:
+        """Source and target F0 on the 5 ms WORLD grid, exactly as `convert` would use them (no synthesis)."""
+        params = _checked(params)
+        samples = _prepared_input(audio)
+        report = progress or (lambda _fraction, _stage: None)
+        chunks = plan_chunks(samples, sample_rate, self.chunk_seconds)
+        source_f0, _, median_f0 = self._analyse_chunks(samples, sample_rate, chunks, params, report, cancel)
+        report(1.0, "done")
+        return _track(source_f0, target_pitch(source_f0, params, median_f0), params)
+
+    @staticmethod
+    def _analyse_chunks(
+        samples: np.ndarray,
+        sample_rate: int,
+        chunks: list[_Chunk],
+        params: ConversionParams,
+        report: ProgressFn,
+        cancel: threading.Event | None,
+    ) -> tuple[np.ndarray, list[np.ndarray], float | None]:
+        """Pass 1: (source F0 (T,) on the whole input's grid, each chunk's own F0, median voiced F0)."""
         hop = sample_rate * world_dsp.FRAME_PERIOD_MS / 1000.0
         total_frames = int(len(samples) / hop) + 1
         source_f0 = np.zeros(total_frames)
@@ -204,16 +278,7 @@ class WorldVoice(Voice):
             core_part = f0[first - offset : last - offset]
             source_f0[first : first + len(core_part)] = core_part
         voiced = source_f0[source_f0 > 0]
-        median_f0 = float(np.median(voiced)) if len(voiced) else None
-        output = self._synthesize_chunks(
-            samples, sample_rate, chunks, chunk_f0, params, median_f0, report, cancel
-        )
-        report(1.0, "done")
-        times = np.arange(total_frames) * world_dsp.FRAME_PERIOD_MS / 1000.0
-        pitch = PitchTrack(
-            times=times, source_f0=source_f0, target_f0=target_pitch(source_f0, params, median_f0)
-        )
-        return ConversionResult(audio=output, sample_rate=sample_rate, pitch=pitch, device="cpu")
+        return source_f0, chunk_f0, float(np.median(voiced)) if len(voiced) else None
 
     def open_stream(self, params: ConversionParams, *, context_samples: int) -> VoiceStream:
         """A WORLD stream for the live voice changer (engine/world_stream.py), at its LIVE_RATE."""
@@ -240,6 +305,7 @@ class WorldVoice(Voice):
         median_f0: float | None,
         report: ProgressFn,
         cancel: threading.Event | None,
+        default_target: np.ndarray,
     ) -> np.ndarray:
         """Pass 2: envelope analysis, changes and synthesis per chunk, joined by aligned crossfades."""
         output = np.zeros(len(samples), dtype=np.float32)
@@ -260,6 +326,9 @@ class WorldVoice(Voice):
             if params.pitch_mode == "whisper":
                 envelope = world_dsp.Envelope(envelope.spectral, np.ones_like(envelope.aperiodicity))
             target = target_pitch(f0, params, median_f0)
+            if params.f0_curve is not None and params.pitch_mode != "whisper":
+                first_frame = round(chunk.start / (sample_rate * world_dsp.FRAME_PERIOD_MS / 1000.0))
+                target = apply_curve(target, first_frame, default_target, params.f0_curve)
             synthesised = world_dsp.synthesize(target, envelope, sample_rate, len(segment) + max_shift)
             start = chunk.start  # output sample t is synthesised[t - start]
             if previous is not None:

@@ -181,3 +181,16 @@ class FakePlayer:
         if not self._playing:
             return self._start_pos
         return self._start_pos + time.monotonic() - self._started_at
+
+
+def _fake_player_replace_source(self, name: str, samples: np.ndarray, sample_rate: int) -> bool:  # noqa: ANN001
+    """FakePlayer: swap a source of the same length while playing (the pitch editor's re-render)."""
+    old = self.sources.get(name)
+    if old is None or len(old[0]) != len(samples) or old[1] != sample_rate:
+        return False
+    self.calls.append(("replace_source", name))
+    self.sources[name] = (samples, sample_rate)
+    return True
+
+
+FakePlayer.replace_source = _fake_player_replace_source

@@ -1,0 +1,1 @@
+"""The pitch editor: edit the target F0 curve on the pitch plot (tools, undo/redo, selection)."""
