@@ -24,6 +24,7 @@ from typing import Any
 from autovoice_desktop.app import cli_audio, cli_selftest, cli_weights, logging_setup
 from autovoice_desktop.app.cli_progress import BatchProgress
 from autovoice_desktop.core.errors import AutoVoiceError, ConversionCancelled, OutputExistsError
+from autovoice_desktop.core.naming import output_name
 from autovoice_desktop.core.types import F0_METHODS, ConversionParams, VoiceInfo
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ def plan_outputs(inputs: Sequence[Path], output: Path, fmt: str | None, slug: st
         raise argparse.ArgumentTypeError(f"{output} is a file; give a folder for {len(inputs)} inputs")
     if len(inputs) == 1 and output.suffix and not output.is_dir():
         raise argparse.ArgumentTypeError(f"cannot write {output.suffix} files; use .wav or .flac")
-    return [output / f"{path.stem}.{slug}.{fmt or 'wav'}" for path in inputs]
+    return [output / output_name(path, slug, fmt or "wav") for path in inputs]
 
 
 @contextlib.contextmanager

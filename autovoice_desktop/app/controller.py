@@ -7,7 +7,6 @@ on a QThread; the controller only moves results into the window, so the event lo
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from PySide6.QtGui import QDesktopServices
 from autovoice_desktop.app.logging_setup import log_file
 from autovoice_desktop.app.playback import PlaybackController, PlayerFactory, default_player_factory
 from autovoice_desktop.core import paths
+from autovoice_desktop.core.naming import output_name, voice_slug
 from autovoice_desktop.core.settings import Folders, Settings
 from autovoice_desktop.core.settings_store import save_settings
 from autovoice_desktop.core.types import ConversionParams, VoiceInfo
@@ -359,17 +359,17 @@ class Controller(QObject):
 
     # --- export ------------------------------------------------------------------------------------------
     def _suggested_output(self, voice: VoiceInfo | None) -> str:
-        stem = Path(self.input_path or "output").stem
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", voice.name if voice else "converted").strip("-").lower()
+        slug = voice_slug(voice) if voice else "converted"
         folder = self.settings.folders.save_dir or str(Path(self.input_path or ".").resolve().parent)
-        return str(Path(folder) / f"{stem}-{slug}.wav")
+        return str(Path(folder) / output_name(self.input_path or "output", slug))
 
     def export(self, path: str) -> None:
         """Save the output to `path` in the background (never over the input)."""
         if self.output is None:
             return
         protected = (self.input_path,) if self.input_path else ()
-        job = ExportJob(self.bridge, path, self.output.audio, self.output.sample_rate, protected)
+        job = ExportJob(self.bridge, path, self.output.audio, self.output.sample_rate, protected,
+                        getattr(self.window, "export_subtype", None))
         job.succeeded.connect(self._on_exported)
         job.failed.connect(self._on_failed)
         self.runner.start(job)

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import QApplication
 from autovoice_desktop import __version__
 from autovoice_desktop.app import logging_setup
 from autovoice_desktop.app.controller import Controller
+from autovoice_desktop.app.record_access import link_record_access
 from autovoice_desktop.app.recording import RecordingController, attach_recording
 from autovoice_desktop.core.settings_store import load_settings
-from autovoice_desktop.gui.keyboard import keep_space_for_focused_controls
 from autovoice_desktop.gui.main_window import MainWindow
 
 log = logging.getLogger("autovoice_desktop")
@@ -64,7 +64,6 @@ def remember_recording_choices(recording: RecordingController, controller: Contr
     """Restore and persist the record panel's output device and "Convert when I stop"."""
     panel, settings = recording.panel, controller.settings
     _OutputDeviceSync(recording, controller)
-    keep_space_for_focused_controls(panel)  # its buttons and check box keep Space, like the window's
     panel.convert_checkbox.setChecked(settings.convert_after_recording)
     panel.convert_checkbox.toggled.connect(controller.remember_convert_after_recording)
     if settings.output_device and panel.output_combo.findData(settings.output_device) < 0:
@@ -176,6 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.resize(int(width), int(height))
     recording = attach_recording(window, controller)
     window.move_side_widget(recording.panel, 2)  # below the voice card: input and voice stay in view
+    link_record_access(window, recording.panel)  # ...and the input card's Record button scrolls to it
     remember_recording_choices(recording, controller)
     window.closing.connect(recording.shutdown)
     window.show()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -28,10 +28,11 @@ from autovoice_desktop.core.types import AudioInfo
 from autovoice_desktop.gui.actions import build_actions
 from autovoice_desktop.gui.dialogs.about_dialog import AboutDialog
 from autovoice_desktop.gui.dialogs.file_dialogs import FileDialogs
-from autovoice_desktop.gui.keyboard import keep_space_for_focused_controls
+from autovoice_desktop.gui.keyboard import install_input_rules
+from autovoice_desktop.gui.layout_rules import fit_minimum_sizes
 from autovoice_desktop.gui.style import theme
 from autovoice_desktop.gui.widgets.banner import MessageBanner
-from autovoice_desktop.gui.widgets.convert_card import ConvertCard
+from autovoice_desktop.gui.widgets.convert_card import ConvertCard, convert_blocker
 from autovoice_desktop.gui.widgets.input_card import InputCard
 from autovoice_desktop.gui.widgets.plots_panel import PlotsPanel
 from autovoice_desktop.gui.widgets.transport_bar import TransportBar
@@ -65,11 +66,11 @@ class MainWindow(QMainWindow):
         self.open_dir = ""
         self.import_dir = ""
         self.suggested_output = ""
+        self.export_subtype: str | None = None
         self.about_dialog: AboutDialog | None = None
         self._has_input = self._has_output = self._busy = False
         self.setWindowTitle("AutoVoice")
         self.setAcceptDrops(True)
-        self.setMinimumSize(720, 560)
         self.resize(1280, 800)
         window_icon = resource_path("icons", "autovoice.png")
         if window_icon.is_file():
@@ -104,12 +105,11 @@ class MainWindow(QMainWindow):
         footer_layout.setContentsMargins(14, 10, 14, 14)
         footer_layout.addWidget(self.convert_card)
         column.addWidget(footer)
-        self.side_column.setMinimumWidth(300)
 
         self.banner = MessageBanner()
         self.transport = TransportBar()
         self.plots = PlotsPanel()
-        right = QFrame()
+        right = self.right_panel = QFrame()
         right.setObjectName("plotsPanel")
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(14, 14, 14, 10)
@@ -137,10 +137,11 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self.statusBar().setSizeGripEnabled(True)
 
+        self.fit_minimum_sizes()
         self.actions_ = build_actions(self)
         self._connect()
         self._set_tab_order()
-        self._space_filter = keep_space_for_focused_controls(self, exclude=(self.transport.play_button,))
+        self._input_rules = install_input_rules(self, self.actions_.play)
         self.actions_.dark.setChecked(theme.current().name == "dark")
         self.actions_.light.setChecked(theme.current().name == "light")
         self.refresh_enabled()
@@ -187,8 +188,10 @@ class MainWindow(QMainWindow):
             QWidget.setTabOrder(first, second)
 
     def refresh_enabled(self, *_: object) -> None:
-        can_convert = self._has_input and self.voice_panel.current_voice() is not None and not self._busy
+        has_voice = self.voice_panel.current_voice() is not None
+        can_convert = self._has_input and has_voice and not self._busy
         self.convert_card.convert_button.setEnabled(can_convert)
+        self.convert_card.explain(convert_blocker(self._has_input, has_voice, self._busy))
         self.actions_.convert.setEnabled(can_convert)
         self.actions_.cancel.setEnabled(self._busy)
         self.actions_.save.setEnabled(self._has_output)
@@ -239,6 +242,7 @@ class MainWindow(QMainWindow):
         if not self._has_output:
             return
         path = self.dialogs.ask_save_audio(self.suggested_output)
+        self.export_subtype = self.dialogs.save_subtype  # bit depth chosen in the dialog (None: default)
         if path:
             self.export_requested.emit(path)
 
@@ -354,6 +358,12 @@ class MainWindow(QMainWindow):
     def add_side_widget(self, widget: QWidget, index: int = 1) -> None:
         """Put an extra card in the side panel (e.g. the record panel, after the input card)."""
         self.side_layout.insertWidget(index, widget)
+        self.fit_minimum_sizes()
+
+    def fit_minimum_sizes(self) -> None:
+        """Minimum sizes from the content, so nothing is cut (see gui.layout_rules)."""
+        fit_minimum_sizes(self, self.side, self.side_column, self.side_scroll, self.right_panel,
+                          self.splitter.handleWidth())
 
     def move_side_widget(self, widget: QWidget, index: int) -> None:
         """Move a card of the side panel to position `index`."""
@@ -365,9 +375,11 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme.apply_theme(app, name)
-        for part in (self.input_card, self.voice_panel, self.convert_card, self.transport, self.actions_):
+        for part in (self.input_card, self.voice_panel, self.convert_card, self.transport, self.actions_,
+                     self.banner):
             part.refresh_icons()
         self.plots.apply_theme()
+        self.fit_minimum_sizes()
         self.actions_.dark.setChecked(name == "dark")
         self.actions_.light.setChecked(name == "light")
 
@@ -388,6 +400,11 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes(list(state.main_splitter))
         if len(state.plot_splitter) == 3 and all(s > 0 for s in state.plot_splitter):
             self.plots.splitter.setSizes(list(state.plot_splitter))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Styled size hints are known now: fit the minimum sizes to them."""
+        super().showEvent(event)
+        self.fit_minimum_sizes()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Let the controller save settings and stop its workers, then close."""

@@ -43,12 +43,14 @@ class EngineBridge:
         return load_audio(path)
 
     def save_audio(
-        self, path: str, samples: np.ndarray, sample_rate: int, protected: tuple[str, ...]
+        self, path: str, samples: np.ndarray, sample_rate: int, protected: tuple[str, ...],
+        subtype: str | None = None,
     ) -> Path:
-        """Write atomically; replaces an existing file the user confirmed, never one in `protected`."""
+        """Write atomically (subtype: PCM_16, PCM_24, FLOAT or None = default); replaces an existing file the
+        user confirmed, never one in `protected`."""
         from autovoice_desktop.audio.io import save_audio
 
-        return save_audio(path, samples, sample_rate, overwrite=True, protected=protected)
+        return save_audio(path, samples, sample_rate, subtype=subtype, overwrite=True, protected=protected)
 
     def estimate_f0(self, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
         """(times (T,) s, f0 (T,) Hz, 0 = unvoiced) for the pitch plot."""

@@ -77,10 +77,10 @@ class FakeBridge:
 
         return load_audio(path)
 
-    def save_audio(self, path, samples, sample_rate, protected):  # noqa: ANN001, ANN201
+    def save_audio(self, path, samples, sample_rate, protected, subtype=None):  # noqa: ANN001, ANN201
         from autovoice_desktop.audio.io import save_audio
 
-        out = save_audio(path, samples, sample_rate, overwrite=True, protected=protected)
+        out = save_audio(path, samples, sample_rate, subtype=subtype, overwrite=True, protected=protected)
         self.saved.append(str(out))
         return out
 
