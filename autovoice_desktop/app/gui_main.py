@@ -19,13 +19,14 @@ import sys
 import time
 from collections.abc import Sequence
 
-from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from autovoice_desktop import __version__
 from autovoice_desktop.app import logging_setup
+from autovoice_desktop.app.batch import attach_batch
 from autovoice_desktop.app.controller import Controller
+from autovoice_desktop.app.gc_timer import GuiThreadCollector
 from autovoice_desktop.app.record_access import link_record_access
 from autovoice_desktop.app.recording import RecordingController, attach_recording
 from autovoice_desktop.core.settings_store import load_settings
@@ -166,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         settings = replace(settings, theme=args.theme)
     # Python's cyclic collector may run on any thread; Qt objects it frees must die on the GUI thread.
-    gc_timer = GarbageCollector(interval=0.5)
+    gc_timer = GuiThreadCollector(interval=0.5)
     window = MainWindow(__version__)
     controller = Controller(window, settings)
     controller.devices_loaded.connect(freeze_startup_objects)
@@ -176,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     recording = attach_recording(window, controller)
     window.move_side_widget(recording.panel, 2)  # below the voice card: input and voice stay in view
     link_record_access(window, recording.panel)  # ...and the input card's Record button scrolls to it
+    attach_batch(window, controller)  # File → Batch convert…, several files dropped at once
     remember_recording_choices(recording, controller)
     window.closing.connect(recording.shutdown)
     window.show()

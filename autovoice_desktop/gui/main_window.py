@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
     open_log_requested = Signal()
     open_data_requested = Signal()
     unload_voice_requested = Signal()
+    batch_files_dropped = Signal(list)  # several audio files dropped at once: a batch (app.batch)
     closing = Signal()
 
     def __init__(self, version: str = "", parent: QWidget | None = None) -> None:
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.import_dir = ""
         self.suggested_output = ""
         self.export_subtype: str | None = None
+        self.batch_available = False  # set by app.batch when the batch window is attached
         self.about_dialog: AboutDialog | None = None
         self._has_input = self._has_output = self._busy = False
         self.setWindowTitle("AutoVoice")
@@ -260,17 +262,21 @@ class MainWindow(QMainWindow):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        """Folders and zips are imported as voices; the first other file is opened as audio."""
-        opened = False
+        """Folders and zips are imported as voices; one other file is opened as audio, several are queued
+        for batch conversion (when a batch window is attached, else the first is opened)."""
+        audio: list[str] = []
         for url in event.mimeData().urls():
             if not url.isLocalFile():
                 continue
             path = Path(url.toLocalFile())
             if path.is_dir() or path.suffix.lower() in VOICE_SUFFIXES:
                 self.import_voice_requested.emit(str(path))
-            elif not opened:
-                self.open_requested.emit(str(path))
-                opened = True
+            else:
+                audio.append(str(path))
+        if len(audio) > 1 and self.batch_available:
+            self.batch_files_dropped.emit(audio)
+        elif audio:
+            self.open_requested.emit(audio[0])
         event.acceptProposedAction()
 
     # --- showing state -----------------------------------------------------------------------------------
