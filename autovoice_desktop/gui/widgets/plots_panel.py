@@ -90,7 +90,7 @@ class PlotsPanel(QStackedWidget):
     def show_output(self, samples: np.ndarray, sample_rate: int) -> None:
         """Show the converted audio (the view keeps its zoom)."""
         view = self.input_plot.viewRange()[0]
-        self.output_plot.set_audio(samples, sample_rate)
+        self.output_plot.set_audio(samples, sample_rate, keep_view=True)
         self.input_plot.setXRange(*view, padding=0)
 
     def set_playhead(self, seconds: float | None) -> None:
