@@ -18,6 +18,7 @@ class GuiThreadCollector(QObject):
 
     def __init__(self, interval: float = 0.5, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._was_enabled = gc.isenabled()
         gc.disable()
         self.timer = QTimer(self)
         self.timer.setInterval(round(interval * 1000))
@@ -33,6 +34,7 @@ class GuiThreadCollector(QObject):
         return 0
 
     def stop(self) -> None:
-        """Stop the timer and give collection back to Python."""
+        """Stop the timer and give collection back to Python (if it had it before)."""
         self.timer.stop()
-        gc.enable()
+        if self._was_enabled:
+            gc.enable()

@@ -9,6 +9,7 @@ from autovoice_desktop.app.gc_timer import GuiThreadCollector
 
 
 def test_collector_runs_on_its_timer_and_gives_collection_back(qtbot: Any) -> None:
+    was_enabled = gc.isenabled()  # the test session keeps automatic collection off, as the app does
     collector = GuiThreadCollector(interval=0.05)
     try:
         assert not gc.isenabled()
@@ -22,4 +23,4 @@ def test_collector_runs_on_its_timer_and_gives_collection_back(qtbot: Any) -> No
         qtbot.waitUntil(lambda: gc.get_count()[0] < gc.get_threshold()[0], timeout=5000)
     finally:
         collector.stop()
-    assert gc.isenabled()
+    assert gc.isenabled() is was_enabled
