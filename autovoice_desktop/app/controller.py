@@ -44,6 +44,7 @@ class Controller(QObject):
     conversion_done = Signal()
     conversion_ended = Signal(str)  # "done", "cancelled" or "failed"
     exported = Signal(str)
+    voice_imported = Signal(str)  # the new voice's id, once it is selected
 
     def __init__(
         self,
@@ -253,6 +254,7 @@ class Controller(QObject):
         self.window.show_notice("Voice imported", f"“{info.name}” is ready to use.")
         self.window.statusBar().showMessage(f"Imported {info.name}", 4000)
         self.window.refresh_enabled()
+        self.voice_imported.emit(info.voice_id)
 
     # --- conversion --------------------------------------------------------------------------------------
     def convert(self) -> None:

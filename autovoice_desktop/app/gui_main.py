@@ -26,6 +26,7 @@ from autovoice_desktop import __version__
 from autovoice_desktop.app import logging_setup
 from autovoice_desktop.app.batch import attach_batch
 from autovoice_desktop.app.controller import Controller
+from autovoice_desktop.app.encoder import attach_encoder
 from autovoice_desktop.app.gc_timer import GuiThreadCollector
 from autovoice_desktop.app.record_access import link_record_access
 from autovoice_desktop.app.recording import RecordingController, attach_recording
@@ -178,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.move_side_widget(recording.panel, 2)  # below the voice card: input and voice stay in view
     link_record_access(window, recording.panel)  # ...and the input card's Record button scrolls to it
     attach_batch(window, controller)  # File → Batch convert…, several files dropped at once
+    attach_encoder(window, controller)  # the content encoder So-VITS-SVC voices need, without a terminal
     remember_recording_choices(recording, controller)
     window.closing.connect(recording.shutdown)
     window.show()
