@@ -114,6 +114,30 @@ class WindowInputRules(QObject):
         return False
 
 
+class FocusKeeper:
+    """Keeps the keyboard focus across a busy spell: disabling the panels would otherwise leave nothing
+    focused, and the keyboard user would have to find their place again."""
+
+    def __init__(self, window: QWidget, fallback: QWidget) -> None:
+        self.window, self.fallback = window, fallback
+        self._saved: QWidget | None = None
+
+    def save(self) -> None:
+        """Remember the focused widget of the window (call before disabling controls)."""
+        focus = QApplication.focusWidget()
+        if focus is not None and focus.window() is self.window:
+            self._saved = focus
+
+    def restore(self) -> None:
+        """Give the focus back (or to the fallback when that control is gone or disabled)."""
+        saved, self._saved = self._saved, None
+        if QApplication.focusWidget() is not None and QApplication.focusWidget().window() is self.window:
+            return  # the user moved on meanwhile
+        target = saved if saved is not None and saved.isVisible() and saved.isEnabled() else self.fallback
+        if target.isEnabled():
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
 def install_input_rules(window: QWidget, play_action: QAction) -> WindowInputRules:
     """Install the Space / Enter / wheel rules for `window` (removed when the window is destroyed)."""
     rules = WindowInputRules(window, play_action)

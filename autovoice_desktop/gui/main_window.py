@@ -28,7 +28,7 @@ from autovoice_desktop.core.types import AudioInfo
 from autovoice_desktop.gui.actions import build_actions
 from autovoice_desktop.gui.dialogs.about_dialog import AboutDialog
 from autovoice_desktop.gui.dialogs.file_dialogs import FileDialogs
-from autovoice_desktop.gui.keyboard import install_input_rules
+from autovoice_desktop.gui.keyboard import FocusKeeper, install_input_rules
 from autovoice_desktop.gui.layout_rules import fit_minimum_sizes
 from autovoice_desktop.gui.style import theme
 from autovoice_desktop.gui.widgets.banner import MessageBanner
@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._set_tab_order()
         self._input_rules = install_input_rules(self, self.actions_.play)
+        self._focus = FocusKeeper(self, self.transport.play_button)
         self.actions_.dark.setChecked(theme.current().name == "dark")
         self.actions_.light.setChecked(theme.current().name == "light")
         self.refresh_enabled()
@@ -307,11 +308,15 @@ class MainWindow(QMainWindow):
 
     def set_busy(self, busy: bool) -> None:
         """A conversion started (True) or ended (False)."""
+        if busy:
+            self._focus.save()
         self._busy = busy
         self.convert_card.set_busy(busy)
         self.voice_panel.setEnabled(not busy)
         self.input_card.setEnabled(not busy)
         self.refresh_enabled()
+        if not busy:
+            self._focus.restore()
 
     def set_progress(self, fraction: float, stage: str) -> None:
         """Conversion progress."""
