@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QW
 
 from autovoice_desktop.gui.style import theme
 from autovoice_desktop.gui.style.icons import icon
+from autovoice_desktop.gui.widgets.paint_cache import cache_curves
 from autovoice_desktop.gui.widgets.pitch_plot import PitchPlot
 from autovoice_desktop.gui.widgets.waveform_plot import WaveformPlot
 
@@ -51,6 +52,7 @@ class PlotsPanel(QStackedWidget):
         self.input_plot = WaveformPlot("Input", "wave_in")
         self.output_plot = WaveformPlot("Output", "wave_out")
         self.pitch_plot = PitchPlot()
+        cache_curves([*self.pitch_plot.curves.values(), self.input_plot.curve, self.output_plot.curve])
         self.output_plot.setXLink(self.input_plot)
         self.pitch_plot.setXLink(self.input_plot)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
