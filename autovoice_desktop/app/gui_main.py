@@ -30,6 +30,7 @@ from autovoice_desktop.app.encoder import attach_encoder
 from autovoice_desktop.app.gc_timer import GuiThreadCollector
 from autovoice_desktop.app.record_access import link_record_access
 from autovoice_desktop.app.recording import RecordingController, attach_recording
+from autovoice_desktop.app.voice_admin import attach_voice_admin
 from autovoice_desktop.core.settings_store import load_settings
 from autovoice_desktop.gui.main_window import MainWindow
 
@@ -180,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     link_record_access(window, recording.panel)  # ...and the input card's Record button scrolls to it
     attach_batch(window, controller)  # File → Batch convert…, several files dropped at once
     attach_encoder(window, controller)  # the content encoder So-VITS-SVC voices need, without a terminal
+    attach_voice_admin(window, controller)  # Voice → Voice details…: rename, remove
     remember_recording_choices(recording, controller)
     window.closing.connect(recording.shutdown)
     window.show()

@@ -76,6 +76,27 @@ class EngineBridge:
 
         return import_voice(source, overwrite=overwrite)
 
+    def rename_voice(self, voice_id: str, new_name: str) -> VoiceInfo:
+        """Rename an imported voice (its cached model is released first)."""
+        from autovoice_desktop.core import paths
+        from autovoice_desktop.engine.sovits.voice_admin import rename_installed
+
+        self._forget(voice_id)
+        return rename_installed(paths.voices_dir(), voice_id.split("/", 1)[-1], new_name)
+
+    def remove_voice(self, voice_id: str) -> None:
+        """Delete an imported voice (its cached model is released first)."""
+        from autovoice_desktop.core import paths
+        from autovoice_desktop.engine.sovits.voice_admin import remove_installed
+
+        self._forget(voice_id)
+        remove_installed(paths.voices_dir(), voice_id.split("/", 1)[-1])
+
+    def _forget(self, voice_id: str) -> None:
+        with self._lock:
+            if self._voice_key is not None and self._voice_key[0] == voice_id:
+                self._release_locked()
+
     def voice(self, voice_id: str, device: str) -> Any:
         """The loaded Voice `voice_id` on `device` (cached)."""
         with self._lock:
