@@ -185,6 +185,7 @@ class Controller(QObject):
         # Bound methods of this GUI-thread object: the calls are queued onto the GUI thread (a lambda
         # would run on the worker thread). The slots use sender() to ignore a superseded load.
         job.loaded.connect(self._on_loaded)
+        job.progress.connect(self._on_load_progress)
         job.succeeded.connect(self._on_input_pitch)
         job.failed.connect(self._on_load_failed)
         self.load_job = job
@@ -206,6 +207,10 @@ class Controller(QObject):
         self.window.set_recent_files(self.settings.recent_files)
         self.window.statusBar().showMessage(f"Opened {Path(job.path).name}", 4000)
         self.input_loaded.emit()
+
+    def _on_load_progress(self, fraction: float, stage: str) -> None:
+        if self.load_job is not None and self.sender() is self.load_job and stage == "Analysing pitch":
+            self.window.show_pitch_progress(fraction)
 
     def _on_input_pitch(self, pitch: Any) -> None:
         if self.load_job is None or self.sender() is not self.load_job:

@@ -292,6 +292,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{Path(info.path).name} — AutoVoice")
         self.refresh_enabled()
 
+    def show_pitch_progress(self, fraction: float) -> None:
+        """The input's pitch analysis (the second half of loading: 0.5…1) with the time left."""
+        self.plots.show_pitch_progress(max(0.0, (fraction - 0.5) * 2))
+
     def show_input_pitch(self, times: np.ndarray, f0: np.ndarray) -> None:
         """The input's F0 (Hz, 0 = unvoiced) on the pitch plot."""
         self.plots.pitch_plot.set_curve("input", times, f0)
