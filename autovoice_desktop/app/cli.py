@@ -39,6 +39,7 @@ from autovoice_desktop.core.errors import (
     OutputError,
     OutputExistsError,
 )
+from autovoice_desktop.core.naming import output_name
 from autovoice_desktop.core.text import one_line, printable
 from autovoice_desktop.core.types import F0_METHODS, ConversionParams, VoiceInfo
 
@@ -196,7 +197,7 @@ def plan_outputs(inputs: Sequence[Path], output: Path, fmt: str | None, slug: st
         raise argparse.ArgumentTypeError(f"{output} is a file; give a folder for {len(inputs)} inputs")
     if len(inputs) == 1 and output.suffix and not output.is_dir():
         raise argparse.ArgumentTypeError(f"cannot write {output.suffix} files; use .wav or .flac")
-    return [output / f"{path.stem}.{slug}.{fmt or 'wav'}" for path in inputs]
+    return [output / output_name(path, slug, fmt or "wav") for path in inputs]
 
 
 #: Signals handled like Ctrl+C: a terminal closed (SIGHUP) or `kill`/a service manager (SIGTERM).

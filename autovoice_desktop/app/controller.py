@@ -7,7 +7,6 @@ on a QThread; the controller only moves results into the window, so the event lo
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from autovoice_desktop.app.pitch_session import PitchSession
 from autovoice_desktop.app.playback import PlaybackController, PlayerFactory, default_player_factory
 from autovoice_desktop.app.project_session import ProjectSession
 from autovoice_desktop.core import paths
+from autovoice_desktop.core.naming import output_name, voice_slug
 from autovoice_desktop.core.settings import Folders, Settings
 from autovoice_desktop.core.settings_store import save_settings
 from autovoice_desktop.core.types import ConversionParams, VoiceInfo
@@ -46,6 +46,7 @@ class Controller(QObject):
     conversion_done = Signal()
     conversion_ended = Signal(str)  # "done", "cancelled" or "failed"
     exported = Signal(str)
+    voice_imported = Signal(str)  # the new voice's id, once it is selected
 
     def __init__(
         self,
@@ -189,6 +190,7 @@ class Controller(QObject):
         # Bound methods of this GUI-thread object: the calls are queued onto the GUI thread (a lambda
         # would run on the worker thread). The slots use sender() to ignore a superseded load.
         job.loaded.connect(self._on_loaded)
+        job.progress.connect(self._on_load_progress)
         job.succeeded.connect(self._on_input_pitch)
         job.failed.connect(self._on_load_failed)
         self.load_job = job
@@ -210,6 +212,10 @@ class Controller(QObject):
         self.window.set_recent_files(self.settings.recent_files)
         self.window.statusBar().showMessage(f"Opened {Path(job.path).name}", 4000)
         self.input_loaded.emit()
+
+    def _on_load_progress(self, fraction: float, stage: str) -> None:
+        if self.load_job is not None and self.sender() is self.load_job and stage == "Analysing pitch":
+            self.window.show_pitch_progress(fraction)
 
     def _on_input_pitch(self, pitch: Any) -> None:
         if self.load_job is None or self.sender() is not self.load_job:
@@ -258,6 +264,7 @@ class Controller(QObject):
         self.window.show_notice("Voice imported", f"“{info.name}” is ready to use.")
         self.window.statusBar().showMessage(f"Imported {info.name}", 4000)
         self.window.refresh_enabled()
+        self.voice_imported.emit(info.voice_id)
 
     # --- conversion --------------------------------------------------------------------------------------
     def convert(self) -> None:
@@ -374,17 +381,17 @@ class Controller(QObject):
 
     # --- export ------------------------------------------------------------------------------------------
     def _suggested_output(self, voice: VoiceInfo | None) -> str:
-        stem = Path(self.input_path or "output").stem
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", voice.name if voice else "converted").strip("-").lower()
+        slug = voice_slug(voice) if voice else "converted"
         folder = self.settings.folders.save_dir or str(Path(self.input_path or ".").resolve().parent)
-        return str(Path(folder) / f"{stem}-{slug}.wav")
+        return str(Path(folder) / output_name(self.input_path or "output", slug))
 
     def export(self, path: str) -> None:
         """Save the output to `path` in the background (never over the input)."""
         if self.output is None:
             return
         protected = (self.input_path,) if self.input_path else ()
-        job = ExportJob(self.bridge, path, self.output.audio, self.output.sample_rate, protected)
+        job = ExportJob(self.bridge, path, self.output.audio, self.output.sample_rate, protected,
+                        getattr(self.window, "export_subtype", None))
         job.succeeded.connect(self._on_exported)
         job.failed.connect(self._on_failed)
         self.runner.start(job)

@@ -19,18 +19,21 @@ import sys
 import time
 from collections.abc import Sequence
 
-from pyqtgraph.util.garbage_collector import GarbageCollector
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from autovoice_desktop import __version__
 from autovoice_desktop.app import logging_setup
+from autovoice_desktop.app.batch import attach_batch
 from autovoice_desktop.app.controller import Controller
+from autovoice_desktop.app.encoder import attach_encoder
+from autovoice_desktop.app.gc_timer import GuiThreadCollector
 from autovoice_desktop.app.live_wiring import attach_live
+from autovoice_desktop.app.record_access import link_record_access
 from autovoice_desktop.app.recording import RecordingController, attach_recording
 from autovoice_desktop.app.tts_wiring import attach_tts
+from autovoice_desktop.app.voice_admin import attach_voice_admin
 from autovoice_desktop.core.settings_store import load_settings
-from autovoice_desktop.gui.keyboard import keep_space_for_focused_controls
 from autovoice_desktop.gui.main_window import MainWindow
 
 log = logging.getLogger("autovoice_desktop")
@@ -66,7 +69,6 @@ def remember_recording_choices(recording: RecordingController, controller: Contr
     """Restore and persist the record panel's output device and "Convert when I stop"."""
     panel, settings = recording.panel, controller.settings
     _OutputDeviceSync(recording, controller)
-    keep_space_for_focused_controls(panel)  # its buttons and check box keep Space, like the window's
     panel.convert_checkbox.setChecked(settings.convert_after_recording)
     panel.convert_checkbox.toggled.connect(controller.remember_convert_after_recording)
     if settings.output_device and panel.output_combo.findData(settings.output_device) < 0:
@@ -169,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         settings = replace(settings, theme=args.theme)
     # Python's cyclic collector may run on any thread; Qt objects it frees must die on the GUI thread.
-    gc_timer = GarbageCollector(interval=0.5)
+    gc_timer = GuiThreadCollector(interval=0.5)
     window = MainWindow(__version__)
     controller = Controller(window, settings)
     controller.devices_loaded.connect(freeze_startup_objects)
@@ -178,6 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.resize(int(width), int(height))
     recording = attach_recording(window, controller)
     window.move_side_widget(recording.panel, 2)  # below the voice card: input and voice stay in view
+    link_record_access(window, recording.panel)  # ...and the input card's Record button scrolls to it
+    attach_batch(window, controller)  # File → Batch convert…, several files dropped at once
+    attach_encoder(window, controller)  # the content encoder So-VITS-SVC voices need, without a terminal
+    attach_voice_admin(window, controller)  # Voice → Voice details…: rename, remove
     remember_recording_choices(recording, controller)
     window.closing.connect(recording.shutdown)
     tts = attach_tts(window, controller)  # the Text card, below Record

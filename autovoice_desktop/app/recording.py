@@ -105,6 +105,7 @@ class RecordingController(QObject):
         if self.recorder_factory is not None:
             options["recorder_factory"] = self.recorder_factory
         worker = RecordingWorker(**options)
+        worker.recording_started.connect(self.panel.show_started)
         worker.levels_changed.connect(self.panel.set_levels)
         worker.elapsed_changed.connect(self.panel.set_elapsed)
         worker.failed.connect(self.panel.set_error)

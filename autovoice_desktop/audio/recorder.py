@@ -188,8 +188,8 @@ class Recorder:
             self._overflows += 1
         self._blocks += 1
         self._last_block = time.monotonic()
-        if self._stopping:
-            return
+        # Blocks that arrive while stop() waits for the stream are kept: they hold the last words (the
+        # writer drains them after the stream is closed, when no callback can run any more).
         n = frames
         if self._max_frames:
             n = min(frames, self._max_frames - self._captured)

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from pathlib import Path
 
 from autovoice_desktop.core import paths
 from autovoice_desktop.core.errors import VoiceNotFoundError
+from autovoice_desktop.core.naming import slugify, voice_slug
 from autovoice_desktop.core.types import VoiceInfo
 from autovoice_desktop.engine import builtin_voices
 from autovoice_desktop.engine.sovits import library
 from autovoice_desktop.engine.voice import Voice
 from autovoice_desktop.engine.world_voice import WorldVoice
 
-
-def slugify(text: str) -> str:
-    """ "Male → Female" -> "male-to-female"; lower case ASCII words joined by hyphens."""
-    text = text.replace("→", " to ").replace("&", " ")
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-
-
-def voice_slug(info: VoiceInfo) -> str:
-    """Short file-name-safe name of a voice (used in output names: <stem>.<slug>.wav)."""
-    return slugify(info.voice_id.rsplit("/", 1)[-1]) or slugify(info.name) or "voice"
+__all__ = ["find_voice", "import_voice", "list_voices", "load_voice", "slugify", "voice_slug"]
 
 
 def list_voices(voices_dir: Path | None = None) -> list[VoiceInfo]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -28,10 +28,11 @@ from autovoice_desktop.core.types import AudioInfo
 from autovoice_desktop.gui.actions import build_actions
 from autovoice_desktop.gui.dialogs.about_dialog import AboutDialog
 from autovoice_desktop.gui.dialogs.file_dialogs import FileDialogs
-from autovoice_desktop.gui.keyboard import keep_space_for_focused_controls
+from autovoice_desktop.gui.keyboard import FocusKeeper, install_input_rules
+from autovoice_desktop.gui.layout_rules import fit_minimum_sizes
 from autovoice_desktop.gui.style import theme
 from autovoice_desktop.gui.widgets.banner import MessageBanner
-from autovoice_desktop.gui.widgets.convert_card import ConvertCard
+from autovoice_desktop.gui.widgets.convert_card import ConvertCard, convert_blocker
 from autovoice_desktop.gui.widgets.input_card import InputCard
 from autovoice_desktop.gui.widgets.plots_panel import PlotsPanel
 from autovoice_desktop.gui.widgets.transport_bar import TransportBar
@@ -56,6 +57,7 @@ class MainWindow(QMainWindow):
     open_log_requested = Signal()
     open_data_requested = Signal()
     unload_voice_requested = Signal()
+    batch_files_dropped = Signal(list)  # several audio files dropped at once: a batch (app.batch)
     closing = Signal()
 
     def __init__(self, version: str = "", parent: QWidget | None = None) -> None:
@@ -65,11 +67,12 @@ class MainWindow(QMainWindow):
         self.open_dir = ""
         self.import_dir = ""
         self.suggested_output = ""
+        self.export_subtype: str | None = None
+        self.batch_available = False  # set by app.batch when the batch window is attached
         self.about_dialog: AboutDialog | None = None
         self._has_input = self._has_output = self._busy = False
         self.setWindowTitle("AutoVoice")
         self.setAcceptDrops(True)
-        self.setMinimumSize(720, 560)
         self.resize(1280, 800)
         window_icon = resource_path("icons", "autovoice.png")
         if window_icon.is_file():
@@ -104,12 +107,11 @@ class MainWindow(QMainWindow):
         footer_layout.setContentsMargins(14, 10, 14, 14)
         footer_layout.addWidget(self.convert_card)
         column.addWidget(footer)
-        self.side_column.setMinimumWidth(300)
 
         self.banner = MessageBanner()
         self.transport = TransportBar()
         self.plots = PlotsPanel()
-        right = QFrame()
+        right = self.right_panel = QFrame()
         right.setObjectName("plotsPanel")
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(14, 14, 14, 10)
@@ -140,10 +142,12 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
         self.statusBar().setSizeGripEnabled(True)
 
+        self.fit_minimum_sizes()
         self.actions_ = build_actions(self)
         self._connect()
         self._set_tab_order()
-        self._space_filter = keep_space_for_focused_controls(self, exclude=(self.transport.play_button,))
+        self._input_rules = install_input_rules(self, self.actions_.play)
+        self._focus = FocusKeeper(self, self.transport.play_button)
         self.actions_.dark.setChecked(theme.current().name == "dark")
         self.actions_.light.setChecked(theme.current().name == "light")
         self.refresh_enabled()
@@ -206,8 +210,10 @@ class MainWindow(QMainWindow):
             QWidget.setTabOrder(first, second)
 
     def refresh_enabled(self, *_: object) -> None:
-        can_convert = self._has_input and self.voice_panel.current_voice() is not None and not self._busy
+        has_voice = self.voice_panel.current_voice() is not None
+        can_convert = self._has_input and has_voice and not self._busy
         self.convert_card.convert_button.setEnabled(can_convert)
+        self.convert_card.explain(convert_blocker(self._has_input, has_voice, self._busy))
         self.actions_.convert.setEnabled(can_convert)
         self.actions_.cancel.setEnabled(self._busy)
         self.actions_.save.setEnabled(self._has_output)
@@ -258,6 +264,7 @@ class MainWindow(QMainWindow):
         if not self._has_output:
             return
         path = self.dialogs.ask_save_audio(self.suggested_output)
+        self.export_subtype = self.dialogs.save_subtype  # bit depth chosen in the dialog (None: default)
         if path:
             self.export_requested.emit(path)
 
@@ -275,17 +282,21 @@ class MainWindow(QMainWindow):
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
-        """Folders and zips are imported as voices; the first other file is opened as audio."""
-        opened = False
+        """Folders and zips are imported as voices; one other file is opened as audio, several are queued
+        for batch conversion (when a batch window is attached, else the first is opened)."""
+        audio: list[str] = []
         for url in event.mimeData().urls():
             if not url.isLocalFile():
                 continue
             path = Path(url.toLocalFile())
             if path.is_dir() or path.suffix.lower() in VOICE_SUFFIXES:
                 self.import_voice_requested.emit(str(path))
-            elif not opened:
-                self.open_requested.emit(str(path))
-                opened = True
+            else:
+                audio.append(str(path))
+        if len(audio) > 1 and self.batch_available:
+            self.batch_files_dropped.emit(audio)
+        elif audio:
+            self.open_requested.emit(audio[0])
         event.acceptProposedAction()
 
     # --- showing state -----------------------------------------------------------------------------------
@@ -299,6 +310,10 @@ class MainWindow(QMainWindow):
         self._has_input, self._has_output = True, False
         self.setWindowTitle(f"{Path(info.path).name} — AutoVoice")
         self.refresh_enabled()
+
+    def show_pitch_progress(self, fraction: float) -> None:
+        """The input's pitch analysis (the second half of loading: 0.5…1) with the time left."""
+        self.plots.show_pitch_progress(max(0.0, (fraction - 0.5) * 2))
 
     def show_input_pitch(self, times: np.ndarray, f0: np.ndarray) -> None:
         """The input's F0 (Hz, 0 = unvoiced) on the pitch plot."""
@@ -316,11 +331,15 @@ class MainWindow(QMainWindow):
 
     def set_busy(self, busy: bool) -> None:
         """A conversion started (True) or ended (False)."""
+        if busy:
+            self._focus.save()
         self._busy = busy
         self.convert_card.set_busy(busy)
         self.voice_panel.setEnabled(not busy)
         self.input_card.setEnabled(not busy)
         self.refresh_enabled()
+        if not busy:
+            self._focus.restore()
 
     def set_progress(self, fraction: float, stage: str) -> None:
         """Conversion progress."""
@@ -373,6 +392,12 @@ class MainWindow(QMainWindow):
     def add_side_widget(self, widget: QWidget, index: int = 1) -> None:
         """Put an extra card in the side panel (e.g. the record panel, after the input card)."""
         self.side_layout.insertWidget(index, widget)
+        self.fit_minimum_sizes()
+
+    def fit_minimum_sizes(self) -> None:
+        """Minimum sizes from the content, so nothing is cut (see gui.layout_rules)."""
+        fit_minimum_sizes(self, self.side, self.side_column, self.side_scroll, self.right_panel,
+                          self.splitter.handleWidth())
 
     def move_side_widget(self, widget: QWidget, index: int) -> None:
         """Move a card of the side panel to position `index`."""
@@ -384,9 +409,11 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme.apply_theme(app, name)
-        for part in (self.input_card, self.voice_panel, self.convert_card, self.transport, self.actions_):
+        for part in (self.input_card, self.voice_panel, self.convert_card, self.transport, self.actions_,
+                     self.banner):
             part.refresh_icons()
         self.plots.apply_theme()
+        self.fit_minimum_sizes()
         self.actions_.dark.setChecked(name == "dark")
         self.actions_.light.setChecked(name == "light")
 
@@ -407,6 +434,11 @@ class MainWindow(QMainWindow):
             self.splitter.setSizes(list(state.main_splitter))
         if len(state.plot_splitter) == 3 and all(s > 0 for s in state.plot_splitter):
             self.plots.splitter.setSizes(list(state.plot_splitter))
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """Styled size hints are known now: fit the minimum sizes to them."""
+        super().showEvent(event)
+        self.fit_minimum_sizes()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         """Let the controller save settings and stop its workers, then close."""

@@ -227,6 +227,7 @@ class RecordPanel(Card):
     def _start(self) -> None:
         self.set_error("")
         self.set_recording(True)
+        self.status_label.setText("Starting the microphone… speak when the time starts running")
         self.record_requested.emit(self.input_device(), float(self.max_length_spin.value()))
 
     # --- state in ------------------------------------------------------------------------------------------
@@ -294,6 +295,10 @@ class RecordPanel(Card):
         limit = self.max_length_spin.value()
         suffix = f" / {format_elapsed(limit)}" if limit and self.recording else ""
         self.elapsed_label.setText(format_elapsed(seconds) + suffix)
+
+    def show_started(self, device: str, sample_rate: int) -> None:
+        """Audio is flowing: the take has started."""
+        self.status_label.setText(f"Recording from {device or 'the default microphone'} at {sample_rate} Hz")
 
     def set_error(self, message: str) -> None:
         """Show a problem (empty clears it)."""

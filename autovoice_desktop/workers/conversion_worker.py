@@ -41,7 +41,10 @@ class ConversionOutput:
 
 
 def _stage(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else "Converting"
+    """The engine's stage name for the window; the engine's "done" is not the job's (output pitch follows)."""
+    if not text or text.strip().lower() == "done":
+        return "Converting"
+    return text[:1].upper() + text[1:]
 
 
 class ConversionJob(Job):

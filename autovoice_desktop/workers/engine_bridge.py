@@ -43,12 +43,14 @@ class EngineBridge:
         return load_audio(path)
 
     def save_audio(
-        self, path: str, samples: np.ndarray, sample_rate: int, protected: tuple[str, ...]
+        self, path: str, samples: np.ndarray, sample_rate: int, protected: tuple[str, ...],
+        subtype: str | None = None,
     ) -> Path:
-        """Write atomically; replaces an existing file the user confirmed, never one in `protected`."""
+        """Write atomically (subtype: PCM_16, PCM_24, FLOAT or None = default); replaces an existing file the
+        user confirmed, never one in `protected`."""
         from autovoice_desktop.audio.io import save_audio
 
-        return save_audio(path, samples, sample_rate, overwrite=True, protected=protected)
+        return save_audio(path, samples, sample_rate, subtype=subtype, overwrite=True, protected=protected)
 
     def estimate_f0(self, audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
         """(times (T,) s, f0 (T,) Hz, 0 = unvoiced) for the pitch plot."""
@@ -73,6 +75,27 @@ class EngineBridge:
         from autovoice_desktop.engine.voices import import_voice
 
         return import_voice(source, overwrite=overwrite)
+
+    def rename_voice(self, voice_id: str, new_name: str) -> VoiceInfo:
+        """Rename an imported voice (its cached model is released first)."""
+        from autovoice_desktop.core import paths
+        from autovoice_desktop.engine.sovits.voice_admin import rename_installed
+
+        self._forget(voice_id)
+        return rename_installed(paths.voices_dir(), voice_id.split("/", 1)[-1], new_name)
+
+    def remove_voice(self, voice_id: str) -> None:
+        """Delete an imported voice (its cached model is released first)."""
+        from autovoice_desktop.core import paths
+        from autovoice_desktop.engine.sovits.voice_admin import remove_installed
+
+        self._forget(voice_id)
+        remove_installed(paths.voices_dir(), voice_id.split("/", 1)[-1])
+
+    def _forget(self, voice_id: str) -> None:
+        with self._lock:
+            if self._voice_key is not None and self._voice_key[0] == voice_id:
+                self._release_locked()
 
     def voice(self, voice_id: str, device: str) -> Any:
         """The loaded Voice `voice_id` on `device` (cached)."""

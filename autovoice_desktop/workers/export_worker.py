@@ -16,7 +16,8 @@ class ExportJob(Job):
     title = "Could not save the file"
 
     def __init__(
-        self, bridge: Any, path: str, samples: np.ndarray, sample_rate: int, protected: tuple[str, ...]
+        self, bridge: Any, path: str, samples: np.ndarray, sample_rate: int, protected: tuple[str, ...],
+        subtype: str | None = None,
     ) -> None:
         super().__init__()
         self.bridge = bridge
@@ -24,8 +25,12 @@ class ExportJob(Job):
         self.samples = samples
         self.sample_rate = sample_rate
         self.protected = protected
+        self.subtype = subtype  # "PCM_16", "PCM_24", "FLOAT" or None (the format's default)
 
     def work(self) -> Path:
         """Write the file."""
         self.report(0.0, "Saving")
-        return Path(self.bridge.save_audio(self.path, self.samples, self.sample_rate, self.protected))
+        if self.subtype is None:
+            return Path(self.bridge.save_audio(self.path, self.samples, self.sample_rate, self.protected))
+        return Path(self.bridge.save_audio(self.path, self.samples, self.sample_rate, self.protected,
+                                           subtype=self.subtype))

@@ -45,17 +45,20 @@ class Job(QObject):
         super().__init__()
         self.cancel_event = threading.Event()
         self._last_progress = 0.0
+        self._last_stage = ""
 
     def request_cancel(self) -> None:
         """Ask the job to stop at its next check (thread-safe; call it directly, not through a signal)."""
         self.cancel_event.set()
 
     def report(self, fraction: float, stage: str) -> None:
-        """Progress callback for the engine (throttled; the first and the final update always go out)."""
+        """Progress callback for the engine (throttled within a stage; the first update of each stage and the
+        final one always go out)."""
         now = time.monotonic()
-        if fraction < 1.0 and self._last_progress and now - self._last_progress < PROGRESS_INTERVAL_S:
-            return
-        self._last_progress = now
+        recent = now - self._last_progress < PROGRESS_INTERVAL_S
+        if fraction < 1.0 and stage == self._last_stage and self._last_progress and recent:
+            return  # a new stage always goes out, or its label would be lost behind the previous one's
+        self._last_progress, self._last_stage = now, stage
         self.progress.emit(float(fraction), stage)
 
     def work(self) -> Any:
@@ -71,7 +74,7 @@ class Job(QObject):
             log.info("%s: cancelled", self.title)
             self.cancelled.emit()
         except AutoVoiceError as exc:
-            log.warning("%s failed: %s", self.title, exc.user_message(), exc_info=True)
+            log.warning("%s: %s", self.title, exc.user_message(), exc_info=True)
             self.failed.emit(self.title, exc.user_message())
         except Exception as exc:  # noqa: BLE001 - a worker must never let an exception escape
             log.exception("%s: unexpected error", self.title)

@@ -5,7 +5,9 @@ the device (the audio callback and the take writer run on their own threads, see
 starts a QTimer on the worker thread that polls the recorder about 30 times a second: each tick emits the
 latest levels (peak held since the previous tick) and the elapsed time, so the GUI gets display-rate
 updates, never one per audio block. `request_stop()` is thread-safe (a threading.Event read by the tick).
-The recording ends on request, at `max_seconds`, or when the device fails; what was recorded is kept.
+The recording ends on request, at `max_seconds`, or when the device fails; what was recorded is kept. A stop
+requested before the device delivered its first block waits for that block (bounded by the recorder's
+first-block grace), so a short take is never lost to the device's start-up delay.
 
 Signals (queued to the GUI thread):
     recording_started(device name, sample rate)  once audio flows
@@ -116,7 +118,10 @@ class RecordingWorker(QObject):
             levels = recorder.pop_levels()
             self.levels_changed.emit(levels.peak_db, levels.rms_db, levels.clipped)
             self.elapsed_changed.emit(float(recorder.elapsed_seconds))
-            if self._stop.is_set() or recorder.limit_reached or recorder.check() is not None:
+            problem = recorder.check()
+            if self._stop.is_set() and not recorder.first_block_arrived and problem is None:
+                return  # the device has not delivered yet (up to ~2 s through PulseAudio): wait for it
+            if self._stop.is_set() or recorder.limit_reached or problem is not None:
                 self._finish()
         except Exception as exc:  # noqa: BLE001
             log.exception("recording failed")

@@ -4,7 +4,7 @@ Streams call their callback from their own thread, as PortAudio does, `speed` ti
 time. Failures are scripted on the module: `open_error` (raised by InputStream/OutputStream),
 `rate_error` (raised by check_input_settings), `lose_after_blocks` (the stream ends by itself, as when a
 USB microphone is unplugged), `stall_after_blocks` (callbacks just stop), `overflow_blocks` (blocks that
-carry an input-overflow status).
+carry an input-overflow status), `first_block_delay` (seconds before the first callback).
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ class FakeStream:
         block = 0
         period = self.blocksize / self.samplerate / self.sd.speed
         pos = 0
+        if self.sd.first_block_delay:
+            self._halt.wait(self.sd.first_block_delay)  # like PulseAudio, which may take ~2 s to deliver
         while not self._halt.is_set():
             if self.sd.lose_after_blocks is not None and block >= self.sd.lose_after_blocks:
                 break
@@ -158,6 +160,7 @@ class FakeSoundDevice:
         self.lose_after_blocks: int | None = None
         self.stall_after_blocks: int | None = None
         self.overflow_blocks: set[int] = set()
+        self.first_block_delay = 0.0  # seconds before an input stream's first callback (wall time)
 
     def query_devices(self) -> list[dict[str, Any]]:
         return list(self.devices)

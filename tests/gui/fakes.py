@@ -77,10 +77,10 @@ class FakeBridge:
 
         return load_audio(path)
 
-    def save_audio(self, path, samples, sample_rate, protected):  # noqa: ANN001, ANN201
+    def save_audio(self, path, samples, sample_rate, protected, subtype=None):  # noqa: ANN001, ANN201
         from autovoice_desktop.audio.io import save_audio
 
-        out = save_audio(path, samples, sample_rate, overwrite=True, protected=protected)
+        out = save_audio(path, samples, sample_rate, subtype=subtype, overwrite=True, protected=protected)
         self.saved.append(str(out))
         return out
 
@@ -102,6 +102,17 @@ class FakeBridge:
             self.voices = [v for v in self.voices if v.voice_id != info.voice_id]
         self.voices.append(info)
         return info
+
+    def rename_voice(self, voice_id: str, new_name: str) -> VoiceInfo:
+        old = next(v for v in self.voices if v.voice_id == voice_id)
+        if any(v.name == new_name for v in self.voices):
+            raise VoiceError(f"a voice named {new_name!r} is already installed", "choose another name")
+        info = VoiceInfo(f"sovits/{new_name}", new_name, old.kind, old.description, old.speakers)
+        self.voices = [info if v is old else v for v in self.voices]
+        return info
+
+    def remove_voice(self, voice_id: str) -> None:
+        self.voices = [v for v in self.voices if v.voice_id != voice_id]
 
     def voice(self, voice_id: str, device: str) -> Voice:
         if self.fail_voice_load is not None:

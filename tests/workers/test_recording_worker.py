@@ -144,3 +144,41 @@ def test_many_emits_do_not_exhaust_true(qtbot: Any) -> None:
     for _ in range(5000):  # more than True's natural reference count (~600 in a fresh interpreter)
         worker.elapsed_changed.emit(1.0)
     assert sys.getrefcount(True) > 1000
+
+
+def test_a_short_take_stopped_before_the_device_delivered_is_kept(qtbot: Any) -> None:
+    """Issue 15: a ~2 s take failed with "no audio arrived" when the device (PulseAudio) took about as long
+    to deliver its first block; the stop now waits for that block, and the blocks that arrive while the
+    stream stops are kept."""
+    sd = FakeSoundDevice()
+    sd.speed = 1.0
+    sd.first_block_delay = 1.0
+    sd.input_signal = np.full(48000 * 10, 0.25, dtype=np.float32)
+    worker = RecordingWorker(recorder_factory=_fake_factory(sd))
+    seen = _run(qtbot, worker, stop_after=0.3)
+    assert seen.of("failed") == []
+    assert seen.of("recording_started") == [("Fake Mic", 48000)]
+    (path,) = seen.of("finished")[0]
+    data, rate = sf.read(path, dtype="float32")
+    assert rate == 48000 and len(data) > 0 and np.allclose(data, 0.25, atol=1e-4)
+
+
+def test_blocks_delivered_while_stopping_are_kept() -> None:
+    sd = FakeSoundDevice()
+    sd.input_signal = np.full(48000 * 10, 0.5, dtype=np.float32)
+    recorder = Recorder(sd=sd)
+    recorder.start()
+    assert recorder.wait_first_block(5.0)
+    stream = sd.streams[-1]
+    original_stop = stream.stop
+    before: list[int] = []
+
+    def stop_after_one_more_block() -> None:  # PortAudio delivers what it holds before stopping
+        before.append(recorder.frames)
+        recorder._callback(np.full((256, 1), 0.5, dtype=np.float32), 256, None, None)
+        original_stop()
+
+    stream.stop = stop_after_one_more_block
+    result = recorder.stop()
+    assert result.error is None
+    assert result.frames >= before[0] + 256  # the block delivered while stopping is in the take

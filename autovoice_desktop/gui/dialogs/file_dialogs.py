@@ -9,8 +9,26 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 AUDIO_FILTER = (
     "Audio files (*.wav *.flac *.ogg *.oga *.mp3 *.aiff *.aif *.au *.w64 *.caf *.rf64);;All files (*)"
 )
-SAVE_FILTERS = {"WAV audio (*.wav)": ".wav", "FLAC audio (*.flac)": ".flac"}
+#: Save As choices: filter -> (suffix, libsndfile subtype). The first is the default (what the CLI writes).
+SAVE_FORMATS = {
+    "WAV 16-bit (*.wav)": (".wav", "PCM_16"),
+    "WAV 24-bit (*.wav)": (".wav", "PCM_24"),
+    "WAV 32-bit float (*.wav)": (".wav", "FLOAT"),
+    "FLAC 16-bit (*.flac)": (".flac", "PCM_16"),
+    "FLAC 24-bit (*.flac)": (".flac", "PCM_24"),
+}
+SAVE_FILTERS = {name: suffix for name, (suffix, _) in SAVE_FORMATS.items()}
 VOICE_FILTER = "Voice zip, config.json or .pth (*.zip config.json *.pth);;All files (*)"
+
+
+def save_choice(path: str, chosen_filter: str) -> tuple[str, str | None]:
+    """(path with the right suffix, libsndfile subtype) for a Save As answer. A typed .wav/.flac suffix wins
+    over the filter's; the bit depth comes from the filter when its suffix matches, else the default."""
+    suffix, subtype = SAVE_FORMATS.get(chosen_filter, (".wav", None))
+    typed = Path(path).suffix.lower()
+    if typed not in SAVE_FILTERS.values():
+        return path + suffix, subtype
+    return path, subtype if typed == suffix else None
 
 
 class FileDialogs:
@@ -18,6 +36,8 @@ class FileDialogs:
 
     def __init__(self, parent: QWidget) -> None:
         self.parent = parent
+        self.save_subtype: str | None = None  # bit depth of the last Save As (None: the format's default)
+        self.save_filter = next(iter(SAVE_FORMATS))
 
     def ask_open_audio(self, start_dir: str) -> str | None:
         """An audio file to open."""
@@ -25,14 +45,15 @@ class FileDialogs:
         return path or None
 
     def ask_save_audio(self, suggested: str) -> str | None:
-        """Where to save the output (wav or flac; the suffix follows the chosen filter)."""
+        """Where to save the output and at which bit depth (`save_subtype`); the type sets the suffix."""
+        self.save_subtype = None
         path, chosen = QFileDialog.getSaveFileName(
-            self.parent, "Save converted audio", suggested, ";;".join(SAVE_FILTERS)
+            self.parent, "Save converted audio", suggested, ";;".join(SAVE_FORMATS), self.save_filter
         )
         if not path:
             return None
-        if Path(path).suffix.lower() not in SAVE_FILTERS.values():
-            path += SAVE_FILTERS.get(chosen, ".wav")
+        path, self.save_subtype = save_choice(path, chosen)
+        self.save_filter = chosen if chosen in SAVE_FORMATS else self.save_filter
         return path
 
     def ask_voice_source(self, start_dir: str) -> str | None:

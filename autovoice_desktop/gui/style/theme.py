@@ -162,6 +162,8 @@ QStatusBar QLabel {{ color: {t.muted}; }}
 QFrame#banner {{ background: {t.card}; border: 1px solid {t.danger}; border-radius: 8px; }}
 QFrame#banner[kind="info"] {{ border-color: {t.accent}; }}
 QLabel#bannerText {{ color: {t.text}; }}
+QToolButton#bannerClose {{ background: {t.panel}; border: 1px solid {t.border}; padding: 3px; }}
+QToolButton#bannerClose:hover {{ border-color: {t.accent}; }}
 QSplitter::handle {{ background: {t.border}; }}
 QMenuBar {{ background: {t.panel}; color: {t.text}; }}
 QMenuBar::item:selected, QMenu::item:selected {{ background: {t.accent}; color: {t.accent_text}; }}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 from autovoice_desktop.core.text import one_line
@@ -28,7 +28,10 @@ class MessageBanner(QFrame):
         self.text_label.setWordWrap(True)
         self.text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.close_button = QToolButton()
-        self.close_button.setAutoRaise(True)
+        self.close_button.setObjectName("bannerClose")
+        self.close_button.setIconSize(QSize(16, 16))
+        self.close_button.setText("Close")
+        self.close_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.close_button.setToolTip("Dismiss this message")
         self.close_button.setAccessibleName("Dismiss message")
         self.close_button.clicked.connect(self.hide)
@@ -37,25 +40,28 @@ class MessageBanner(QFrame):
         layout.addWidget(self.text_label, 1)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.setAccessibleName("Message")
+        self.refresh_icons()
         self.hide()
 
     def show_message(self, title: str, text: str, kind: str = "error") -> None:
         """Show `title`: `text`; kind "error" or "info" (control characters in names are shown escaped)."""
         title, text = one_line(title, 200), one_line(text)
-        t = theme.current()
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
-        self.icon_label.setPixmap(
-            icon("warning" if kind == "error" else "info", t.danger if kind == "error" else t.accent).pixmap(
-                20, 20
-            )
-        )
-        self.close_button.setIcon(icon("close"))
+        self.refresh_icons()
         self.title_label.setText(title)
         self.text_label.setText(text)
         self.setAccessibleDescription(f"{title}: {text}")
         self.show()
+
+    def refresh_icons(self) -> None:
+        """Tint the icons for the current theme (the close button in the full text colour, never faded)."""
+        t = theme.current()
+        kind = self.property("kind")
+        self.close_button.setIcon(icon("close", t.text))
+        self.icon_label.setPixmap(icon("warning" if kind == "error" else "info",
+                                       t.danger if kind == "error" else t.accent).pixmap(20, 20))
 
     @property
     def text(self) -> str:

@@ -53,6 +53,7 @@ class InputCard(Card):
 
     open_clicked = Signal()
     recent_chosen = Signal(str)
+    record_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Input", parent)
@@ -77,6 +78,12 @@ class InputCard(Card):
         row.setSpacing(8)
         row.addWidget(self.open_button, 1)
         row.addWidget(self.recent_button)
+        self.record_button = QPushButton("Record")
+        self.record_button.setToolTip("Record from the microphone (Ctrl+R): starts a take in the Record card")
+        self.record_button.setAccessibleName("Record a take")
+        self.record_button.clicked.connect(self.record_clicked)
+        self.record_button.hide()  # shown once a record panel is attached (app.record_access)
+        row.addWidget(self.record_button)
         self.body.addWidget(self.name_label)
         self.body.addWidget(self.meta_label)
         self.body.addLayout(row)

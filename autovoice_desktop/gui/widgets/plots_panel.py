@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from autovoice_desktop.gui.style import theme
 from autovoice_desktop.gui.style.icons import icon
+from autovoice_desktop.gui.widgets.convert_card import time_left
+from autovoice_desktop.gui.widgets.paint_cache import cache_curves
 from autovoice_desktop.gui.widgets.pitch_plot import PitchPlot
 from autovoice_desktop.gui.widgets.waveform_plot import WaveformPlot
 
@@ -48,9 +52,11 @@ class PlotsPanel(QStackedWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.drop_hint = DropHint()
+        self._pitch_started = 0.0  # time.monotonic() when the input's pitch analysis started
         self.input_plot = WaveformPlot("Input", "wave_in")
         self.output_plot = WaveformPlot("Output", "wave_out")
         self.pitch_plot = PitchPlot()
+        cache_curves([*self.pitch_plot.curves.values(), self.input_plot.curve, self.output_plot.curve])
         self.output_plot.setXLink(self.input_plot)
         self.pitch_plot.setXLink(self.input_plot)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -86,11 +92,20 @@ class PlotsPanel(QStackedWidget):
         self.pitch_plot.clear_curves()
         self.pitch_plot.set_duration(duration)
         self.pitch_plot.set_placeholder("Analysing pitch…")
+        self._pitch_started = time.monotonic()
+
+    def show_pitch_progress(self, fraction: float) -> None:
+        """ "Analysing pitch… 40 % · about 12 s left" on the pitch plot while the input is analysed."""
+        if fraction <= 0.0:
+            self._pitch_started = time.monotonic()
+        left = time_left(time.monotonic() - self._pitch_started, fraction) if self._pitch_started else ""
+        text = f"Analysing pitch… {fraction * 100:.0f}%"
+        self.pitch_plot.set_placeholder(text + (f" · {left}" if left else ""))
 
     def show_output(self, samples: np.ndarray, sample_rate: int) -> None:
         """Show the converted audio (the view keeps its zoom)."""
         view = self.input_plot.viewRange()[0]
-        self.output_plot.set_audio(samples, sample_rate)
+        self.output_plot.set_audio(samples, sample_rate, keep_view=True)
         self.input_plot.setXRange(*view, padding=0)
 
     def set_playhead(self, seconds: float | None) -> None:

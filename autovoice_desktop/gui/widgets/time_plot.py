@@ -50,6 +50,7 @@ class TimePlot(pg.PlotWidget):
         self.addItem(self.playhead, ignoreBounds=True)
         self.placeholder = pg.TextItem(anchor=(0.5, 0.5))
         self.addItem(self.placeholder, ignoreBounds=True)
+        self.getPlotItem().getViewBox().sigRangeChanged.connect(self._centre_placeholder)
         self.scene().sigMouseClicked.connect(self._on_click)
         self.apply_theme()
 
@@ -69,7 +70,11 @@ class TimePlot(pg.PlotWidget):
         """Show `text` in the middle of the (empty) plot; "" hides it."""
         self.placeholder.setText(text)
         self.placeholder.setVisible(bool(text))
-        if text:
+        self._centre_placeholder()
+
+    def _centre_placeholder(self, *_: object) -> None:
+        """Keep the placeholder in the middle of the view (the range changes after a long file loads)."""
+        if self.placeholder.isVisible():
             (x0, x1), (y0, y1) = self.viewRange()
             self.placeholder.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 

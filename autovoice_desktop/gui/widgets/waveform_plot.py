@@ -31,6 +31,7 @@ class WaveformPlot(TimePlot):
         self.addItem(self.curve)
         self.envelope: Envelope | None = None
         self._generation = 0
+        self._keep_view = False
         self._builder = _Builder(self)
         self._builder.done.connect(self._on_envelope)
         self.setYRange(-1.0, 1.0, padding=0.05)
@@ -42,9 +43,11 @@ class WaveformPlot(TimePlot):
         super().apply_theme()
         self.curve.setPen(pg.mkPen(getattr(theme.current(), self._colour_role), width=1))
 
-    def set_audio(self, samples: np.ndarray, sample_rate: int) -> None:
-        """Show `samples` (N,) float32 at `sample_rate`; long files build the envelope off the GUI thread."""
+    def set_audio(self, samples: np.ndarray, sample_rate: int, keep_view: bool = False) -> None:
+        """Show `samples` (N,) float32 at `sample_rate`; long files build the envelope off the GUI thread.
+        keep_view: keep the current zoom (a conversion result) instead of showing the whole file."""
         self._generation += 1
+        self._keep_view = keep_view
         generation = self._generation
         self.set_placeholder("")
         duration = len(samples) / sample_rate if sample_rate else 0.0
@@ -69,8 +72,11 @@ class WaveformPlot(TimePlot):
         if generation != self._generation:
             return
         self.envelope = envelope
-        self.setXRange(0, max(envelope.duration, 0.01), padding=0)
-        self._redraw()
+        if self._keep_view:
+            self._redraw()
+        else:
+            self.setXRange(0, max(envelope.duration, 0.01), padding=0)
+            self._redraw()
 
     def _redraw(self) -> None:
         if self.envelope is None:
