@@ -72,11 +72,12 @@ class PipelineOptions:
 
 @dataclass(frozen=True)
 class Analysis:
-    """F0 of a model-rate signal on the model's frame grid, all (T,).
+    """Per-frame features of a model-rate signal on the model's frame grid, all (T,).
 
     times: frame times in seconds (float64, i * hop / sr); f0: estimated F0 with gaps filled (the model's
     lineage), uv: 1 voiced / 0 unvoiced as estimated; target: the F0 the synthesizer is given (gaps filled);
-    target_uv: the voicing the synthesizer is given (uv, and 0 where the user's curve is unvoiced).
+    target_uv: the voicing the synthesizer is given (uv, and 0 where the user's curve is unvoiced);
+    volume: frame RMS for vol_embedding models (None for the others).
     """
 
     times: np.ndarray
@@ -84,6 +85,7 @@ class Analysis:
     uv: np.ndarray
     target: np.ndarray
     target_uv: np.ndarray
+    volume: np.ndarray | None = None
 
 
 def to_model_rate(audio: np.ndarray, sample_rate: int, model_rate: int) -> np.ndarray:
@@ -103,17 +105,18 @@ def to_model_rate(audio: np.ndarray, sample_rate: int, model_rate: int) -> np.nd
 
 
 def analyse(model: Any, audio: np.ndarray, opts: PipelineOptions) -> Analysis:
-    """F0 of model-rate audio (N,) as the conversion uses it (see Analysis)."""
+    """The features of model-rate audio (N,) as the conversion uses them (see Analysis)."""
     sr, hop = int(model.sample_rate), int(model.hop_length)
     n_frames = audio.size // hop
     lineage = model.config.style
     f0, uv = compute_f0(audio, sr, hop, n_frames, opts.f0_method, opts.f0_device, lineage, segmented=True)
     times = np.arange(n_frames, dtype=np.float64) * hop / sr
+    volume = volume_rms(audio, hop, n_frames) if model.vol_embedding else None
     if opts.f0_curve is None:
-        return Analysis(times, f0, uv, transpose_f0(f0, opts.transpose), uv)
+        return Analysis(times, f0, uv, transpose_f0(f0, opts.transpose), uv, volume)
     wanted = curve_on_grid(opts.f0_curve, times)
     target, _ = interpolate_f0(wanted, lineage)
-    return Analysis(times, f0, uv, target, (uv * (wanted > 0)).astype(np.float32))
+    return Analysis(times, f0, uv, target, (uv * (wanted > 0)).astype(np.float32), volume)
 
 
 def convert(
@@ -132,8 +135,8 @@ def convert(
     """Convert mono float audio (N,) at sample_rate into the model's voice (same duration, model rate).
 
     model: a loaded SovitsModel; encoder: its ContentEncoder. `analysis` (from `analyse` on the model-rate
-    audio) skips the F0 estimation. progress(fraction, stage) is called and `cancel` checked (raising
-    ConversionCancelled) between window and tile batches.
+    audio, or features given by the caller) replaces the F0 and volume estimation. progress(fraction,
+    stage) is called and `cancel` checked (raising ConversionCancelled) between window and tile batches.
     """
     import soxr
 
@@ -166,7 +169,6 @@ def convert(
                 future.result()  # on the CPU, F0 threads beside the OpenMP team stall it: run F0 first
             pitch = future.result
         wav16 = soxr.resample(audio, sr, CONTENT_RATE, quality="HQ").astype(np.float32)
-        volume = volume_rms(audio, hop, n_frames) if model.vol_embedding else None
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         g = synth.speaker(opts.speaker)
         spans = speech_spans(
@@ -184,7 +186,7 @@ def convert(
             generator = torch.Generator(device=synth.device).manual_seed(seed)
             wav, _ = synth.render(
                 units, found.target[lo:hi], found.target_uv[lo:hi], g,
-                volume=volume[lo:hi] if volume is not None else None, noise_scale=opts.noise_scale,
+                volume=None if found.volume is None else found.volume[lo:hi], noise_scale=opts.noise_scale,
                 predict_f0=opts.auto_predict_f0, generator=generator,
                 step=lambda f, b=base, s=share: report(b + 0.9 * s * f, "Synthesis"),
             )  # fmt: skip

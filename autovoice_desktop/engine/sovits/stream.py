@@ -19,7 +19,6 @@ import torch
 
 from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse
-from autovoice_desktop.engine.sovits.slicing import volume_rms
 from autovoice_desktop.engine.sovits.windowed import CONTENT_RATE, WindowedSynth
 
 
@@ -79,9 +78,8 @@ class SovitsStream:
         frames = window.size // self._hop
         found = analyse(model, window, opts)
         wav16 = soxr.resample(window, self.sample_rate, CONTENT_RATE, quality="HQ").astype(np.float32)
-        volume = volume_rms(window, self._hop, frames) if model.vol_embedding else None
         wav, _ = synth.render(
-            synth.content(wav16, frames), found.target, found.target_uv, self._g, volume=volume,
+            synth.content(wav16, frames), found.target, found.target_uv, self._g, volume=found.volume,
             noise_scale=opts.noise_scale, predict_f0=opts.auto_predict_f0, generator=self._generator,
         )  # fmt: skip
         return np.nan_to_num(wav, nan=0.0, posinf=0.0, neginf=0.0)

@@ -9,6 +9,7 @@ Shapes: B batch, S ssl_dim, H hidden, C inter channels, G gin_channels, T frames
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import torch
 from torch import nn
@@ -118,21 +119,13 @@ class SynthesizerTrn(nn.Module):
         return self.flow.reverse(z_p, x_mask, g=g), f0
 
     def infer(
-        self,
-        c: torch.Tensor,
-        f0: torch.Tensor,
-        uv: torch.Tensor,
-        sid: torch.Tensor,
-        noise_scale: float = 0.4,
-        predict_f0: bool = False,
-        vol: torch.Tensor | None = None,
-        generator: torch.Generator | None = None,
+        self, c: torch.Tensor, f0: torch.Tensor, uv: torch.Tensor, sid: torch.Tensor, **options: Any
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """The whole generator in one call (the reference's `infer`; `latent` then `dec`).
+        """The whole generator in one call (the reference's `infer`): `latent`, then `dec`.
 
-        c: (B, S, T); f0, uv: (B, T); sid: (B,) long speaker ids; vol: (B, T) or None.
-        Returns (audio (B, 1, N) in [-1, 1], f0 (B, T) float32 actually used).
+        c: (B, S, T); f0, uv: (B, T); sid: (B,) long speaker ids; options: noise_scale, predict_f0, vol,
+        generator as for `latent`. Returns (audio (B, 1, N) in [-1, 1], f0 (B, T) float32 actually used).
         """
         g = self.speaker_embedding(sid)
-        z, f0 = self.latent(c, f0, uv, g, noise_scale, predict_f0, vol, generator)
-        return self.dec(z, f0, g, generator), f0
+        z, f0 = self.latent(c, f0, uv, g, **options)
+        return self.dec(z, f0, g, options.get("generator")), f0
