@@ -23,6 +23,7 @@ from torch.nn import functional as F
 from autovoice_desktop.engine.sovits.commons import LRELU_SLOPE, get_padding
 
 HARMONICS = 8  # overtones above F0: the source has 9 components
+PLANAR_CPU = True  # decoder activations as (B, C, 1, N) channels_last on the CPU (apply_conv)
 
 
 @dataclass
@@ -124,6 +125,22 @@ class SourceModuleHnNSF(nn.Module):
         return torch.tanh(merged).to(self.l_linear.weight.dtype)
 
 
+def apply_conv(conv: nn.Conv1d | nn.ConvTranspose1d, x: torch.Tensor) -> torch.Tensor:
+    """Run a 1-D convolution on (B, C, N), or as a height-1 2-D convolution on (B, C, 1, N).
+
+    The 4-D form keeps channels_last activations between layers: oneDNN on the CPU otherwise reorders every
+    1-D input to channels-last and back, about half the decoder's time. Same weights, same arithmetic.
+    """
+    if x.dim() == 3:
+        return conv(x)
+    weight = conv.weight.unsqueeze(2)
+    stride, padding, dilation = (1, conv.stride[0]), (0, conv.padding[0]), (1, conv.dilation[0])
+    if isinstance(conv, nn.ConvTranspose1d):
+        out_pad = (0, conv.output_padding[0])
+        return F.conv_transpose2d(x, weight, conv.bias, stride, padding, out_pad, conv.groups, dilation)
+    return F.conv2d(x, weight, conv.bias, stride, padding, dilation, conv.groups)
+
+
 class ResBlock1(nn.Module):
     """HiFi-GAN residual block type "1": pairs of (dilated conv, conv) with leaky ReLU."""
 
@@ -139,10 +156,10 @@ class ResBlock1(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, N) -> (B, C, N)."""
+        """(B, C, N) -> (B, C, N), or (B, C, 1, N) -> (B, C, 1, N) (see apply_conv)."""
         for c1, c2 in zip(self.convs1, self.convs2, strict=True):
-            xt = c1(F.leaky_relu(x, LRELU_SLOPE))
-            xt = c2(F.leaky_relu(xt, LRELU_SLOPE))
+            xt = apply_conv(c1, F.leaky_relu(x, LRELU_SLOPE))
+            xt = apply_conv(c2, F.leaky_relu(xt, LRELU_SLOPE))
             x = xt + x
         return x
 
@@ -158,9 +175,9 @@ class ResBlock2(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, N) -> (B, C, N)."""
+        """(B, C, N) -> (B, C, N), or (B, C, 1, N) -> (B, C, 1, N) (see apply_conv)."""
         for c in self.convs:
-            x = c(F.leaky_relu(x, LRELU_SLOPE)) + x
+            x = apply_conv(c, F.leaky_relu(x, LRELU_SLOPE)) + x
         return x
 
 
@@ -225,15 +242,21 @@ class Generator(nn.Module):
         """The upsampler with the harmonic source given.
 
         x: (B, inter, T); harmonic_source: (B, 1, T * upp) from `m_source`; g: (B, G, 1) -> (B, 1, T * upp).
-        Purely convolutional (receptive field about 12 frames), so it can run over overlapping tiles.
+        Purely convolutional (receptive field about 12 frames), so it can run over overlapping tiles. On the
+        CPU the activations are kept as (B, C, 1, N) channels_last (see apply_conv).
         """
-        x = self.conv_pre(x) + self.cond(g)
+        planar = x.device.type == "cpu" and PLANAR_CPU
+        if planar:
+            x, g = x.unsqueeze(2), g.unsqueeze(2)
+            harmonic_source = harmonic_source.unsqueeze(2).contiguous(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=torch.channels_last)
+        x = apply_conv(self.conv_pre, x) + apply_conv(self.cond, g)
         for i in range(self.num_upsamples):
-            x = self.ups[i](F.leaky_relu(x, LRELU_SLOPE))
-            x = x + self.noise_convs[i](harmonic_source)
+            x = apply_conv(self.ups[i], F.leaky_relu(x, LRELU_SLOPE))
+            x = x + apply_conv(self.noise_convs[i], harmonic_source)
             xs = self.resblocks[i * self.num_kernels](x)
             for j in range(1, self.num_kernels):
                 xs = xs + self.resblocks[i * self.num_kernels + j](x)
             x = xs / self.num_kernels
-        x = self.conv_post(F.leaky_relu(x))
-        return torch.tanh(x)
+        x = torch.tanh(apply_conv(self.conv_post, F.leaky_relu(x)))
+        return x.squeeze(2).contiguous() if planar else x

@@ -101,3 +101,26 @@ def test_coarse_f0_bins() -> None:
     mel = 1127 * math.log(1 + 440 / 700)
     lo, hi = 1127 * math.log(1 + 50 / 700), 1127 * math.log(1 + 1100 / 700)
     assert old[5] == int((mel - lo) * 254 / (hi - lo) + 1 + 0.5)
+
+
+def test_planar_cpu_decoder_equals_the_1d_layout(monkeypatch) -> None:  # noqa: ANN001
+    """Height-1 channels_last convolutions on (B, C, 1, N) give the 1-D decoder's output (both paddings)."""
+    from autovoice_desktop.engine.sovits import nsf_hifigan
+    from autovoice_desktop.engine.sovits.nsf_hifigan import Generator
+
+    torch.manual_seed(0)
+    for style in ("4.0", "4.1"):
+        gen = Generator(
+            sampling_rate=44100, inter_channels=8, resblock="1", resblock_kernel_sizes=[3, 5],
+            resblock_dilation_sizes=[[1, 3, 5], [1, 3, 5]], upsample_rates=[8, 4, 2],
+            upsample_initial_channel=32, upsample_kernel_sizes=[16, 8, 4], gin_channels=8,
+            padding_style=style,
+        ).eval()  # fmt: skip
+        x, har, g = torch.randn(2, 8, 30), torch.randn(2, 1, 30 * 64) * 0.1, torch.randn(2, 8, 1)
+        with torch.no_grad():
+            monkeypatch.setattr(nsf_hifigan, "PLANAR_CPU", False)
+            flat = gen.decode(x, har, g)
+            monkeypatch.setattr(nsf_hifigan, "PLANAR_CPU", True)
+            planar = gen.decode(x, har, g)
+        assert planar.shape == flat.shape == (2, 1, 30 * 64)
+        assert float((planar - flat).abs().max()) < 1e-5
