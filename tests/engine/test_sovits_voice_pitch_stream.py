@@ -82,3 +82,17 @@ def test_stream_settings_and_reset(voice: SovitsVoice) -> None:
     assert first.shape == other.shape == (1600,) and short.shape == (50,)
     assert not np.array_equal(first, other)
     assert np.all(np.isfinite(short))
+
+
+def test_stream_keeps_its_context_across_block_sizes(voice: SovitsVoice, monkeypatch) -> None:  # noqa: ANN001
+    """Blocks of changing size: each window is exactly the last context + block samples of the input."""
+    seen: list[np.ndarray] = []
+    stream = voice.open_stream(PARAMS, context_samples=960)
+    monkeypatch.setattr(stream, "convert_window", lambda w: seen.append(w.copy()) or np.zeros_like(w))
+    signal = np.arange(1, 5001, dtype=np.float32)
+    pos = 0
+    for n in (640, 640, 320, 1280, 320):
+        stream.convert(signal[pos : pos + n], n)
+        pos += n
+        full = np.concatenate([np.zeros(960, np.float32), signal[:pos]])[-(960 + n) :]
+        np.testing.assert_array_equal(seen[-1], full[full.size % 320 :])

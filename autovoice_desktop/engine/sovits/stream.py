@@ -42,7 +42,7 @@ class SovitsStream:
         self._synth = WindowedSynth(model, encoder)
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         self._generator = torch.Generator(device=self._synth.device).manual_seed(seed)
-        self._history = np.zeros(self.context_samples, np.float32)
+        self._window = np.zeros(self.context_samples, np.float32)  # context + the last block, reused
         self._apply(opts)
 
     def _apply(self, opts: PipelineOptions) -> None:
@@ -55,14 +55,19 @@ class SovitsStream:
 
     def reset(self) -> None:
         """Forget the history (after a pause, a bypass or a dropout)."""
-        self._history[:] = 0.0
+        self._window[:] = 0.0
 
     def convert(self, new_samples: np.ndarray, out_samples: int) -> np.ndarray:
         """Append new_samples (n,) to the history, convert the window, return its last out_samples samples."""
         new = np.nan_to_num(np.asarray(new_samples, dtype=np.float32).reshape(-1))
-        window = np.concatenate([self._history, new])
-        if self.context_samples:
-            self._history[:] = window[-self.context_samples :]
+        size, context = self.context_samples + new.size, self.context_samples
+        if self._window.size != size:  # a new block size: re-allocate once, keep the context
+            window = np.zeros(size, np.float32)
+            window[size - context :] = self._window[self._window.size - context :]
+            self._window = window
+        window = self._window
+        window[:context] = window[size - context :]  # slide: the last context samples become the context
+        window[context:] = new
         usable = window.size // self._hop * self._hop
         out = np.zeros(max(int(out_samples), 0), np.float32)
         if usable == 0 or out.size == 0:
