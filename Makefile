@@ -34,7 +34,7 @@ selftest:
 	bash packaging/smoke.sh
 
 bench: $(STAMP)
-	$(PY) -m benchmarks.run_all
+	$(PY) -m benchmarks.speed --device cpu
 
 clean:
 	rm -rf build dist .pytest_cache

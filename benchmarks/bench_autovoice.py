@@ -7,11 +7,9 @@ Stages (synchronised timers): load (read + resample to the model rate and to 16 
 (ContentVec), synth (prior encoder, flow, NSF-HiFi-GAN), write (atomic save). The models are loaded once and
 cached, as the app does; one warm-up conversion precedes the timed ones (as for the fork).
 Modes:
-* `fast` (default): engine.accel.FastSovits (windows + batched tiles) with F0 overlapped with ContentVec;
-  dio/harvest run on `--f0-workers` threads over segments.
-* `plain`: engine.pitch.compute_f0 + ContentEncoder.encode + SovitsModel.synthesize over the whole file.
-* `voice`: engine.sovits.voice.SovitsVoice.convert (the app's own pipeline and its chunk loop).
-* `pipe`: engine.accel.convert_whole: the pipeline's slicing/joins with one whole-file F0 and FastSovits.
+* `voice` (default): engine.sovits.voice.SovitsVoice.convert, the public API and the app's path.
+* `pipe`: engine.sovits.pipeline.convert with the models pre-loaded and `--window-s`, `--dec-tile-s`,
+  `--max-batch-samples` overriding the window settings (the same one conversion path).
 Records: e2e best/median, stage split of the best run, peak RSS, CUDA max allocated, cpu busy fraction.
 """
 
@@ -20,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +48,7 @@ class Engine:
             from autovoice_desktop.engine.device import configure_cpu
 
             if args.threads < 0:  # load-aware: fewer OpenMP threads when other work holds the CPUs
-                from autovoice_desktop.engine.accel import load_aware_threads
+                from autovoice_desktop.engine.device import load_aware_threads
 
                 configure_cpu(load_aware_threads())
             else:
@@ -69,92 +66,34 @@ class Engine:
         self.load_s = time.perf_counter() - t
         self.sr = self.model.sample_rate
         self.hop = self.model.hop_length
-        self.pool = ThreadPoolExecutor(1)
         self.voice = None
-        if args.mode == "fast":
-            from autovoice_desktop.engine.accel import FastSettings, FastSovits
+        self.settings = None
+        if args.mode == "pipe":
+            from dataclasses import replace
 
-            settings = FastSettings.for_device(self.model.device)
-            if args.window_s:
-                settings.window_s = args.window_s
-            if args.dec_tile_s:
-                settings.dec_tile_s = args.dec_tile_s
-            if args.max_batch_samples:
-                settings.max_batch_samples = args.max_batch_samples
-            self.fast = FastSovits(self.model, self.encoder, settings)
+            from autovoice_desktop.engine.sovits.windowed import WindowSettings
 
-    def _f0(self, audio: np.ndarray, n_frames: int) -> tuple[np.ndarray, np.ndarray, float]:
-        from autovoice_desktop.engine.pitch import compute_f0, interpolate_f0
-
-        t = time.perf_counter()
-        if self.args.f0 in ("dio", "harvest") and self.args.f0_workers != 1:
-            from autovoice_desktop.engine.accel import world_f0_parallel
-
-            raw = world_f0_parallel(
-                audio,
-                self.sr,
-                self.hop,
-                n_frames,
-                self.args.f0,
-                self.args.f0_workers or None,
-                segment_s=self.args.f0_segment_s or None,
-            )
-            f0, uv = interpolate_f0(raw)
-        else:
-            f0, uv = compute_f0(audio, self.sr, self.hop, n_frames, self.args.f0, device=self.model.device)
-        return f0, uv, time.perf_counter() - t
+            settings = WindowSettings.for_device(self.model.device)
+            overrides = {
+                "window_s": args.window_s,
+                "dec_tile_s": args.dec_tile_s,
+                "max_batch_samples": args.max_batch_samples,
+            }
+            self.settings = replace(settings, **{k: v for k, v in overrides.items() if v})
 
     def convert_file(self, path: Path, out_path: Path) -> tuple[dict, np.ndarray]:
         import torch
 
-        from autovoice_desktop.audio.io import load_audio, resample, save_audio
+        from autovoice_desktop.audio.io import load_audio, save_audio
 
         times: dict[str, float] = {}
         t0 = time.perf_counter()
         loaded = load_audio(path, target_rate=self.sr)
         audio = loaded.samples
-        n_frames = len(audio) // self.hop
-        if self.args.mode == "fast":  # F0 starts as soon as the model-rate audio exists
-            future = self.pool.submit(self._f0, audio, n_frames)
-            if not self.cuda and not self.args.overlap_cpu:
-                future.result()  # on a small CPU the F0 threads would stall the OpenMP team
-        wav16 = resample(audio, self.sr, 16000) if self.args.mode in ("fast", "plain") else None
         times["load"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        if self.args.mode == "fast":
-            f0_info: dict[str, float] = {}
-
-            def get_f0() -> tuple[np.ndarray, np.ndarray]:
-                f0, uv, secs = future.result()
-                f0_info["f0"] = secs
-                return f0, uv
-
-            out = self.fast.synthesize(
-                wav16,
-                get_f0,
-                None,
-                speaker="bench",
-                noise_scale=0.4,
-                auto_predict_f0=self.args.auto_predict_f0,
-                seed=self.args.seed,
-                timings=times,
-                n_frames=n_frames,
-            )
-            times.update(f0_info)
-        elif self.args.mode == "plain":
-            f0, uv, times["f0"] = self._f0(audio, n_frames)
-            tc = time.perf_counter()
-            units = self.encoder.encode(wav16)
-            idx = np.floor(np.arange(n_frames) * units.shape[1] / n_frames).astype(np.int64)
-            times["content"] = time.perf_counter() - tc
-            ts = time.perf_counter()
-            out = self.model.synthesize(
-                units[:, idx], f0, uv, "bench", 0.4, self.args.auto_predict_f0, seed=self.args.seed
-            )
-            times["synth"] = time.perf_counter() - ts
-        elif self.args.mode == "pipe":
-            from autovoice_desktop.engine.accel import convert_whole
-            from autovoice_desktop.engine.sovits.pipeline import PipelineOptions
+        if self.args.mode == "pipe":
+            from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, convert
 
             opts = PipelineOptions(
                 speaker="bench",
@@ -163,9 +102,10 @@ class Engine:
                 seed=self.args.seed,
                 f0_device=self.model.device if self.args.f0 == "fcpe" else "cpu",
             )
-            out = convert_whole(
-                self.model, self.encoder, audio, self.sr, opts, device=self.model.device
-            ).audio
+            out = convert(
+                self.model, self.encoder, audio, self.sr, opts, device=self.model.device,
+                settings=self.settings,
+            ).audio  # fmt: skip
         else:
             out = self._voice_convert(audio)
         if self.cuda:
@@ -213,17 +153,14 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--f0", default="dio", choices=("dio", "harvest", "fcpe"))
     parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"))
-    parser.add_argument("--mode", default="fast", choices=("fast", "plain", "voice", "pipe"))
+    parser.add_argument("--mode", default="voice", choices=("voice", "pipe"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--long-repeat", type=int, default=1, help="repeats for inputs of 300 s or more")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: default, -1: load-aware)")
-    parser.add_argument("--f0-workers", type=int, default=0, help="dio/harvest threads (0: all CPUs)")
-    parser.add_argument("--f0-segment-s", type=float, default=0.0, help="dio/harvest segment (0: auto)")
     parser.add_argument("--window-s", type=float, default=0.0)
     parser.add_argument("--dec-tile-s", type=float, default=0.0)
     parser.add_argument("--max-batch-samples", type=int, default=0)
     parser.add_argument("--cudnn-benchmark", action="store_true")
-    parser.add_argument("--overlap-cpu", action="store_true", help="overlap F0 with ContentVec on the CPU")
     parser.add_argument("--tf32", action="store_true", help="allow TF32 convolutions (off: fp32 parity)")
     parser.add_argument("--auto-predict-f0", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--seed", type=int, default=1234)

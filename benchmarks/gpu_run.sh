@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Device-machine driver (one H100): install the carried wheels once, build the benchmark voice and inputs, then
-# run the GPU checks and/or the side-by-side speed run. Results go to $OUT (or ./benchmarks/results).
-#   bash benchmarks/gpu_run.sh [setup|checks|speed|all] [extra run_speed args...]
+# run the side-by-side speed suite. Results go to $OUT (or /tmp/avbench/results, outside the repository).
+#   bash benchmarks/gpu_run.sh [setup|speed|all] [extra benchmarks.speed args...]
 # Carry: .whl (wheels + pyworld sdist) and .bench (pure-Python so_vits_svc_fork, torchcrepe, cm_time, resampy).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 STAGE=${1:-all}; shift || true
-OUTDIR=${OUT:-benchmarks/results}
+OUTDIR=${OUT:-/tmp/avbench/results}
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TRANSFORMERS_VERBOSITY=error
 MARK=/tmp/site/.done-$(ls .whl | md5sum | cut -c1-8)
 if [ ! -f "$MARK" ]; then
@@ -36,10 +36,6 @@ for s in (10, 60, 600):
     p.exists() or make_input(s, p)
 "
 mkdir -p "$OUTDIR"
-if [ "$STAGE" = checks ] || [ "$STAGE" = all ]; then
-  python3 -m benchmarks.gpu_checks --model /tmp/avbench/model --inputs-dir /tmp/avbench \
-    --out "$OUTDIR/checks.jsonl" ${GPU_CHECKS:+--only $GPU_CHECKS} ${GPU_CHECK_ARGS:-} 2>&1 | grep -v -i warn | tee "$OUTDIR/checks.log"
-fi
 if [ "$STAGE" = speed ] || [ "$STAGE" = all ]; then
-  python3 -m benchmarks.run_speed --device cuda --workdir /tmp/avbench --out-dir "$OUTDIR/speed" "$@"
+  python3 -m benchmarks.speed --device cuda --fork-python python3 --workdir /tmp/avbench --out-dir "$OUTDIR/speed" "$@"
 fi

@@ -1,7 +1,7 @@
 """Pitch accuracy and speed of the built-in WORLD voice against Praat's "Change Gender" and librosa.
 
 For every real recording in tests/data and every transpose k in {−5, +4, +12}, each method shifts the pitch by
-k semitones; estimators independent of WORLD (benchmarks/f0_metrics.py: Praat, pYIN, CREPE, in several
+k semitones; estimators independent of WORLD (tests/f0_metrics.py: Praat, pYIN, CREPE, in several
 settings) measure how closely the output's F0 follows the input's F0 × 2^(k/12): the same estimator and
 settings on input and output, frames matched by their centre times, RMSE in cents over frames both call
 voiced. "clear" repeats the RMSE over the input frames whose pitch is well defined: a second estimator
@@ -9,7 +9,7 @@ voiced. "clear" repeats the RMSE over the input frames whose pitch is well defin
 factor (processing time / audio duration, single process).
 
     .venv/bin/python -m benchmarks.pitch_accuracy [--estimators praat,pyin,crepe] [--methods world]
-        [--json benchmarks/results/pitch_accuracy.json]
+        [--json /tmp/avbench/pitch_accuracy.json]
 
 CREPE needs torchcrepe (measurement only, not a project dependency: pip install --no-deps torchcrepe
 resampy). Prints a Markdown table (the one in docs/benchmarks.md, "Built-in voice pitch accuracy").
@@ -29,7 +29,7 @@ import numpy as np
 from autovoice_desktop.audio.io import load_audio
 from autovoice_desktop.core.types import ConversionParams, VoiceInfo
 from autovoice_desktop.engine.world_voice import WorldVoice
-from benchmarks.f0_metrics import ESTIMATORS, clear_frames, compare, frame_times, praat_f0
+from tests.f0_metrics import ESTIMATORS, clear_frames, compare, frame_times, praat_f0
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDINGS = {

@@ -116,15 +116,22 @@ class ContentEncoder:
         return self
 
     @torch.inference_mode()
-    def encode_tensor(self, wav_16k: torch.Tensor) -> torch.Tensor:
-        """(N,) or (1, N) 16 kHz tensor -> (1, dim, T_c) float32 tensor on the encoder's device."""
-        x = wav_16k.reshape(1, -1).to(self.device, self.dtype)
+    def encode_batch(self, wav_16k: torch.Tensor) -> torch.Tensor:
+        """(B, N) 16 kHz windows of equal length -> (B, dim, T_c) units on the encoder's device, its dtype.
+
+        Inputs shorter than 400 samples are zero-padded to 400 (one unit).
+        """
+        x = wav_16k.to(self.device, self.dtype)
         if x.shape[1] < MIN_SAMPLES:
             x = torch.nn.functional.pad(x, (0, MIN_SAMPLES - x.shape[1]))
-        hidden = self.model(x).last_hidden_state  # (1, T_c, hidden)
+        hidden = self.model(x).last_hidden_state  # (B, T_c, hidden)
         if self.final_proj is not None:
             hidden = self.final_proj(hidden)
-        return hidden.transpose(1, 2).float()
+        return hidden.transpose(1, 2)
+
+    def encode_tensor(self, wav_16k: torch.Tensor) -> torch.Tensor:
+        """(N,) or (1, N) 16 kHz tensor -> (1, dim, T_c) float32 tensor on the encoder's device."""
+        return self.encode_batch(wav_16k.reshape(1, -1)).float()
 
     def encode(self, wav_16k: np.ndarray) -> np.ndarray:
         """(N,) float 16 kHz mono -> float32 (dim, T_c) units at 50 frames/s."""

@@ -17,8 +17,8 @@ from autovoice_desktop.core.errors import ModelFormatError
 from autovoice_desktop.core.types import VoiceInfo
 from autovoice_desktop.engine import world_voice
 from autovoice_desktop.engine.sovits import library
-from benchmarks.f0_metrics import praat_f0
 from tests.conftest import SINGING_MALE
+from tests.f0_metrics import praat_f0
 
 RATE = 16000
 

@@ -1,4 +1,4 @@
-"""Tiny So-VITS-SVC voices (config.json + G_*.pth with random weights) and a fake model for pipeline tests."""
+"""Tiny So-VITS-SVC voices (config.json + G_*.pth with random weights), test signals and RNG patches."""
 
 from __future__ import annotations
 
@@ -60,36 +60,45 @@ def write_voice(folder: Path, step: int = 100, vol_embedding: bool = False, seed
     return folder
 
 
-class FakeModel:
-    """Same attributes as SovitsModel; synthesize() is a sine oscillator following f0, plus seeded noise."""
+def tiny_model_and_encoder(root: Path, vol_embedding: bool = False, seed: int = 3) -> tuple[Any, Any]:
+    """A loaded tiny SovitsModel (16 kHz, hop 320, vec256l9) and a tiny real ContentEncoder for it."""
+    from autovoice_desktop.engine.content import load_content_encoder
+    from autovoice_desktop.engine.sovits import SovitsModel
+    from tests.engine.content_helpers import save_content_vec_best, tiny_reference
 
-    def __init__(self, sample_rate: int = 16000, hop_length: int = 320, ssl_dim: int = 8) -> None:
-        self.sample_rate, self.hop_length, self.ssl_dim = sample_rate, hop_length, ssl_dim
-        self.speech_encoder = "vec256l9"
-        self.speakers = {"alice": 0, "bob": 1}
-        self.vol_embedding = False
-        self.device, self.half = "cpu", False
-        self.calls: list[dict[str, Any]] = []
+    folder = write_voice(root / "voice", vol_embedding=vol_embedding, seed=seed)
+    model = SovitsModel.load(folder / "G_100.pth")
+    encoder_folder = save_content_vec_best(root / "cv", *tiny_reference(seed=1, proj_dim=256))
+    return model, load_content_encoder(encoder_folder, kind="vec256l9")
 
-    def synthesize(
-        self,
-        content: Any,
-        f0: Any,
-        uv: Any,
-        speaker: Any = 0,
-        noise_scale: float = 0.4,
-        auto_predict_f0: bool = False,
-        volume: Any = None,
-    ) -> np.ndarray:
-        content, f0, uv = np.asarray(content), np.asarray(f0), np.asarray(uv)
-        t = content.shape[1]
-        assert content.shape == (self.ssl_dim, t) and f0.shape == (t,) and uv.shape == (t,)
-        assert content.dtype == np.float32 and np.all(np.isfinite(content))
-        self.calls.append({"frames": t, "speaker": speaker, "volume": volume, "f0": f0.copy()})
-        freq = np.repeat(f0.astype(np.float64), self.hop_length)
-        phase = 2 * np.pi * np.cumsum(freq) / self.sample_rate
-        noise = torch.randn(t * self.hop_length).numpy() * noise_scale * 0.01
-        return (0.3 * np.sin(phase) * (freq > 0) + noise).astype(np.float32)
 
-    def release(self) -> None:
-        return None
+def zero_random_draws(monkeypatch: Any) -> None:
+    """Every torch random draw returns zeros (the reference-parity setting)."""
+
+    def zeros(*size: Any, generator: Any = None, **kw: Any) -> torch.Tensor:
+        if len(size) == 1 and isinstance(size[0], (tuple, list, torch.Size)):
+            size = tuple(size[0])
+        return torch.zeros(tuple(size), device=kw.get("device"), dtype=kw.get("dtype") or torch.float32)
+
+    monkeypatch.setattr(torch, "rand", zeros)
+    monkeypatch.setattr(torch, "randn", zeros)
+    monkeypatch.setattr(torch, "randn_like", lambda t, **kw: torch.zeros_like(t, **kw))
+    monkeypatch.setattr(torch, "rand_like", lambda t, **kw: torch.zeros_like(t, **kw))
+
+
+def voiced_signal(sr: int, seconds: float, pause: tuple[float, float] | None = (1.3, 1.8)) -> np.ndarray:
+    """A gliding harmonic tone (150 +- 40 Hz) with light noise and an optional pause, float32 (N,)."""
+    t = np.arange(int(sr * seconds)) / sr
+    f0 = 150 + 40 * np.sin(2 * np.pi * 0.7 * t)
+    phase = 2 * np.pi * np.cumsum(f0) / sr
+    x = sum(np.sin(k * phase) / k for k in range(1, 6)) * 0.3
+    if pause is not None:
+        x[(t > pause[0]) & (t < pause[1])] = 0.0
+    rng = np.random.default_rng(0)
+    return (x + 0.003 * rng.standard_normal(t.size)).astype(np.float32)
+
+
+def snr_db(ref: np.ndarray, got: np.ndarray) -> float:
+    """10 log10(|ref|^2 / |ref - got|^2) in float64."""
+    ref64, got64 = ref.astype(np.float64), got.astype(np.float64)
+    return float(10 * np.log10(np.sum(ref64**2) / max(np.sum((ref64 - got64) ** 2), 1e-30)))

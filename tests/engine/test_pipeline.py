@@ -1,9 +1,8 @@
-"""The conversion pipeline: fake synthesizer + tiny real content encoder, and one real tiny model."""
+"""The conversion pipeline (engine/sovits/pipeline.py, slicing.py) with a tiny real model and encoder."""
 
 from __future__ import annotations
 
 import threading
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -12,23 +11,37 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autovoice_desktop.core.errors import AudioContentError, AudioEmptyError, ConversionCancelled
-from autovoice_desktop.engine.content import load_content_encoder
-from autovoice_desktop.engine.sovits.pipeline import (
+from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, convert
+from autovoice_desktop.engine.sovits.slicing import (
     Piece,
-    PipelineOptions,
-    convert,
+    place_piece,
     plan_pieces,
+    speech_intervals,
     stretch_units,
     volume_rms,
 )
-from tests.engine.content_helpers import save_content_vec_best, tiny_reference
-from tests.engine.sovits_helpers import FakeModel, write_voice
+from autovoice_desktop.engine.sovits.windowed import WindowedSynth
+from tests.engine.sovits_helpers import tiny_model_and_encoder
 
 
 @pytest.fixture(scope="module")
-def encoder(tmp_path_factory: pytest.TempPathFactory):
-    folder = save_content_vec_best(tmp_path_factory.mktemp("cv") / "cvb", *tiny_reference(seed=5, proj_dim=8))
-    return load_content_encoder(folder, kind="vec256l9")
+def voice(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """(tiny SovitsModel at 16 kHz / hop 320, its ContentEncoder)."""
+    return tiny_model_and_encoder(tmp_path_factory.mktemp("pipeline"))
+
+
+@pytest.fixture
+def render_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Frames of every WindowedSynth.render call (one per synthesised span)."""
+    calls: list[int] = []
+    real = WindowedSynth.render
+
+    def spy(self, units, f0, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        calls.append(len(f0))
+        return real(self, units, f0, *args, **kw)
+
+    monkeypatch.setattr(WindowedSynth, "render", spy)
+    return calls
 
 
 def voiced(sr: int, seconds: float, freq: float = 180.0) -> np.ndarray:
@@ -67,26 +80,24 @@ def test_plan_pieces_snaps_merges_and_overlaps() -> None:
 
 
 @pytest.mark.parametrize(("in_sr", "seconds"), [(16000, 3.07), (44100, 2.5), (22050, 0.05)])
-def test_same_duration_at_model_rate(encoder, in_sr: int, seconds: float) -> None:
-    model = FakeModel()
+def test_same_duration_at_model_rate(voice, in_sr: int, seconds: float) -> None:  # noqa: ANN001
+    model, encoder = voice
     audio = voiced(in_sr, seconds)
     result = convert(model, encoder, audio, in_sr)
     assert result.sample_rate == 16000
     assert result.audio.dtype == np.float32
     assert result.audio.size == round(audio.size * 16000 / in_sr)
     assert result.pitch is not None and result.pitch.times.size == result.audio.size // 320
-    for call in model.calls:
-        assert call["frames"] * 320 <= 16000 * (seconds + 1.0) + 320
 
 
-def test_silence_is_zero_and_pitch_track(encoder) -> None:
-    model = FakeModel()
+def test_silence_is_zero_and_pitch_track(voice, render_calls: list[int]) -> None:  # noqa: ANN001
+    model, encoder = voice
     audio = speech_with_pauses(16000)
     result = convert(model, encoder, audio, 16000, PipelineOptions(transpose=12))
-    assert len(model.calls) == 2  # two speech runs, silence is not synthesized
+    assert len(render_calls) == 1  # the pauses are too short to skip: one span over the file
     assert not result.audio[: 16000 // 10].any()  # leading silence stays exact zeros
     assert not result.audio[-16000 // 10 :].any()
-    assert np.abs(result.audio[int(0.4 * 16000) : int(1.0 * 16000)]).max() > 0.1
+    assert np.abs(result.audio[int(0.4 * 16000) : int(1.0 * 16000)]).max() > 0.01
     track = result.pitch
     first = (track.times > 0.4) & (track.times < 1.0)
     assert np.median(track.source_f0[first]) == pytest.approx(180, rel=0.02)
@@ -94,89 +105,77 @@ def test_silence_is_zero_and_pitch_track(encoder) -> None:
     assert not track.source_f0[track.times < 0.1].any()
 
 
-def test_long_run_is_crossfaded_without_clicks(encoder) -> None:
-    model = FakeModel()
+def test_crossfades_sum_to_one_and_edges_fade() -> None:
+    """place_piece: overlapping pieces of a constant signal add up to it exactly; speech edges fade."""
+    sr, n = 1000, 3000
+    pieces = plan_pieces([(0, 2500)], n, 10, max_len=1000, xfade=100)
+    out = np.zeros(n, np.float32)
+    for k, piece in enumerate(pieces):
+        place_piece(out, np.ones(piece.end - piece.start, np.float32), pieces, k, sr)
+    assert len(pieces) == 3
+    np.testing.assert_allclose(out[:2490], 1.0, atol=1e-6)  # crossfades are seamless
+    assert out[2499] < 0.2 and not out[2500:].any()  # the edge next to silence fades out, silence is 0
+
+
+def test_long_run_is_cut_into_crossfaded_pieces(voice) -> None:  # noqa: ANN001
+    model, encoder = voice
     audio = voiced(16000, 3.2, 150.0)
-    opts = PipelineOptions(max_chunk_seconds=1.0, crossfade_seconds=0.1, noise_scale=0.0)
+    opts = PipelineOptions(max_chunk_seconds=1.0, crossfade_seconds=0.1, noise_scale=0.0, seed=1)
     out = convert(model, encoder, audio, 16000, opts).audio
-    assert len(model.calls) >= 3  # hard cuts were needed
-    assert max(c["frames"] for c in model.calls) * 320 <= 16000 * (1.0 + 2 * 0.5) + 320
-    step = np.abs(np.diff(out)).max()
-    sine_step = 0.3 * 2 * np.pi * 150 / 16000  # steepest slope of the fake model's own sine
-    assert step <= 1.05 * sine_step
-    assert np.abs(out[16000 // 2 : -16000 // 2]).max() > 0.2  # never silent inside
+    whole = convert(model, encoder, audio, 16000, PipelineOptions(noise_scale=0.0, seed=1)).audio
+    assert np.all(np.isfinite(out))
+    ref, got = whole.astype(np.float64), out.astype(np.float64)
+    assert 10 * np.log10(np.sum(ref**2) / np.sum((ref - got) ** 2)) > 30  # one span: pieces re-joined
 
 
-def test_progress_stages_and_monotonic(encoder) -> None:
+def test_progress_stages_and_monotonic(voice) -> None:  # noqa: ANN001
+    model, encoder = voice
     seen: list[tuple[float, str]] = []
-    convert(FakeModel(), encoder, speech_with_pauses(16000), 16000, progress=lambda f, s: seen.append((f, s)))
+    convert(model, encoder, speech_with_pauses(16000), 16000, progress=lambda f, s: seen.append((f, s)))
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert {s for _, s in seen} == {"Pitch", "Content", "Synthesis"}
 
 
-def test_cancel_between_chunks(encoder) -> None:
+def test_cancel_during_synthesis(voice) -> None:  # noqa: ANN001
+    model, encoder = voice
     cancel = threading.Event()
-    model = FakeModel()
+    seen: list[float] = []
 
     def progress(fraction: float, stage: str) -> None:
-        if stage == "Synthesis" and fraction > 0.3:
+        seen.append(fraction)
+        if stage == "Synthesis":
             cancel.set()
 
     with pytest.raises(ConversionCancelled):
         convert(model, encoder, speech_with_pauses(16000), 16000, progress=progress, cancel=cancel)
-    assert len(model.calls) == 1
+    assert seen[-1] < 1.0
 
 
-def test_seed_makes_it_reproducible(encoder) -> None:
+def test_seed_makes_it_reproducible(voice) -> None:  # noqa: ANN001
+    model, encoder = voice
     audio = voiced(16000, 1.0)
-    a = convert(FakeModel(), encoder, audio, 16000, PipelineOptions(seed=7)).audio
-    b = convert(FakeModel(), encoder, audio, 16000, PipelineOptions(seed=7)).audio
-    c = convert(FakeModel(), encoder, audio, 16000, PipelineOptions(seed=8)).audio
+    a = convert(model, encoder, audio, 16000, PipelineOptions(seed=7)).audio
+    b = convert(model, encoder, audio, 16000, PipelineOptions(seed=7)).audio
+    c = convert(model, encoder, audio, 16000, PipelineOptions(seed=8)).audio
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 
 
-def test_bad_audio(encoder) -> None:
+def test_bad_audio(voice) -> None:  # noqa: ANN001
+    model, encoder = voice
     with pytest.raises(AudioEmptyError):
-        convert(FakeModel(), encoder, np.zeros(0, np.float32), 16000)
+        convert(model, encoder, np.zeros(0, np.float32), 16000)
     with pytest.raises(AudioContentError):
-        convert(FakeModel(), encoder, np.zeros((100, 2), np.float32), 16000)
+        convert(model, encoder, np.zeros((100, 2), np.float32), 16000)
     with pytest.raises(AudioContentError):
-        convert(FakeModel(), encoder, np.full(1000, np.inf, np.float32), 16000)
-    silent = convert(FakeModel(), encoder, np.zeros(8000, np.float32), 16000)
+        convert(model, encoder, np.full(1000, np.inf, np.float32), 16000)
+    silent = convert(model, encoder, np.zeros(8000, np.float32), 16000)
     assert silent.audio.size == 8000 and not silent.audio.any()
-
-
-class ZeroEncoder:
-    """Content of the right shape, computed instantly (the memory test is about the pipeline)."""
-
-    dim = 8
-
-    def encode(self, wav_16k: np.ndarray) -> np.ndarray:
-        return np.zeros((8, max(1, (wav_16k.size - 400) // 320 + 1)), np.float32)
-
-
-def test_ten_minutes_memory_is_bounded() -> None:
-    sr = 8000
-    block = np.concatenate([voiced(sr, 50.0, 170.0), np.zeros(sr * 10, np.float32)])
-    audio = np.tile(block, 10)  # 10 minutes; speech runs of 50 s are longer than the 40 s max chunk
-    model = FakeModel(sample_rate=sr, hop_length=160)
-    tracemalloc.start()
-    result = convert(model, ZeroEncoder(), audio, sr)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert result.audio.size == audio.size
-    assert len(model.calls) == 20
-    assert max(c["frames"] for c in model.calls) * 160 <= sr * 41
-    chunk = 41 * sr * 4
-    assert peak < audio.nbytes + 12 * chunk  # the output plus a few chunk-sized buffers, nothing whole-file
 
 
 def test_silence_split_equals_librosa() -> None:
     import librosa
-
-    from autovoice_desktop.engine.sovits.pipeline import speech_intervals
 
     rng = np.random.default_rng(0)
     for sr, absolute in [(16000, False), (44100, False), (22050, True)]:
@@ -187,44 +186,42 @@ def test_silence_split_equals_librosa() -> None:
         ref = librosa.effects.split(
             x, top_db=-opts.db_thresh, ref=1.0 if absolute else np.max, frame_length=2 * half, hop_length=half
         )
-        assert speech_intervals(x, sr, opts) == [(int(a), int(b)) for a, b in ref]
+        got = speech_intervals(x, sr, opts.db_thresh, opts.absolute_thresh, opts.chunk_seconds)
+        assert got == [(int(a), int(b)) for a, b in ref]
 
 
-def test_end_to_end_with_a_tiny_real_model(tmp_path: Path) -> None:
-    from autovoice_desktop.engine.sovits import SovitsModel
-
-    folder = write_voice(tmp_path / "voice", vol_embedding=True)
-    model = SovitsModel.load(folder / "G_100.pth")
-    enc_folder = save_content_vec_best(tmp_path / "cvb", *tiny_reference(seed=2, proj_dim=256))
-    enc = load_content_encoder(enc_folder, kind=model.speech_encoder)
+def test_end_to_end_with_a_volume_model(tmp_path: Path) -> None:
+    model, encoder = tiny_model_and_encoder(tmp_path, vol_embedding=True)
     audio = speech_with_pauses(22050)
     opts = PipelineOptions(speaker="bob", seed=3)
-    first = convert(model, enc, audio, 22050, opts)
-    again = convert(model, enc, audio, 22050, opts)
+    first = convert(model, encoder, audio, 22050, opts)
+    again = convert(model, encoder, audio, 22050, opts)
     assert first.audio.size == round(audio.size * 16000 / 22050)
     assert np.all(np.isfinite(first.audio)) and np.abs(first.audio).max() > 0
     np.testing.assert_array_equal(first.audio, again.audio)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(
-    n=st.integers(1, 40000),
+    n=st.integers(1, 24000),
     in_sr=st.sampled_from([8000, 16000, 22050, 44100, 48000]),
-    grid=st.sampled_from([(16000, 320), (44100, 512), (32000, 320), (8000, 160)]),
     loud_pct=st.integers(0, 100),  # not st.floats: SovitsModel's flush-denormal mode upsets hypothesis
     seed=st.integers(0, 1000),
 )
 def test_output_always_matches_the_resampled_input(
-    n: int, in_sr: int, grid: tuple, loud_pct: int, seed: int
+    voice,
+    n: int,
+    in_sr: int,
+    loud_pct: int,
+    seed: int,  # noqa: ANN001
 ) -> None:
     import soxr
 
-    sr, hop = grid
+    model, encoder = voice
     rng = np.random.default_rng(seed)
     audio = (rng.standard_normal(n) * loud_pct / 100 * (rng.random(n) < 0.7)).astype(np.float32)
-    model = FakeModel(sample_rate=sr, hop_length=hop)
-    result = convert(model, ZeroEncoder(), audio, in_sr, PipelineOptions(max_chunk_seconds=0.5))
-    expected = n if in_sr == sr else soxr.resample(audio, in_sr, sr, quality="HQ").size
+    result = convert(model, encoder, audio, in_sr, PipelineOptions(max_chunk_seconds=0.5))
+    expected = n if in_sr == 16000 else soxr.resample(audio, in_sr, 16000, quality="HQ").size
     assert result.audio.size == expected and result.audio.dtype == np.float32
     assert np.all(np.isfinite(result.audio))
-    assert result.pitch.times.size == result.pitch.source_f0.size == expected // hop
+    assert result.pitch.times.size == result.pitch.source_f0.size == expected // 320

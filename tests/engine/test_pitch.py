@@ -125,3 +125,43 @@ def test_missing_torchfcpe_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(WeightsMissingError, match="torchfcpe") as err:
         fcpe_support.import_torchfcpe()
     assert "pip install" in (err.value.hint or "")
+
+
+def _fill_40_loop(f0: np.ndarray) -> np.ndarray:
+    """The 4.0 / fork gap fill as a frame loop (written from the rules the reference code follows)."""
+    data = f0.astype(np.float64).copy()
+    n, last = data.size, 0.0
+    for i in range(n):
+        if data[i] > 0:
+            last = data[i]
+            continue
+        j = next((k for k in range(i + 1, n) if data[k] > 0), n - 1 if i + 1 < n else i + 1)
+        if j < n - 1:
+            if last > 0:
+                step = (data[j] - data[i - 1]) / (j - i)
+                for k in range(i, j):
+                    data[k] = data[i - 1] + step * (k - i + 1)
+            else:
+                data[i:j] = data[j]
+        else:
+            data[i:] = last
+    return data
+
+
+def test_the_40_lineage_fills_gaps_its_own_way() -> None:
+    raw = np.array([0, 0, 100, 0, 0, 200, 0, 0, 300, 0, 400], dtype=np.float64)
+    f0, uv = interpolate_f0(raw, "4.0")
+    # the ramp reaches the next voiced value one frame early; a gap before the last frame holds 300
+    np.testing.assert_allclose(f0, [100, 100, 100, 150, 200, 200, 250, 300, 300, 300, 300], rtol=1e-6)
+    np.testing.assert_array_equal(uv, raw > 0)
+    f41, _ = interpolate_f0(raw, "4.1")
+    np.testing.assert_allclose(f41[3:5], [100 + 100 / 3, 100 + 200 / 3], rtol=1e-6)
+    assert f41[-1] == 400
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 0.0, 90.0, 150.5, 320.0]), min_size=1, max_size=40))
+def test_the_40_fill_equals_the_frame_loop(values: list[float]) -> None:
+    raw = np.array(values)
+    f0, _ = interpolate_f0(raw, "4.0")
+    np.testing.assert_allclose(f0, _fill_40_loop(raw).astype(np.float32), rtol=1e-6)

@@ -35,7 +35,7 @@ def test_cuda_oom_retries_smaller_then_falls_back_to_cpu(
     tries: list[tuple[str, int]] = []
 
     def fake_convert(model: Any, enc: Any, audio: np.ndarray, rate: int, opts: Any, **kw: Any) -> Any:
-        device, settings = kw["device"], kw["fast_settings"]
+        device, settings = kw["device"], kw["settings"]
         tries.append((device, settings.max_batch_samples))
         cuda_tries = sum(1 for d, _ in tries if d.startswith("cuda"))
         if device.startswith("cuda") and (fits_after_retries is None or cuda_tries <= fits_after_retries):
@@ -48,7 +48,9 @@ def test_cuda_oom_retries_smaller_then_falls_back_to_cpu(
     stages: list[str] = []
 
     result = voice.convert(
-        np.zeros(16000, np.float32), 16000, ConversionParams(device="cuda", half=True),
+        np.zeros(16000, np.float32),
+        16000,
+        ConversionParams(device="cuda", half=True),
         progress=lambda fraction, stage: stages.append(stage),
     )
 
@@ -99,7 +101,9 @@ def test_a_voice_that_does_not_fit_the_gpu_is_converted_on_the_cpu(monkeypatch: 
     voice = voice_module.SovitsVoice(info, Path("G_1.pth"), Path("config.json"))
     stages: list[str] = []
     result = voice.convert(
-        np.zeros(16000, np.float32), 16000, ConversionParams(device="cuda"),
+        np.zeros(16000, np.float32),
+        16000,
+        ConversionParams(device="cuda"),
         progress=lambda fraction, stage: stages.append(stage),
     )
     assert loads[0] == "cuda:0" and devices == ["cpu"] and result.device == "cpu"

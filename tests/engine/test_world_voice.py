@@ -12,7 +12,7 @@ from autovoice_desktop.core.types import ConversionParams, VoiceInfo
 from autovoice_desktop.engine import world_dsp
 from autovoice_desktop.engine.builtin_voices import load_presets
 from autovoice_desktop.engine.world_voice import WorldVoice, best_alignment, plan_chunks, target_pitch
-from benchmarks.f0_metrics import praat_f0
+from tests.f0_metrics import praat_f0
 
 RATE = 16000
 INFO = VoiceInfo(voice_id="builtin/test", name="Test", kind="builtin")

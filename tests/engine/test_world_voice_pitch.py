@@ -1,7 +1,7 @@
 """Pitch accuracy of the built-in voice on the real recordings, measured with estimators independent of WORLD.
 
 Two estimators, Praat (autocorrelation) and librosa's pYIN, each run with the same settings on the input and
-on the output (benchmarks/f0_metrics.py has the protocol). The output's F0 must follow input F0 × 2^(k/12):
+on the output (tests/f0_metrics.py has the protocol). The output's F0 must follow input F0 × 2^(k/12):
 
 - Praat: within 20 cents RMSE over all frames Praat calls voiced in both;
 - both estimators: within 20 cents RMSE over the frames where the input's pitch is well defined (the other
@@ -24,8 +24,8 @@ import pytest
 from autovoice_desktop.audio.io import load_audio
 from autovoice_desktop.core.types import ConversionParams, VoiceInfo
 from autovoice_desktop.engine.world_voice import WorldVoice
-from benchmarks.f0_metrics import ESTIMATORS, clear_frames, compare, frame_times, shift_error
 from tests.conftest import REAL_RECORDINGS, SINGING_MALE, SPEECH_FEMALE
+from tests.f0_metrics import ESTIMATORS, clear_frames, compare, frame_times, shift_error
 
 SEMITONES = (-5, 4)
 LIMIT_CENTS = 20.0

@@ -125,21 +125,22 @@ def test_cuda_oom_fallback_logic_simulated() -> None:
 
     The real run with a limited memory fraction is H7's GPU check (benchmarks/gpu_checks.py, "oom").
     """
-    from autovoice_desktop.engine.accel import FastSettings, run_with_oom_fallback
+    from autovoice_desktop.engine.device import run_with_oom_fallback
+    from autovoice_desktop.engine.sovits.windowed import WindowSettings
 
     tried: list[tuple[str, int]] = []
     notices: list[str] = []
     moved = []
 
-    def attempt(device: str, settings: FastSettings) -> str:
+    def attempt(device: str, settings: WindowSettings) -> str:
         tried.append((device, settings.max_batch_samples))
         if device.startswith("cuda"):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
         return "converted"
 
     result, used, _settings = run_with_oom_fallback(
-        attempt, "cuda:0", FastSettings.for_device("cuda:0"), to_cpu=lambda: moved.append(True),
-        notice=notices.append,
+        attempt, "cuda:0", WindowSettings.for_device("cuda:0"), WindowSettings.for_device("cpu"),
+        to_cpu=lambda: moved.append(True), notice=notices.append,
     )  # fmt: skip
     assert (result, used) == ("converted", "cpu")
     cuda_sizes = [size for device, size in tried if device.startswith("cuda")]
@@ -150,10 +151,11 @@ def test_cuda_oom_fallback_logic_simulated() -> None:
 
 def test_non_oom_errors_are_not_swallowed_by_the_fallback() -> None:
     """Only out-of-memory triggers the fallback; any other CUDA error reaches the user unchanged."""
-    from autovoice_desktop.engine.accel import FastSettings, run_with_oom_fallback
+    from autovoice_desktop.engine.device import run_with_oom_fallback
+    from autovoice_desktop.engine.sovits.windowed import WindowSettings
 
-    def attempt(device: str, settings: FastSettings) -> str:
+    def attempt(device: str, settings: WindowSettings) -> str:
         raise RuntimeError("CUDA error: an illegal memory access was encountered")
 
     with pytest.raises(RuntimeError, match="illegal memory access"):
-        run_with_oom_fallback(attempt, "cuda:0", FastSettings.for_device("cuda:0"))
+        run_with_oom_fallback(attempt, "cuda:0", WindowSettings(), WindowSettings.for_device("cpu"))

@@ -18,7 +18,7 @@ import pytest
 
 from autovoice_desktop.app.cli_progress import PIPE_INTERVAL_S, BatchProgress
 from autovoice_desktop.core.errors import ConversionCancelled
-from autovoice_desktop.engine.accel import world_f0_parallel
+from autovoice_desktop.engine.pitch import world_f0_segmented
 
 SR, HOP = 16000, 320
 LONG_S = 120.0  # 2 minutes: long enough to show the rate, short enough for a loaded 2-core CI
@@ -36,9 +36,7 @@ def test_pitch_reports_at_least_every_4_seconds_of_audio() -> None:
     """2 minutes: ≥ 30 reports, none covering more than 2 workers x 2 s of audio, fractions rising to 1."""
     audio = _long_voiced(LONG_S)
     fractions: list[float] = []
-    world_f0_parallel(
-        audio, SR, HOP, len(audio) // HOP, "dio", workers=2, segment_s=2.0, tick=fractions.append
-    )
+    world_f0_segmented(audio, SR, HOP, "dio", workers=2, segment_s=2.0, tick=fractions.append)
     assert len(fractions) >= LONG_S / 4.0
     steps = np.diff([0.0, *fractions]) * LONG_S
     assert steps.max() <= 4.0 + 0.05 and np.all(steps > 0)
@@ -56,7 +54,7 @@ def test_pitch_cancel_stops_within_one_round() -> None:
             raise ConversionCancelled()
 
     with pytest.raises(ConversionCancelled):
-        world_f0_parallel(audio, SR, HOP, len(audio) // HOP, "dio", workers=2, segment_s=2.0, tick=tick)
+        world_f0_segmented(audio, SR, HOP, "dio", workers=2, segment_s=2.0, tick=tick)
     assert len(calls) == 3 and calls[-1] <= 3 * 4.0 / LONG_S + 0.01
 
 
@@ -76,9 +74,8 @@ def tiny_voice(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 def test_speed_path_reports_pitch_and_content_progress_and_cancels_in_pitch(tiny_voice) -> None:  # noqa: ANN001
-    """convert_whole on 1 minute: Pitch and Content report often; a cancel in Pitch stops before Content."""
-    from autovoice_desktop.engine.accel import convert_whole
-    from autovoice_desktop.engine.sovits.pipeline import PipelineOptions
+    """pipeline.convert, 1 minute: Pitch and Content report often; a cancel in Pitch stops before Content."""
+    from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, convert
 
     model, encoder = tiny_voice
     seconds = 60.0
@@ -92,12 +89,12 @@ def test_speed_path_reports_pitch_and_content_progress_and_cancels_in_pitch(tiny
             cancel.set()
 
     with pytest.raises(ConversionCancelled):
-        convert_whole(model, encoder, audio, model.sample_rate, PipelineOptions(f0_method="dio"),
-                      progress=progress, cancel=cancel)  # fmt: skip
+        convert(model, encoder, audio, model.sample_rate, PipelineOptions(f0_method="dio"),
+                progress=progress, cancel=cancel)  # fmt: skip
     assert [s for _f, s in seen] == ["Pitch"] * 4  # the first report comes before any analysis
     seen.clear()
-    result = convert_whole(model, encoder, audio, model.sample_rate, PipelineOptions(f0_method="dio"),
-                           progress=lambda f, s: seen.append((f, s)))  # fmt: skip
+    result = convert(model, encoder, audio, model.sample_rate, PipelineOptions(f0_method="dio"),
+                     progress=lambda f, s: seen.append((f, s)))  # fmt: skip
     assert len(result.audio) == len(audio)
     pitch = [f for f, s in seen if s == "Pitch"]
     assert len(pitch) >= seconds / 4.0 / 2  # at least one report per 8 s of audio, whatever the core count

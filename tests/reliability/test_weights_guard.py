@@ -160,14 +160,14 @@ def test_a_voice_never_returns_non_finite_audio() -> None:
 
 def test_sovits_voice_guards_its_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """SovitsVoice.convert runs the guard: a conversion that yields NaN (simulated) raises, exit 5."""
-    from autovoice_desktop.engine import accel
+    from autovoice_desktop.engine.sovits import voice as sovits_voice
     from autovoice_desktop.engine.sovits.voice import SovitsVoice
 
     voice_dir = good_voice(tmp_path, "v")
     info = VoiceInfo("sovits/v", "v", "sovits", speakers=("singer",))
     voice = SovitsVoice(info, voice_dir / "G_1000.pth", voice_dir / "config.json", device="cpu")
     nan = voice_module.ConversionResult(np.full(1600, np.nan, np.float32), 16000)
-    monkeypatch.setattr(accel, "run_with_oom_fallback", lambda *a, **k: (nan, "cpu", None))
+    monkeypatch.setattr(sovits_voice, "run_with_oom_fallback", lambda *a, **k: (nan, "cpu", None))
     monkeypatch.setattr(voice, "_load_on", lambda *a: (_Model(), _Encoder(), "cpu"))
     with pytest.raises(VoiceError, match="NaN/infinite"):
         voice.convert(np.zeros(16000, np.float32), 16000, ConversionParams(device="cpu"))

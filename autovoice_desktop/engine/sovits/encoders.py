@@ -36,17 +36,21 @@ class TextEncoder(nn.Module):
         f0_coarse: torch.Tensor,
         noise_scale: float,
         generator: torch.Generator | None = None,
+        eps: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """x: (B, H, T); x_mask: (B, 1, T); f0_coarse: (B, T) long -> z_p (B, C, T).
 
-        The noise is drawn with torch.randn_like (or torch.randn with a generator when seeded), so
-        patching torch's RNG functions to return zeros makes the output deterministic.
+        eps: (B, C, T) standard-normal noise to use (windows of one signal share one draw); None draws it
+        with torch.randn_like (or torch.randn with a generator when seeded), so patching torch's RNG
+        functions to return zeros makes the output deterministic.
         """
         x = x + self.f0_emb(f0_coarse).transpose(1, 2)
         x = self.enc_(x * x_mask, x_mask)
         stats = self.proj(x) * x_mask
         m, logs = torch.split(stats, self.out_channels, dim=1)
-        if generator is None:
+        if eps is not None:
+            eps = eps.to(m.dtype)
+        elif generator is None:
             eps = torch.randn_like(m)
         else:
             eps = torch.randn(m.shape, generator=generator, device=m.device, dtype=m.dtype)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -22,6 +23,20 @@ from torch.nn import functional as F
 from autovoice_desktop.engine.sovits.commons import LRELU_SLOPE, get_padding
 
 HARMONICS = 8  # overtones above F0: the source has 9 components
+PLANAR_CPU = True  # decoder activations as (B, C, 1, N) channels_last on the CPU (apply_conv)
+
+
+@dataclass
+class SourcePhase:
+    """Running state of the harmonic source between chunks of one signal (per batch row and harmonic).
+
+    sum_rad / sum_shifted: (B, H+1, 1) float64 running sums; last: (B, H+1, 1) float32 fractional phase of
+    the previous sample (None before the first chunk, when the random initial phases are added).
+    """
+
+    sum_rad: torch.Tensor | None = None
+    sum_shifted: torch.Tensor | None = None
+    last: torch.Tensor | None = None
 
 
 class SineGen(nn.Module):
@@ -40,65 +55,90 @@ class SineGen(nn.Module):
         self.sine_amp = sine_amp
         self.noise_std = noise_std
 
-    def forward(self, f0: torch.Tensor, upp: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """f0: (B, T) Hz, float32 -> sine source (B, H+1, N) float32 with N = T * upp.
+    def sines(
+        self, f0: torch.Tensor, upp: int, phase: SourcePhase, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """f0: (B, T) Hz -> (sines (B, H+1, N) float32 without noise, uv (B, 1, N)), N = T * upp.
 
-        Unvoiced samples (F0 <= 0) get noise of std sine_amp/3 instead of the sine; voiced ones get
-        sine_amp * sin(phase) plus noise of std noise_std. Random initial phases of the overtones and the
-        noise come from torch.rand / torch.randn_like (generator-based torch.rand/randn when seeded).
+        Continues the phase held in `phase` (updated in place), so consecutive chunks of one F0 track give
+        the samples one call over the whole track gives. The reference's arithmetic: float32 increments,
+        wraps found where the float32 running sum's fractional part decreases, a -1 added there, both sums
+        accumulated in float64 along the last axis (as torch's CPU cumsum does for float32).
         """
-        f0 = f0.float()
-        f0_up = F.interpolate(f0[:, None], scale_factor=float(upp), mode="nearest")  # (B, 1, N)
-        harmonics = torch.arange(1, self.harmonic_num + 2, device=f0.device, dtype=f0.dtype)
-        fn = f0_up * harmonics[None, :, None]  # (B, H+1, N)
-        rad = (fn / self.sampling_rate) % 1
-        batch, dim, _ = rad.shape
-        if generator is None:
-            rand_ini = torch.rand(batch, dim, device=f0.device)
-        else:
-            rand_ini = torch.rand(batch, dim, device=f0.device, generator=generator)
-        rand_ini[:, 0] = 0
-        rad[:, :, 0] = rad[:, :, 0] + rand_ini
-        sines = torch.sin(_wrapped_phase(rad) * 2 * math.pi) * self.sine_amp
-        uv = (f0_up > 0).float()  # (B, 1, N)
-        noise_amp = uv * self.noise_std + (1 - uv) * self.sine_amp / 3
-        if generator is None:
-            noise = noise_amp * torch.randn_like(sines)
-        else:
-            noise = noise_amp * torch.randn(
-                sines.shape, generator=generator, device=f0.device, dtype=sines.dtype
-            )
-        return sines * uv + noise
-
-
-def _wrapped_phase(rad: torch.Tensor) -> torch.Tensor:
-    """Phase increments (B, H+1, N) in cycles -> running phase (B, H+1, N) float32, kept near [0, 1).
-
-    Same arithmetic as the reference: wraps are found where the float32 running sum's fractional part
-    decreases, a -1 is added at those samples, and the shifted increments are summed again. Both sums run
-    along the last axis and accumulate in float64 (as torch's CPU cumsum does for float32), so the CPU result
-    equals the reference's (B, N, H+1) computation while the scan is contiguous and fast on a GPU.
-    """
-    running = torch.cumsum(rad.double(), dim=-1).float() % 1
-    wrapped = (running[:, :, 1:] - running[:, :, :-1]) < 0
-    shift = torch.zeros_like(rad)
-    shift[:, :, 1:] = wrapped * -1.0
-    return torch.cumsum((rad + shift).double(), dim=-1).float()
+        f0_up = f0.float().repeat_interleave(upp, dim=1)[:, None]  # (B, 1, N)
+        harmonics = torch.arange(1, self.harmonic_num + 2, device=f0.device, dtype=torch.float32)
+        rad = (f0_up * harmonics[None, :, None] / self.sampling_rate) % 1  # (B, H+1, N)
+        if phase.last is None:
+            rand_ini = torch.rand(rad.shape[0], rad.shape[1], device=f0.device, generator=generator)
+            rand_ini[:, 0] = 0
+            rad[:, :, 0] = rad[:, :, 0] + rand_ini
+        total = torch.cumsum(rad.double(), dim=-1)
+        if phase.sum_rad is not None:
+            total = total + phase.sum_rad
+        running = total.float() % 1
+        shift = torch.zeros_like(rad)
+        shift[:, :, 1:] = (running[:, :, 1:] - running[:, :, :-1] < 0) * -1.0
+        if phase.last is not None:
+            shift[:, :, :1] = (running[:, :, :1] - phase.last < 0) * -1.0
+        shifted = torch.cumsum((rad + shift).double(), dim=-1)
+        if phase.sum_shifted is not None:
+            shifted = shifted + phase.sum_shifted
+        phase.sum_rad, phase.sum_shifted, phase.last = (
+            total[:, :, -1:],
+            shifted[:, :, -1:],
+            running[:, :, -1:],
+        )
+        sines = torch.sin(shifted.float() * (2 * math.pi)) * self.sine_amp
+        return sines, (f0_up > 0).float()
 
 
 class SourceModuleHnNSF(nn.Module):
-    """`dec.m_source`: merges the harmonics with `l_linear` (H+1 -> 1) and tanh."""
+    """`dec.m_source`: harmonic sines merged with `l_linear` (H+1 -> 1), plus noise, then tanh."""
 
     def __init__(self, sampling_rate: float, harmonic_num: int = HARMONICS) -> None:
         super().__init__()
         self.l_sin_gen = SineGen(sampling_rate, harmonic_num)
         self.l_linear = nn.Linear(harmonic_num + 1, 1)
 
-    def forward(self, f0: torch.Tensor, upp: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """f0: (B, T) -> harmonic source (B, 1, N) in the weights' dtype."""
-        sines = self.l_sin_gen(f0, upp, generator).to(self.l_linear.weight.dtype)  # (B, H+1, N)
-        merged = torch.einsum("bhn,oh->bon", sines, self.l_linear.weight) + self.l_linear.bias[None, :, None]
-        return torch.tanh(merged)
+    def forward(
+        self,
+        f0: torch.Tensor,
+        upp: int,
+        generator: torch.Generator | None = None,
+        phase: SourcePhase | None = None,
+    ) -> torch.Tensor:
+        """f0: (B, T) -> harmonic source (B, 1, T * upp) in the weights' dtype.
+
+        Pass the same `phase` to consecutive chunks of one track to continue it (None: a fresh track).
+        Voiced samples get sine_amp * sin(phase) plus noise of std noise_std, unvoiced ones (F0 <= 0) noise
+        of std sine_amp/3 instead. The reference draws that noise per harmonic and merges it with l_linear;
+        the merged noise is one Gaussian per sample with std noise_amp * ||w||, drawn directly here (9x fewer
+        draws, the same distribution; with every draw zero the two agree exactly).
+        """
+        gen = self.l_sin_gen
+        sines, uv = gen.sines(f0, upp, phase if phase is not None else SourcePhase(), generator)
+        weight, bias = self.l_linear.weight.float(), self.l_linear.bias.float()  # (1, H+1), (1,)
+        noise_amp = uv * gen.noise_std + (1 - uv) * gen.sine_amp / 3  # (B, 1, N)
+        noise = torch.randn(uv.shape, device=f0.device, generator=generator)
+        merged = torch.einsum("bhn,oh->bon", sines * uv, weight) + bias[None, :, None]
+        merged = merged + noise_amp * weight.norm() * noise
+        return torch.tanh(merged).to(self.l_linear.weight.dtype)
+
+
+def apply_conv(conv: nn.Conv1d | nn.ConvTranspose1d, x: torch.Tensor) -> torch.Tensor:
+    """Run a 1-D convolution on (B, C, N), or as a height-1 2-D convolution on (B, C, 1, N).
+
+    The 4-D form keeps channels_last activations between layers: oneDNN on the CPU otherwise reorders every
+    1-D input to channels-last and back, about half the decoder's time. Same weights, same arithmetic.
+    """
+    if x.dim() == 3:
+        return conv(x)
+    weight = conv.weight.unsqueeze(2)
+    stride, padding, dilation = (1, conv.stride[0]), (0, conv.padding[0]), (1, conv.dilation[0])
+    if isinstance(conv, nn.ConvTranspose1d):
+        out_pad = (0, conv.output_padding[0])
+        return F.conv_transpose2d(x, weight, conv.bias, stride, padding, out_pad, conv.groups, dilation)
+    return F.conv2d(x, weight, conv.bias, stride, padding, dilation, conv.groups)
 
 
 class ResBlock1(nn.Module):
@@ -116,10 +156,10 @@ class ResBlock1(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, N) -> (B, C, N)."""
+        """(B, C, N) -> (B, C, N), or (B, C, 1, N) -> (B, C, 1, N) (see apply_conv)."""
         for c1, c2 in zip(self.convs1, self.convs2, strict=True):
-            xt = c1(F.leaky_relu(x, LRELU_SLOPE))
-            xt = c2(F.leaky_relu(xt, LRELU_SLOPE))
+            xt = apply_conv(c1, F.leaky_relu(x, LRELU_SLOPE))
+            xt = apply_conv(c2, F.leaky_relu(xt, LRELU_SLOPE))
             x = xt + x
         return x
 
@@ -135,9 +175,9 @@ class ResBlock2(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, N) -> (B, C, N)."""
+        """(B, C, N) -> (B, C, N), or (B, C, 1, N) -> (B, C, 1, N) (see apply_conv)."""
         for c in self.convs:
-            x = c(F.leaky_relu(x, LRELU_SLOPE)) + x
+            x = apply_conv(c, F.leaky_relu(x, LRELU_SLOPE)) + x
         return x
 
 
@@ -196,14 +236,27 @@ class Generator(nn.Module):
         self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """x: (B, inter, T); f0: (B, T) Hz; g: (B, G, 1) -> waveform (B, 1, T * upp)."""
-        har_source = self.m_source(f0, self.upp, generator)  # (B, 1, N)
-        x = self.conv_pre(x) + self.cond(g)
+        return self.decode(x, self.m_source(f0, self.upp, generator), g)
+
+    def decode(self, x: torch.Tensor, harmonic_source: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """The upsampler with the harmonic source given.
+
+        x: (B, inter, T); harmonic_source: (B, 1, T * upp) from `m_source`; g: (B, G, 1) -> (B, 1, T * upp).
+        Purely convolutional (receptive field about 12 frames), so it can run over overlapping tiles. On the
+        CPU the activations are kept as (B, C, 1, N) channels_last (see apply_conv).
+        """
+        planar = x.device.type == "cpu" and PLANAR_CPU
+        if planar:
+            x, g = x.unsqueeze(2), g.unsqueeze(2)
+            harmonic_source = harmonic_source.unsqueeze(2).contiguous(memory_format=torch.channels_last)
+            x = x.contiguous(memory_format=torch.channels_last)
+        x = apply_conv(self.conv_pre, x) + apply_conv(self.cond, g)
         for i in range(self.num_upsamples):
-            x = self.ups[i](F.leaky_relu(x, LRELU_SLOPE))
-            x = x + self.noise_convs[i](har_source)
+            x = apply_conv(self.ups[i], F.leaky_relu(x, LRELU_SLOPE))
+            x = x + apply_conv(self.noise_convs[i], harmonic_source)
             xs = self.resblocks[i * self.num_kernels](x)
             for j in range(1, self.num_kernels):
                 xs = xs + self.resblocks[i * self.num_kernels + j](x)
             x = xs / self.num_kernels
-        x = self.conv_post(F.leaky_relu(x))
-        return torch.tanh(x)
+        x = torch.tanh(apply_conv(self.conv_post, F.leaky_relu(x)))
+        return x.squeeze(2).contiguous() if planar else x

@@ -9,6 +9,7 @@ Shapes: B batch, S ssl_dim, H hidden, C inter channels, G gin_channels, T frames
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import torch
 from torch import nn
@@ -73,32 +74,36 @@ class SynthesizerTrn(nn.Module):
             )
         self.emb_uv = nn.Embedding(2, cfg.hidden_channels)
 
-    def infer(
+    def speaker_embedding(self, sid: torch.Tensor) -> torch.Tensor:
+        """sid: (B,) long speaker ids -> g (B, G, 1), the conditioning of the flow and the decoder."""
+        return self.emb_g(sid.reshape(-1, 1)).transpose(1, 2)
+
+    def latent(
         self,
         c: torch.Tensor,
         f0: torch.Tensor,
         uv: torch.Tensor,
-        sid: torch.Tensor,
+        g: torch.Tensor,
         noise_scale: float = 0.4,
         predict_f0: bool = False,
         vol: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
+        eps: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Run the generator.
+        """The front of the generator (everything before the decoder).
 
-        c: (B, S, T) content in the weights' dtype; f0: (B, T) Hz float32 (interpolated, transposed);
-        uv: (B, T) 1.0 voiced / 0.0 unvoiced; sid: (B,) long speaker ids; vol: (B, T) frame RMS or None
-        (used only by vol_embedding models; None adds nothing, as the reference does).
-        Returns (audio (B, 1, N) in [-1, 1], f0 (B, T) float32 actually used, i.e. predicted when predict_f0).
+        c: (B, S, T) content; f0: (B, T) Hz (interpolated, transposed); uv: (B, T) 1.0 voiced / 0.0
+        unvoiced; g: (B, G, 1) from `speaker_embedding`; vol: (B, T) frame RMS or None (used only by
+        vol_embedding models; None adds nothing, as the reference does); eps: (B, C, T) prior noise to use
+        (None: drawn here). Returns (z (B, C, T) in the weights' dtype, f0 (B, T) float32 actually used,
+        i.e. predicted when predict_f0).
         """
         dtype = self.pre.weight.dtype
         batch, _, frames = c.shape
         x_mask = torch.ones(batch, 1, frames, device=c.device, dtype=dtype)
-        g = self.emb_g(sid.reshape(batch, 1)).transpose(1, 2)  # (B, G, 1)
         x = self.pre(c.to(dtype)) * x_mask + self.emb_uv(uv.long()).transpose(1, 2)
         if vol is not None and self.cfg.vol_embedding:
             x = x + self.emb_vol(vol.to(dtype)[:, :, None]).transpose(1, 2)
-
         f0 = f0.float()
         if predict_f0:
             if self.cfg.use_automatic_f0_prediction:
@@ -110,8 +115,17 @@ class SynthesizerTrn(nn.Module):
                 log.warning(
                     "auto-predict F0 was asked for, but this model has no F0 predictor; using the given F0"
                 )
+        z_p = self.enc_p(x, x_mask, f0_to_coarse(f0, self.cfg.style), noise_scale, generator, eps)
+        return self.flow.reverse(z_p, x_mask, g=g), f0
 
-        z_p = self.enc_p(x, x_mask, f0_to_coarse(f0, self.cfg.style), noise_scale, generator)
-        z = self.flow.reverse(z_p, x_mask, g=g)
-        audio = self.dec(z * x_mask, f0, g, generator)
-        return audio, f0
+    def infer(
+        self, c: torch.Tensor, f0: torch.Tensor, uv: torch.Tensor, sid: torch.Tensor, **options: Any
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The whole generator in one call (the reference's `infer`): `latent`, then `dec`.
+
+        c: (B, S, T); f0, uv: (B, T); sid: (B,) long speaker ids; options: noise_scale, predict_f0, vol,
+        generator as for `latent`. Returns (audio (B, 1, N) in [-1, 1], f0 (B, T) float32 actually used).
+        """
+        g = self.speaker_embedding(sid)
+        z, f0 = self.latent(c, f0, uv, g, **options)
+        return self.dec(z, f0, g, options.get("generator")), f0

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,14 @@ import numpy as np
 import torch
 
 from autovoice_desktop.core.errors import VoiceError
-from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo
+from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo, check_cancel
 from autovoice_desktop.engine.content import ContentEncoder, load_content_encoder
-from autovoice_desktop.engine.device import compute_dtype
+from autovoice_desktop.engine.device import compute_dtype, is_cuda_oom, run_with_oom_fallback
 from autovoice_desktop.engine.pitch import F0_METHODS
-from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, convert
-from autovoice_desktop.engine.voice import ConversionResult, Voice, checked_result
+from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, analyse, convert, to_model_rate
+from autovoice_desktop.engine.sovits.stream import SovitsStream
+from autovoice_desktop.engine.sovits.windowed import WindowSettings
+from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice, checked_result
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +125,27 @@ class SovitsVoice(Voice):
         return self.info.speakers
 
     # ---- Voice ---------------------------------------------------------------------------------
+    def _options(self, params: ConversionParams, model: Any, device: str) -> PipelineOptions:
+        """The pipeline options for `params` with `model` on `device` (the speaker is checked here)."""
+        f0_method = params.f0_method or default_f0_method(device)
+        speaker: str | int = params.speaker if params.speaker is not None else self._first_speaker(model)
+        if hasattr(model, "speaker_id"):
+            model.speaker_id(speaker)  # an unknown speaker is an error now, before any audio work
+        return PipelineOptions(
+            speaker=speaker,
+            transpose=params.transpose,
+            f0_method=f0_method,
+            noise_scale=params.noise_scale,
+            auto_predict_f0=params.auto_predict_f0,
+            seed=params.seed,
+            f0_device=device if f0_method == "fcpe" else "cpu",
+            f0_curve=params.f0_curve,
+        )
+
+    def _check_method(self, params: ConversionParams) -> None:
+        if params.f0_method is not None and params.f0_method not in F0_METHODS:
+            raise VoiceError(f"unknown F0 method {params.f0_method!r}", f"use one of {', '.join(F0_METHODS)}")
+
     def convert(
         self,
         audio: np.ndarray,
@@ -134,14 +158,12 @@ class SovitsVoice(Voice):
         """Convert mono audio (N,) at sample_rate; result at the model's rate, same duration.
 
         Uses params.speaker (None = first speaker), transpose, f0_method (None = default_f0_method),
-        noise_scale, auto_predict_f0, device, half (fp16 on CUDA, bf16 on a CPU with native bf16) and
-        seed. Other fields do not apply here.
+        f0_curve (replaces the estimated F0 moved by transpose), noise_scale, auto_predict_f0, device, half
+        (fp16 on CUDA, bf16 on a CPU with native bf16) and seed. Other fields do not apply here.
         """
         from autovoice_desktop.engine.sovits.config import check_encoder_dim
 
-        if params.f0_method is not None and params.f0_method not in F0_METHODS:
-            raise VoiceError(f"unknown F0 method {params.f0_method!r}", f"use one of {', '.join(F0_METHODS)}")
-        from autovoice_desktop.engine import accel
+        self._check_method(params)
 
         def notice(message: str) -> None:
             if progress is not None:
@@ -149,47 +171,78 @@ class SovitsVoice(Voice):
 
         with self._lock:
             device = _resolve(params.device or self.device_choice)
-            f0_method = params.f0_method or default_f0_method(device)
             model, encoder, device = self._load_on(device, params.half, notice)
-            speaker: str | int = params.speaker if params.speaker is not None else self._first_speaker(model)
-            if hasattr(model, "speaker_id"):
-                model.speaker_id(speaker)  # an unknown speaker is an error now, before any audio work
+            opts = self._options(params, model, device)
             check_encoder_dim(model.speech_encoder, encoder.dim, model.ssl_dim)  # before any audio work
 
-            def attempt(on: str, settings: Any) -> ConversionResult:
+            def attempt(on: str, settings: WindowSettings) -> ConversionResult:
                 """One try on device `on` (on CUDA out of memory: retried smaller, then on the CPU)."""
                 here = self.model(on, params.half)
                 enc = get_content_encoder(self._encoder_file(), here.speech_encoder, on, params.half)
-                opts = PipelineOptions(
-                    speaker=speaker,
-                    transpose=params.transpose,
-                    f0_method=f0_method,
-                    noise_scale=params.noise_scale,
-                    auto_predict_f0=params.auto_predict_f0,
-                    seed=params.seed,
-                    f0_device=on if f0_method == "fcpe" else "cpu",
-                )
+                on_opts = replace(opts, f0_device=on if opts.f0_method == "fcpe" else "cpu")
                 return convert(
-                    here,
-                    enc,
-                    audio,
-                    sample_rate,
-                    opts,
-                    progress=progress,
-                    cancel=cancel,
-                    device=on,
-                    fast_settings=settings,
-                )
+                    here, enc, audio, sample_rate, on_opts, progress=progress, cancel=cancel, device=on,
+                    settings=settings,
+                )  # fmt: skip
 
             del encoder
-            result, _used, _settings = accel.run_with_oom_fallback(
-                attempt, device, accel.FastSettings.for_device(device), notice=notice
-            )
+            result, _used, _settings = run_with_oom_fallback(
+                attempt, device, WindowSettings.for_device(device), WindowSettings.for_device("cpu"),
+                notice=notice,
+            )  # fmt: skip
             return checked_result(result, self.info.name)  # never NaN/Inf audio out of a voice
+
+    def analyse_pitch(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: ConversionParams,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> PitchTrack:
+        """The F0 a conversion with `params` would use, on the model's frame grid (no synthesis).
+
+        times (T,) seconds (i * hop / sr, float64); source_f0: the estimated F0, 0 where unvoiced; target_f0:
+        exactly the F0 `convert` gives the synthesizer (gaps filled, transpose or params.f0_curve applied),
+        so converting with f0_curve = (times, target_f0) gives the same audio as converting without it.
+        """
+        self._check_method(params)
+        with self._lock:
+            check_cancel(cancel)
+            if progress is not None:
+                progress(0.0, "Pitch")
+            device = _resolve(params.device or self.device_choice)
+            model = self.model(device, params.half)
+            opts = self._options(params, model, device)
+            found = analyse(model, to_model_rate(audio, sample_rate, model.sample_rate), opts)
+            check_cancel(cancel)
+            if progress is not None:
+                progress(1.0, "Pitch")
+            source = (found.f0 * found.uv).astype(np.float32)
+            return PitchTrack(found.times, source, found.target.astype(np.float32))
+
+    def open_stream(self, params: ConversionParams, *, context_samples: int) -> SovitsStream:
+        """A block-by-block converter for the live voice changer (engine/stream.py's VoiceStream).
+
+        The model and content encoder are loaded now, on params.device; context_samples is at the model's
+        rate (the stream's sample_rate).
+        """
+        from autovoice_desktop.engine.sovits.config import check_encoder_dim
+
+        self._check_method(params)
+        with self._lock:
+            device = _resolve(params.device or self.device_choice)
+            model, encoder, device = self._load_on(device, params.half, lambda message: None)
+            check_encoder_dim(model.speech_encoder, encoder.dim, model.ssl_dim)
+
+            def to_options(new: ConversionParams) -> PipelineOptions:
+                return self._options(new, model, device)
+
+            return SovitsStream(model, encoder, params, context_samples, to_options)
 
     def _load_on(self, device: str, half: bool, notice: Any) -> tuple[Any, ContentEncoder, str]:
         """(model, encoder, device) ready on `device`, or on the CPU if the voice does not fit the GPU."""
-        from autovoice_desktop.engine import accel
         from autovoice_desktop.engine.device import release_memory
 
         try:
@@ -197,7 +250,7 @@ class SovitsVoice(Voice):
             encoder = get_content_encoder(self._encoder_file(), model.speech_encoder, device, half)
             return model, encoder, device
         except Exception as exc:
-            if not device.startswith("cuda") or not accel.is_cuda_oom(exc):
+            if not device.startswith("cuda") or not is_cuda_oom(exc):
                 raise
             message = "the GPU has too little free memory to load this voice; converting on the CPU instead"
             log.warning("%s (%s)", message, (str(exc).splitlines() or [type(exc).__name__])[0])

@@ -131,7 +131,8 @@ def test_zero_random_draws_make_output_deterministic(voice: SovitsModel) -> None
     def zeros_like(t: torch.Tensor, **kw: Any) -> torch.Tensor:
         return torch.zeros(t.shape, dtype=t.dtype, device=t.device)
 
-    with mock.patch.object(torch, "randn_like", zeros_like), mock.patch.object(torch, "rand", zeros):
+    patches = {"randn_like": zeros_like, "rand": zeros, "randn": zeros}
+    with mock.patch.multiple(torch, **patches):
         torch.manual_seed(1)
         first = _synth(voice, seed=None)
         torch.manual_seed(2)

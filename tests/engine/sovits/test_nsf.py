@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from autovoice_desktop.engine.sovits.commons import f0_to_coarse
-from autovoice_desktop.engine.sovits.nsf_hifigan import SineGen
+from autovoice_desktop.engine.sovits.nsf_hifigan import SineGen, SourceModuleHnNSF, SourcePhase
 
 
 def _reference_layout_sines(f0: torch.Tensor, upp: int, rate: float) -> torch.Tensor:
@@ -32,7 +32,12 @@ def _zero_rng() -> mock._patch_dict:
     def zeros(*size: object, **kw: object) -> torch.Tensor:
         return torch.zeros(*size, device=kw.get("device"))
 
-    return mock.patch.multiple(torch, rand=zeros, randn_like=lambda t: torch.zeros_like(t))
+    return mock.patch.multiple(torch, rand=zeros, randn=zeros)
+
+
+def _voiced_sines(gen: SineGen, f0: torch.Tensor, upp: int) -> torch.Tensor:
+    sines, uv = gen.sines(f0, upp, SourcePhase())
+    return sines * uv
 
 
 def test_time_last_phase_matches_reference_layout_on_a_long_input() -> None:
@@ -41,7 +46,7 @@ def test_time_last_phase_matches_reference_layout_on_a_long_input() -> None:
     f0 = (220 * 2 ** (torch.sin(t / 9) * 2) + 7 * torch.sin(t))[None]
     f0[:, 400:420] = 0
     with _zero_rng():
-        ours = SineGen(44100)(f0, 512)
+        ours = _voiced_sines(SineGen(44100), f0, 512)
     ref = _reference_layout_sines(f0, 512, 44100)
     assert ours.shape == (1, 9, frames * 512)
     assert float((ours - ref).abs().max()) < 1e-6
@@ -50,18 +55,39 @@ def test_time_last_phase_matches_reference_layout_on_a_long_input() -> None:
 def test_sine_rate_is_the_model_argument_not_the_data_rate() -> None:
     f0 = torch.full((1, 50), 441.0)
     with _zero_rng():
-        sine = SineGen(44100)(f0, 320)[0, 0].numpy()  # a 32 kHz/hop 320 model still uses 44100 here
+        sine = _voiced_sines(SineGen(44100), f0, 320)[
+            0, 0
+        ].numpy()  # a 32 kHz/hop 320 model still uses 44100 here
     crossings = np.flatnonzero((sine[:-1] < 0) & (sine[1:] >= 0))
     assert np.allclose(np.diff(crossings), 100, atol=1)  # period = 44100 / 441 samples
 
 
 def test_unvoiced_samples_get_noise_only() -> None:
-    f0 = torch.zeros(1, 4)
-    torch.manual_seed(0)
-    out = SineGen(44100)(f0, 512)
-    assert abs(float(out.std()) - 0.1 / 3) < 0.005  # noise of std sine_amp / 3
-    with _zero_rng():
-        assert float(SineGen(44100)(f0, 512).abs().max()) == 0.0
+    source = SourceModuleHnNSF(44100)
+    with torch.no_grad():
+        source.l_linear.weight.copy_(torch.tensor([[1.0] + [0.0] * 8]))
+        source.l_linear.bias.zero_()
+    f0 = torch.zeros(1, 40)
+    with torch.no_grad():
+        out = source(f0, 512, torch.Generator().manual_seed(0))
+    assert abs(float(out.std()) - 0.1 / 3) < 0.002  # tanh of noise of std sine_amp / 3 (||w|| = 1)
+    with _zero_rng(), torch.no_grad():
+        assert float(source(f0, 512).abs().max()) == 0.0
+
+
+def test_chunks_that_carry_the_phase_equal_one_pass() -> None:
+    """The source over 7 chunks of a track with wraps and a gap equals one pass (random draws zeroed)."""
+    frames = 300
+    t = torch.arange(frames, dtype=torch.float32)
+    f0 = (180 * 2 ** torch.sin(t / 7) + 3 * torch.sin(t))[None]
+    f0[:, 100:130] = 0
+    source = SourceModuleHnNSF(44100)
+    with _zero_rng(), torch.no_grad():
+        whole = source(f0, 512)
+        phase = SourcePhase()
+        bounds = [0, 1, 37, 99, 100, 180, 299, 300]
+        parts = [source(f0[:, a:b], 512, phase=phase) for a, b in zip(bounds, bounds[1:], strict=False)]
+    assert float((torch.cat(parts, dim=2) - whole).abs().max()) < 1e-6
 
 
 def test_coarse_f0_bins() -> None:
@@ -75,3 +101,26 @@ def test_coarse_f0_bins() -> None:
     mel = 1127 * math.log(1 + 440 / 700)
     lo, hi = 1127 * math.log(1 + 50 / 700), 1127 * math.log(1 + 1100 / 700)
     assert old[5] == int((mel - lo) * 254 / (hi - lo) + 1 + 0.5)
+
+
+def test_planar_cpu_decoder_equals_the_1d_layout(monkeypatch) -> None:  # noqa: ANN001
+    """Height-1 channels_last convolutions on (B, C, 1, N) give the 1-D decoder's output (both paddings)."""
+    from autovoice_desktop.engine.sovits import nsf_hifigan
+    from autovoice_desktop.engine.sovits.nsf_hifigan import Generator
+
+    torch.manual_seed(0)
+    for style in ("4.0", "4.1"):
+        gen = Generator(
+            sampling_rate=44100, inter_channels=8, resblock="1", resblock_kernel_sizes=[3, 5],
+            resblock_dilation_sizes=[[1, 3, 5], [1, 3, 5]], upsample_rates=[8, 4, 2],
+            upsample_initial_channel=32, upsample_kernel_sizes=[16, 8, 4], gin_channels=8,
+            padding_style=style,
+        ).eval()  # fmt: skip
+        x, har, g = torch.randn(2, 8, 30), torch.randn(2, 1, 30 * 64) * 0.1, torch.randn(2, 8, 1)
+        with torch.no_grad():
+            monkeypatch.setattr(nsf_hifigan, "PLANAR_CPU", False)
+            flat = gen.decode(x, har, g)
+            monkeypatch.setattr(nsf_hifigan, "PLANAR_CPU", True)
+            planar = gen.decode(x, har, g)
+        assert planar.shape == flat.shape == (2, 1, 30 * 64)
+        assert float((planar - flat).abs().max()) < 1e-5

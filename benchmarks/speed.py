@@ -1,14 +1,16 @@
 """One command: so-vits-svc-fork vs AutoVoice, side by side on the same machine, inputs and voice.
 
-    python -m benchmarks.run_speed --device cpu            # the 2-core CI-like machine
-    python -m benchmarks.run_speed --device cuda           # a CUDA machine
+    python -m benchmarks.speed --device cpu [--fork-python PATH]     # the 2-core CI-like machine
+    python -m benchmarks.speed --device cuda [--fork-python PATH]    # a CUDA machine
 
 Steps: build the benchmark voice (random weights, default 44.1 kHz architecture) and the inputs (10/60/600 s,
 tiled from tests/data), then run each engine in its own subprocess: the fork first, AutoVoice in each
 configuration, and (on the CPU) the fork again, because a shared machine's load drifts. Writes
 `<out-dir>/speed.jsonl` and `<out-dir>/speed.md` (the tables docs/benchmarks.md quotes).
 The fork needs its own interpreter (`--fork-python`, a venv with so-vits-svc-fork 4.2.30) or PYTHONPATH with
-the fork's pure-Python package; it is never an AutoVoice dependency. The fork's 600 s run is skipped on the
+the fork's pure-Python package; it is never an AutoVoice dependency. Without `--fork-python` only AutoVoice
+is timed. AutoVoice configs run `SovitsVoice.convert` (mode "voice", the public API) unless a config names
+the mode "pipe" (`pipeline.convert` with the models pre-loaded). The fork's 600 s run is skipped on the
 CPU by default: on 2 cores it takes ~8 minutes per run.
 """
 
@@ -31,9 +33,6 @@ OPTION_FLAGS = {
     "t1": "--threads=1",
     "t2": "--threads=2",
     "tauto": "--threads=-1",
-    "w8": "--f0-workers=8",
-    "seg1": "--f0-segment-s=1",
-    "seg4": "--f0-segment-s=4",
 }
 
 
@@ -96,7 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/avbench"))
-    parser.add_argument("--out-dir", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--out-dir", type=Path, default=Path("/tmp/avbench/results"), help="outside the repo")
     parser.add_argument("--seconds", type=int, nargs="*", default=[10, 60, 600])
     parser.add_argument("--fork-seconds", type=int, nargs="*", default=None)
     parser.add_argument(
@@ -111,8 +110,11 @@ def main() -> None:
     parser.add_argument("--long-repeat", type=int, default=1, help="repeats for inputs >= 300 s")
     parser.add_argument("--fork-repeat", type=int, default=0, help="default: --repeat")
     parser.add_argument("--python", default=sys.executable, help="interpreter for AutoVoice")
-    parser.add_argument("--fork-python", default=sys.executable, help="interpreter that can import the fork")
-    parser.add_argument("--no-fork", action="store_true")
+    parser.add_argument(
+        "--fork-python",
+        default=None,
+        help="interpreter that can import so-vits-svc-fork (none: AutoVoice only)",
+    )
     parser.add_argument("--no-baseline-rerun", action="store_true")
     parser.add_argument("--extra", nargs="*", default=[], help="extra args for bench_autovoice")
     args = parser.parse_args()
@@ -132,7 +134,7 @@ def main() -> None:
     model = args.workdir / "model"
     if not (model / "G_0.pth").exists():
         # Built by the fork's own SynthesizerTrn where importable, so both engines load the same file.
-        _run([args.fork_python, "-m", "benchmarks.make_bench_model", "--out", str(model)], log)
+        _run([args.fork_python or args.python, "-m", "benchmarks.make_bench_model", "--out", str(model)], log)
     inputs = {}
     for s in sorted(set(args.seconds) | set(fork_seconds)):
         path = args.workdir / f"in_{s}s.wav"
@@ -142,7 +144,7 @@ def main() -> None:
     print(f"inputs at {MODEL_RATE} Hz: {', '.join(str(p) for p in inputs.values())}", flush=True)
 
     def fork(tag: str) -> None:
-        if args.no_fork or not fork_seconds:
+        if args.fork_python is None or not fork_seconds:
             return
         cmd = [
             args.fork_python,
@@ -163,10 +165,10 @@ def main() -> None:
     for config in configs:
         config, _, only = config.partition("@")
         f0, precision, *rest = config.split(":")
-        mode = rest[0] if rest else "fast"
+        mode = rest[0] if rest else "voice"
         opts = [o for o in (rest[1].split("+") if len(rest) > 1 else []) if o]
         flags = [OPTION_FLAGS[o] for o in opts]
-        tag = "+".join([mode] * (mode != "fast") + opts)
+        tag = "+".join([mode] * (mode != "voice") + opts)
         seconds = [int(s) for s in only.split(",")] if only else args.seconds
         cmd = [
             args.python,

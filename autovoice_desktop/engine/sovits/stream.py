@@ -1,0 +1,90 @@
+"""SovitsStream: block-by-block conversion for the live voice changer (engine/stream.py's VoiceStream).
+
+Each call converts one fixed-length window (left context + the new block) through the same code as a file
+conversion (`pipeline.analyse` for F0, `WindowedSynth` for the model) and returns the window's tail. What a
+file conversion sets up per call is kept here instead: the model, encoder and F0 tracker stay loaded, the
+speaker embedding, RNG and window planner are made once, the history is a preallocated buffer.
+Differences from `pipeline.convert` on the same window: no silence slicing (a live block is never skipped)
+and no per-call re-seeding (the noise continues from one block to the next).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import soxr
+import torch
+
+from autovoice_desktop.core.types import ConversionParams
+from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse
+from autovoice_desktop.engine.sovits.windowed import CONTENT_RATE, WindowedSynth
+
+
+class SovitsStream:
+    """Converts (context + new samples) windows; all arrays mono float32 at `sample_rate` (the model's)."""
+
+    def __init__(
+        self,
+        model: Any,
+        encoder: Any,
+        params: ConversionParams,
+        context_samples: int,
+        to_options: Callable[[ConversionParams], PipelineOptions],
+    ) -> None:
+        self.model = model
+        self._to_options = to_options
+        opts = to_options(params)
+        self.sample_rate = int(model.sample_rate)
+        self.context_samples = int(max(0, context_samples))
+        self._hop = int(model.hop_length)
+        self._synth = WindowedSynth(model, encoder)
+        seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
+        self._generator = torch.Generator(device=self._synth.device).manual_seed(seed)
+        self._window = np.zeros(self.context_samples, np.float32)  # context + the last block, reused
+        self._apply(opts)
+
+    def _apply(self, opts: PipelineOptions) -> None:
+        self._opts = opts
+        self._g = self._synth.speaker(opts.speaker)  # computed once per setting, not per block
+
+    def set_params(self, params: ConversionParams) -> None:
+        """Apply new conversion settings from the next block on (no restart, no reload)."""
+        self._apply(self._to_options(params))
+
+    def reset(self) -> None:
+        """Forget the history (after a pause, a bypass or a dropout)."""
+        self._window[:] = 0.0
+
+    def convert(self, new_samples: np.ndarray, out_samples: int) -> np.ndarray:
+        """Append new_samples (n,) to the history, convert the window, return its last out_samples samples."""
+        new = np.nan_to_num(np.asarray(new_samples, dtype=np.float32).reshape(-1))
+        size, context = self.context_samples + new.size, self.context_samples
+        if self._window.size != size:  # a new block size: re-allocate once, keep the context
+            window = np.zeros(size, np.float32)
+            window[size - context :] = self._window[self._window.size - context :]
+            self._window = window
+        window = self._window
+        window[:context] = window[size - context :]  # slide: the last context samples become the context
+        window[context:] = new
+        usable = window.size // self._hop * self._hop
+        out = np.zeros(max(int(out_samples), 0), np.float32)
+        if usable == 0 or out.size == 0:
+            return out
+        wav = self.convert_window(window[window.size - usable :])
+        take = min(out.size, wav.size)
+        out[out.size - take :] = wav[wav.size - take :]
+        return out
+
+    def convert_window(self, window: np.ndarray) -> np.ndarray:
+        """A whole window (N,), N a multiple of hop -> converted audio (N,) float32."""
+        model, opts, synth = self.model, self._opts, self._synth
+        frames = window.size // self._hop
+        found = analyse(model, window, opts)
+        wav16 = soxr.resample(window, self.sample_rate, CONTENT_RATE, quality="HQ").astype(np.float32)
+        wav, _ = synth.render(
+            synth.content(wav16, frames), found.target, found.target_uv, self._g, volume=found.volume,
+            noise_scale=opts.noise_scale, predict_f0=opts.auto_predict_f0, generator=self._generator,
+        )  # fmt: skip
+        return np.nan_to_num(wav, nan=0.0, posinf=0.0, neginf=0.0)

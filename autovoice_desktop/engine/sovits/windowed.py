@@ -1,0 +1,198 @@
+"""The windowed synthesizer: the one way a So-VITS-SVC model turns features into audio (files and streams).
+
+It calls only public methods of the model's parts, in the reference's order:
+    ContentEncoder.encode_batch -> SynthesizerTrn.latent -> Generator.m_source -> Generator.decode
+* **Front in windows.** ContentVec, the prior encoder (global self-attention) and the flow run over
+  equal-length windows (`window_s`, with at least `context_s` of overlap context at inner joins), stacked into
+  one batch, each keeping only the frames around its centre. A signal shorter than one window is one window:
+  exactly `SynthesizerTrn.infer` on the whole signal.
+* **Decoder in tiles.** NSF-HiFi-GAN is purely convolutional (receptive field ~12 frames), so it runs over
+  equal-length tiles with DEC_CONTEXT frames of context: tiling is exact up to float rounding.
+* **One harmonic source per signal,** generated in chunks that carry the phase (`SourcePhase`), so joins have
+  no phase jumps and the (9, N) intermediates never exist for the whole signal.
+* **One prior-noise draw per signal** (C, T), sliced per window, so overlapping windows agree on it.
+* **Bounded memory.** Window and tile batches are capped by `max_batch_samples`; the pipeline hands it spans
+  of at most `span_s`, so peak memory does not grow with the file's length.
+
+Shapes: B batch, S ssl_dim, C inter channels, G gin channels, T frames, N = T * hop samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import torch
+
+from autovoice_desktop.engine.sovits.nsf_hifigan import SourcePhase
+from autovoice_desktop.engine.sovits.slicing import Window, batches, plan_windows
+
+DEC_CONTEXT = 16  # frames of decoder context each side (receptive field of the 44.1k NSF-HiFi-GAN ~12)
+CONTENT_RATE = 16000
+
+
+@dataclass(frozen=True)
+class WindowSettings:
+    """Window/tile sizes. Defaults: GPU settings; `for_device` picks CPU ones (smaller, cache-friendly)."""
+
+    window_s: float = 30.0
+    context_s: float = 1.0
+    dec_tile_s: float = 10.0
+    max_batch_samples: int = 2**23  # audio samples per decoder call (bounds peak memory)
+    source_chunk: int = 2**22  # samples per harmonic-source chunk
+    span_s: float = 60.0  # longest stretch of audio the pipeline synthesises at once
+
+    @classmethod
+    def for_device(cls, device: str) -> WindowSettings:
+        """GPU defaults on CUDA; on the CPU small tiles and source chunks (the float64 sums stay in cache)."""
+        if str(device).startswith("cuda"):
+            return cls()
+        return cls(dec_tile_s=4.0, max_batch_samples=2**17, source_chunk=2**16)
+
+    def smaller(self) -> WindowSettings | None:
+        """Half the windows, tiles and batches (for a CUDA out-of-memory retry); None at the floor."""
+        if self.max_batch_samples <= 2**15:
+            return None
+        return replace(
+            self,
+            window_s=max(4.0, self.window_s / 2),
+            dec_tile_s=max(1.0, self.dec_tile_s / 2),
+            max_batch_samples=max(2**15, self.max_batch_samples // 2),
+            source_chunk=max(2**16, self.source_chunk // 2),
+            span_s=max(10.0, self.span_s / 2),
+        )
+
+    def describe(self) -> str:
+        """The sizes in words, for the user."""
+        return f"{self.window_s:.0f} s windows, {self.max_batch_samples} samples per call"
+
+
+class WindowedSynth:
+    """A loaded SovitsModel + ContentEncoder run as windows and tiles (see the module docstring)."""
+
+    def __init__(self, model: Any, encoder: Any, settings: WindowSettings | None = None) -> None:
+        self.model = model  # engine.sovits.SovitsModel
+        self.encoder = encoder  # engine.content.ContentEncoder
+        self.settings = settings or WindowSettings.for_device(model.device)
+        self.device = torch.device(model.device)
+        hop, sr = model.hop_length, model.sample_rate
+        self.context = int(self.settings.context_s * sr / hop)
+        self.window = max(int(self.settings.window_s * sr / hop), 2 * self.context + 1)
+        self.hop_16k = hop * CONTENT_RATE / sr
+
+    def plan(self, frames: int) -> list[Window]:
+        """The windows over `frames` frames."""
+        return plan_windows(frames, self.window, self.context)
+
+    def speaker(self, speaker: int | str) -> torch.Tensor:
+        """Speaker name or id -> g (1, G, 1)."""
+        sid = torch.tensor([self.model.speaker_id(speaker)], device=self.device)
+        return self.model.net.speaker_embedding(sid)
+
+    @torch.inference_mode()
+    def content(
+        self, wav16: np.ndarray | torch.Tensor, frames: int
+    ) -> list[tuple[list[Window], torch.Tensor]]:
+        """16 kHz audio of `frames` frames -> per window batch: units stretched to its windows (B, S, L)."""
+        wav = torch.as_tensor(np.asarray(wav16, dtype=np.float32)).to(self.device)
+        windows = self.plan(frames)
+        length16 = int(round(windows[0].length * self.hop_16k))
+        per = max(1, self.settings.max_batch_samples // max(1, length16 * 4))
+        out = []
+        for batch in batches(windows, per):
+            rows = []
+            for w in batch:
+                lo = int(round(w.start * self.hop_16k))
+                seg = wav[lo : lo + length16]
+                rows.append(torch.nn.functional.pad(seg, (0, length16 - seg.numel())))
+            units = self.encoder.encode_batch(torch.stack(rows))  # (B, S, T_c)
+            length = batch[0].length
+            idx = torch.arange(length, device=units.device) * units.shape[2] // length  # floor(i*T_c/L)
+            out.append((batch, units[:, :, idx]))
+        return out
+
+    @torch.inference_mode()
+    def render(
+        self,
+        units: list[tuple[list[Window], torch.Tensor]],
+        f0: np.ndarray,
+        uv: np.ndarray,
+        g: torch.Tensor,
+        *,
+        volume: np.ndarray | None = None,
+        noise_scale: float = 0.4,
+        predict_f0: bool = False,
+        generator: torch.Generator | None = None,
+        step: Callable[[float], None] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Units from `content` + F0/uv/volume (T,) -> (audio (T * hop,) float32, f0 used (T,)).
+
+        g: (1, G, 1) from `speaker`; step(fraction) is called between window and tile batches (it may raise
+        to cancel).
+        """
+        net = self.model.net
+        dev, total = self.device, len(f0)
+        f0_t = torch.as_tensor(np.asarray(f0, np.float32)).to(dev)
+        uv_t = torch.as_tensor(np.asarray(uv, np.float32)).to(dev)
+        vol_t = torch.as_tensor(np.asarray(volume, np.float32)).to(dev) if volume is not None else None
+        eps = torch.randn(1, net.cfg.inter_channels, total, device=dev, generator=generator)
+        z_all = torch.empty(1, net.cfg.inter_channels, total, device=dev, dtype=net.pre.weight.dtype)
+        f0_used = f0_t.clone()
+        for k, (batch, u) in enumerate(units):
+            if step is not None:
+                step(0.3 * k / len(units))
+            rows = [slice(w.start, w.start + w.length) for w in batch]
+            z, f0w = net.latent(
+                u,
+                torch.stack([f0_t[s] for s in rows]),
+                torch.stack([uv_t[s] for s in rows]),
+                g.expand(len(batch), -1, -1),
+                noise_scale,
+                predict_f0,
+                torch.stack([vol_t[s] for s in rows]) if vol_t is not None else None,
+                eps=torch.stack([eps[0, :, s] for s in rows]),
+            )
+            for i, w in enumerate(batch):
+                a, b = w.keep_lo - w.start, w.keep_hi - w.start
+                z_all[0, :, w.keep_lo : w.keep_hi] = z[i, :, a:b]
+                f0_used[w.keep_lo : w.keep_hi] = f0w[i, a:b]
+        har = self.source(f0_used, generator)
+        tile_step = None if step is None else (lambda f: step(0.3 + 0.7 * f))
+        audio = self.decode(z_all, har, g, tile_step)
+        return audio.cpu().numpy(), f0_used.cpu().numpy()
+
+    def source(self, f0: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """Harmonic source (1, 1, N) for F0 (T,), generated in chunks that carry the phase."""
+        dec = self.model.net.dec
+        upp = dec.upp
+        per = max(1, self.settings.source_chunk // upp)
+        phase = SourcePhase()
+        out = torch.empty(1, 1, f0.numel() * upp, device=f0.device, dtype=dec.m_source.l_linear.weight.dtype)
+        for lo in range(0, f0.numel(), per):
+            part = dec.m_source(f0[None, lo : lo + per], upp, generator, phase)
+            out[:, :, lo * upp : lo * upp + part.shape[2]] = part
+        return out
+
+    def decode(
+        self, z: torch.Tensor, har: torch.Tensor, g: torch.Tensor, step: Callable[[float], None] | None = None
+    ) -> torch.Tensor:
+        """Tiled NSF-HiFi-GAN: z (1, C, T), har (1, 1, N), g (1, G, 1) -> audio (N,) float32."""
+        dec = self.model.net.dec
+        upp, total = dec.upp, z.shape[2]
+        tile = max(2 * DEC_CONTEXT + 1, int(self.settings.dec_tile_s * self.model.sample_rate / upp))
+        tiles = plan_windows(total, tile + 2 * DEC_CONTEXT, DEC_CONTEXT)
+        per = max(1, self.settings.max_batch_samples // (tiles[0].length * upp))
+        audio = torch.empty(total * upp, device=z.device, dtype=torch.float32)
+        groups = batches(tiles, per)
+        for k, group in enumerate(groups):
+            if step is not None:
+                step(k / len(groups))
+            zs = torch.stack([z[0, :, t.start : t.start + t.length] for t in group])
+            hs = torch.stack([har[0, :, t.start * upp : (t.start + t.length) * upp] for t in group])
+            y = dec.decode(zs, hs, g.expand(len(group), -1, -1))
+            for i, t in enumerate(group):
+                a, b = (t.keep_lo - t.start) * upp, (t.keep_hi - t.start) * upp
+                audio[t.keep_lo * upp : t.keep_hi * upp] = y[i, 0, a:b].float()
+        return audio
