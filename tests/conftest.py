@@ -22,6 +22,16 @@ REAL_RECORDINGS = (SPEECH_MALE, SPEECH_FEMALE, SINGING_MALE)
 
 
 @pytest.fixture(autouse=True)
+def denormals_restored() -> Iterator[None]:
+    """The engine flushes denormals to zero for speed (engine.device, process-wide CPU flags); a later test
+    that needs IEEE subnormals (hypothesis float strategies refuse to run without them) gets them back."""
+    yield
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_flush_denormal(False)
+
+
+@pytest.fixture(autouse=True)
 def autovoice_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own settings, voices, cache and log folders."""
     home = tmp_path / "autovoice-home"
