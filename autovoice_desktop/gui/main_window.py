@@ -279,7 +279,7 @@ class MainWindow(QMainWindow):
         self.convert_card.set_result("", "Ready")
         self.convert_card.progress.setValue(0)
         self._has_input, self._has_output = True, False
-        self.setWindowTitle(f"{printable(Path(info.path).name, 120)} — AutoVoice")
+        self.setWindowTitle(f"{printable(Path(info.path).name, 1000)} — AutoVoice")
         self.refresh_enabled()
 
     def show_input_pitch(self, times: np.ndarray, f0: np.ndarray) -> None:
@@ -346,7 +346,7 @@ class MainWindow(QMainWindow):
         menu = self.actions_.recent_menu
         menu.clear()
         for path in paths:
-            action = menu.addAction(printable(Path(path).name, 120))
+            action = menu.addAction(printable(Path(path).name, 1000))
             action.setToolTip(path)
             action.setData(path)
             action.triggered.connect(self._open_recent_action)

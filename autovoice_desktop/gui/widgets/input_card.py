@@ -95,7 +95,7 @@ class InputCard(Card):
             self.name_label.setText("No file loaded")
             self.meta_label.setText("Open a recording or drop one on the window")
             return
-        self.name_label.setText(printable(Path(info.path).name, 120))  # a file name never acts on the text
+        self.name_label.setText(printable(Path(info.path).name, 1000))  # a file name never acts on the text
         channels = "mono" if info.channels == 1 else f"{info.channels} channels"
         self.meta_label.setText(
             f"{format_duration(info.duration)}  ·  {info.sample_rate / 1000:g} kHz  ·  {channels}"
@@ -112,7 +112,7 @@ class InputCard(Card):
         """Fill the recent-files menu."""
         self.recent_menu.clear()
         for path in paths:
-            action = self.recent_menu.addAction(printable(Path(path).name, 120))
+            action = self.recent_menu.addAction(printable(Path(path).name, 1000))
             action.setToolTip(path)
             action.setData(path)
             action.triggered.connect(self._on_recent_action)
