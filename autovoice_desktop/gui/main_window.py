@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from autovoice_desktop.core.paths import resource_path
 from autovoice_desktop.core.settings import WindowState
+from autovoice_desktop.core.text import printable
 from autovoice_desktop.core.types import AudioInfo
 from autovoice_desktop.gui.actions import build_actions
 from autovoice_desktop.gui.dialogs.about_dialog import AboutDialog
@@ -308,7 +309,7 @@ class MainWindow(QMainWindow):
         self.convert_card.set_result("", "Ready")
         self.convert_card.progress.setValue(0)
         self._has_input, self._has_output = True, False
-        self.setWindowTitle(f"{Path(info.path).name} — AutoVoice")
+        self.setWindowTitle(f"{printable(Path(info.path).name, 1000)} — AutoVoice")
         self.refresh_enabled()
 
     def show_pitch_progress(self, fraction: float) -> None:
@@ -383,7 +384,7 @@ class MainWindow(QMainWindow):
         menu = self.actions_.recent_menu
         menu.clear()
         for path in paths:
-            action = menu.addAction(Path(path).name)
+            action = menu.addAction(printable(Path(path).name, 1000))
             action.setToolTip(path)
             action.setData(path)
             action.triggered.connect(self._open_recent_action)

@@ -170,7 +170,7 @@ def test_deep_zip_is_refused_and_the_log_stays_small(
     assert sorted(p.name for p in paths.voices_dir().iterdir()) == [] if paths.voices_dir().exists() else True
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(depth=st.integers(1, 1500), piece=st.sampled_from(["d", "ü", "a b", "x" * 40]))
 def test_zip_depth_is_bounded(tmp_path: Path, depth: int, piece: str) -> None:
     """Any depth: a path within MAX_DEPTH / MAX_PATH_CHARS passes the check, any other is refused (exit 5)."""

@@ -12,7 +12,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autovoice_desktop.core import paths
@@ -77,7 +77,7 @@ def test_file_name_with_newline_and_escape_is_one_line(
     assert "\\x0aerror: fake line\\x1b[2J.wav" in result.err
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.text(max_size=200))
 def test_printable_never_lets_a_control_character_through(text: str) -> None:
     """Any text: one line, no control/format/separator character, and printable text kept as it is."""
@@ -90,7 +90,7 @@ def test_printable_never_lets_a_control_character_through(text: str) -> None:
         assert shown == text
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.text(max_size=100), st.text(max_size=100))
 def test_every_error_is_one_line(message: str, hint: str) -> None:
     """AutoVoiceError.user_message is one escaped line whatever the message and hint hold."""

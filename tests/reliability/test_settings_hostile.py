@@ -114,7 +114,7 @@ _PARAM_KEYS = [
 ]  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     params=st.dictionaries(st.sampled_from(_PARAM_KEYS), _ANY_TOML, max_size=8),
     top=st.dictionaries(

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from autovoice_desktop.app.cli import build_parser
@@ -183,7 +183,7 @@ def test_empty_paths_and_bad_numbers_are_usage_errors(
     assert not (tmp_path / "o.wav").exists()
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     option=st.sampled_from(["--seed", "--transpose", "--formant"]),
     text=st.one_of(

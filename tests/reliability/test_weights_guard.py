@@ -89,7 +89,7 @@ def _save_with(voice: Path, key: str, value: torch.Tensor) -> None:
 _KEYS = sorted(k for k in tiny_state_dict() if not k.startswith("enc_q."))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     key=st.sampled_from(_KEYS),
     bad=st.sampled_from([float("nan"), float("inf"), float("-inf")]),

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QToolButton, QWidget
 
+from autovoice_desktop.core.text import printable
 from autovoice_desktop.core.types import AudioInfo
 from autovoice_desktop.gui.style.icons import icon
 from autovoice_desktop.gui.widgets.card import Card
@@ -101,7 +102,7 @@ class InputCard(Card):
             self.name_label.setText("No file loaded")
             self.meta_label.setText("Open a recording or drop one on the window")
             return
-        self.name_label.setText(Path(info.path).name)
+        self.name_label.setText(printable(Path(info.path).name, 1000))  # a file name never acts on the text
         channels = "mono" if info.channels == 1 else f"{info.channels} channels"
         self.meta_label.setText(
             f"{format_duration(info.duration)}  ·  {info.sample_rate / 1000:g} kHz  ·  {channels}"
@@ -118,7 +119,7 @@ class InputCard(Card):
         """Fill the recent-files menu."""
         self.recent_menu.clear()
         for path in paths:
-            action = self.recent_menu.addAction(Path(path).name)
+            action = self.recent_menu.addAction(printable(Path(path).name, 1000))
             action.setToolTip(path)
             action.setData(path)
             action.triggered.connect(self._on_recent_action)
