@@ -98,3 +98,15 @@ def test_bad_inputs_exit_with_their_code(tmp_path: Path, argv: list[str], code: 
     args = cli.build_parser().parse_args(["live", *argv])
     assert cli_live.run_live(args, sd=_fake()) == code
     assert _no_live_threads()
+
+
+def test_a_record_file_that_cannot_be_created_closes_the_devices(tmp_path: Path) -> None:
+    partial = tmp_path / "live.partial.wav"
+    partial.write_bytes(b"taken")  # TakeFile opens with "x": the partial name is already there
+    sd = _fake()
+    args = cli.build_parser().parse_args(
+        ["live", "--voice", "higher", "--record", str(tmp_path / "live.wav")]
+    )
+    assert cli_live.run_live(args, sd=sd) == 4
+    assert all(stream.closed for stream in sd.streams)
+    assert _no_live_threads()
