@@ -72,11 +72,11 @@ def _run_bursts(
     return stereo, json.loads((tmp_path / "stats.json").read_text())
 
 
-def _had_headroom(stats: dict) -> bool:
-    """The engine's own criterion for real time: p99 compute under half of the largest (40 ms) block. On a
-    machine this loaded (other programs taking the cores) the strict latency targets cannot hold and the
-    test checks the degraded behaviour instead (dropouts counted, estimate still right, bursts present)."""
-    return stats["compute_ms"]["p99"] < 20.0
+def _had_headroom(stats: dict, block_ms: float = 40.0) -> bool:
+    """The engine's own criterion for real time: p99 compute under half a block. Where other programs take
+    the cores so that this fails, the strict latency targets cannot hold and the test checks the degraded
+    behaviour instead (dropouts counted, estimate still right, bursts present)."""
+    return stats["compute_ms"]["p99"] < 0.5 * block_ms
 
 
 def test_bursts_arrive_within_100_ms_without_dropouts(probe: PulseServer, tmp_path: Path) -> None:
@@ -94,10 +94,10 @@ def test_bursts_arrive_within_100_ms_without_dropouts(probe: PulseServer, tmp_pa
         f"live loopback: {len(delays)}/{fed} bursts (of {expected}), "
         f"median {median:.0f} ms, max {worst:.0f} ms, last five {final:.0f} ms"
     )
-    print(f"  app stats {stats}, headroom {_had_headroom(stats)}")
+    print(f"  app stats {stats}, headroom {_had_headroom(stats, 25.0)}")
     assert fed >= 0.95 * expected
     assert abs(stats["latency_ms"] - final) <= 30.0
-    if _had_headroom(stats):
+    if _had_headroom(stats, 25.0):
         assert len(delays) >= 0.95 * expected
         assert median <= 100.0
         assert worst <= 150.0
