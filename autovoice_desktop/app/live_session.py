@@ -105,7 +105,11 @@ class LiveSession:
         ring = None
         if self.record_target is not None:
             ring = RingBuffer(int(_RECORD_RING_S * self.duplex.output_rate))
-            self._take = TakeFile(partial_record_path(self.record_target), self.duplex.output_rate, 1)
+            try:
+                self._take = TakeFile(partial_record_path(self.record_target), self.duplex.output_rate, 1)
+            except Exception:
+                self.duplex.close()  # no stream left open when the recording cannot start
+                raise
             self._writer = TakeWriter(ring, self._take)
             self._writer.start()
         self.processor = LiveProcessor(

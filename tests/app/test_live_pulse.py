@@ -38,6 +38,8 @@ def _live(tmp_path: Path, seconds: float, *extra: str) -> subprocess.Popen[str]:
     proc = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     assert proc.stderr is not None
     line = proc.stderr.readline()
+    while line.startswith("ALSA lib"):  # the ALSA pulse plugin's own notes (e.g. an early underrun)
+        line = proc.stderr.readline()
     assert line.startswith("Live:"), line + proc.stderr.read()
     return proc
 
@@ -70,11 +72,11 @@ def _run_bursts(
     return stereo, json.loads((tmp_path / "stats.json").read_text())
 
 
-def _had_headroom(stats: dict) -> bool:
-    """The engine's own criterion for real time: p99 compute under half of the largest (40 ms) block. On a
-    machine this loaded (other programs taking the cores) the strict latency targets cannot hold and the
-    test checks the degraded behaviour instead (dropouts counted, estimate still right, bursts present)."""
-    return stats["compute_ms"]["p99"] < 20.0
+def _had_headroom(stats: dict, block_ms: float = 40.0) -> bool:
+    """The engine's own criterion for real time: p99 compute under half a block. Where other programs take
+    the cores so that this fails, the strict latency targets cannot hold and the test checks the degraded
+    behaviour instead (dropouts counted, estimate still right, bursts present)."""
+    return stats["compute_ms"]["p99"] < 0.5 * block_ms
 
 
 def test_bursts_arrive_within_100_ms_without_dropouts(probe: PulseServer, tmp_path: Path) -> None:
@@ -92,10 +94,10 @@ def test_bursts_arrive_within_100_ms_without_dropouts(probe: PulseServer, tmp_pa
         f"live loopback: {len(delays)}/{fed} bursts (of {expected}), "
         f"median {median:.0f} ms, max {worst:.0f} ms, last five {final:.0f} ms"
     )
-    print(f"  app stats {stats}, headroom {_had_headroom(stats)}")
+    print(f"  app stats {stats}, headroom {_had_headroom(stats, 25.0)}")
     assert fed >= 0.95 * expected
     assert abs(stats["latency_ms"] - final) <= 30.0
-    if _had_headroom(stats):
+    if _had_headroom(stats, 25.0):
         assert len(delays) >= 0.95 * expected
         assert median <= 100.0
         assert worst <= 150.0
@@ -112,7 +114,7 @@ def _voice_like(seconds: float, freq: float = 160.0) -> np.ndarray:
 
 
 def test_a_steady_tone_has_no_clicks_at_block_joins(probe: PulseServer, tmp_path: Path) -> None:
-    stereo, stats = _run_bursts(probe, tmp_path, _voice_like(4.0))
+    stereo, stats = _run_bursts(probe, tmp_path, _voice_like(4.0), "--block-ms", "40")
     out = stereo[:, 1]
     loud = np.flatnonzero(np.abs(out) > 0.05)
     assert len(loud) > CAPTURE_RATE * 3, "the converted tone is missing"
@@ -123,7 +125,7 @@ def test_a_steady_tone_has_no_clicks_at_block_joins(probe: PulseServer, tmp_path
     if stats["dropouts"] == 0:  # a dropout is a (counted, faded) gap, not a join
         assert jumps.max() <= 1.5 * typical
     else:
-        assert not _had_headroom(stats), "dropouts although the machine had headroom"
+        assert not _had_headroom(stats, 40.0), "dropouts although the machine had headroom"
 
 
 def test_under_cpu_load_it_counts_dropouts_and_exits_cleanly(probe: PulseServer, tmp_path: Path) -> None:

@@ -64,6 +64,6 @@ def test_device_loss_is_reported() -> None:
         deadline = time.monotonic() + 5
         while duplex.check() is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert "Fake Mic" in (duplex.check() or "")
+        assert "stopped (disconnected" in (duplex.check() or "")  # either stream may end first
     finally:
         duplex.close()
