@@ -139,4 +139,5 @@ def test_without_the_engine_say_explains_how_to_install_it(tmp_path: Path) -> No
         'pip install "autovoice-desktop[tts]" (Piper, GPL-3.0; see docs/tts.md))'
     )
     listed = subprocess.run([*base, "--list"], capture_output=True, text=True, timeout=300, env=env)
-    assert listed.returncode == 0 and 'pip install "autovoice-desktop[tts]"' in listed.stdout
+    assert listed.returncode == 0 and listed.stdout.startswith("Text to speech is not installed: install")
+    assert 'pip install "autovoice-desktop[tts]"' in listed.stdout
