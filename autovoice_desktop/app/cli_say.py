@@ -70,11 +70,18 @@ def _usage(message: str) -> int:
 
 
 def _list_voices() -> int:
-    from autovoice_desktop.engine.tts.piper_engine import INSTALL_HINT, list_tts_voices, tts_voices_dir
+    from autovoice_desktop.engine.tts.piper_engine import (
+        INSTALL_HINT,
+        engine_available,
+        list_tts_voices,
+        tts_voices_dir,
+    )
 
     voices = list_tts_voices()
     if not voices:
-        print(f"No text-to-speech voice is installed: {INSTALL_HINT}")
+        engine = engine_available()
+        what = "No text-to-speech voice is installed" if engine else "Text to speech is not installed"
+        print(f"{what}: {INSTALL_HINT}")
         return 0
     print("Text-to-speech voices (Piper):")
     for v in voices:

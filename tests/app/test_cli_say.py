@@ -139,4 +139,28 @@ def test_without_the_engine_say_explains_how_to_install_it(tmp_path: Path) -> No
         'pip install "autovoice-desktop[tts]" (Piper, GPL-3.0; see docs/tts.md))'
     )
     listed = subprocess.run([*base, "--list"], capture_output=True, text=True, timeout=300, env=env)
-    assert listed.returncode == 0 and 'pip install "autovoice-desktop[tts]"' in listed.stdout
+    assert listed.returncode == 0 and listed.stdout.startswith("Text to speech is not installed: install")
+    assert 'pip install "autovoice-desktop[tts]"' in listed.stdout
+
+
+def test_say_with_a_sovits_voice_writes_at_the_voice_rate(tmp_path: Path, capsys,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A So-VITS-SVC voice (tiny, random weights, 16 kHz) converts the 22.05 kHz speech piece by piece."""
+    from autovoice_desktop.engine.sovits.voice import release_content_encoders
+    from tests.engine.content_helpers import save_content_vec_best, tiny_reference
+    from tests.engine.sovits_helpers import write_voice
+
+    folder = write_voice(tmp_path / "Tiny Voice", step=100)
+    assert run(["import", str(folder)], capsys)[0] == 0
+    encoder = save_content_vec_best(tmp_path / "cvb", *tiny_reference(seed=4, proj_dim=256))
+    monkeypatch.setenv("AUTOVOICE_CONTENT_ENCODER", str(encoder))
+    target = tmp_path / "tiny.wav"
+    argv = ["say", "Hello there. This is a tiny voice.", "--voice", "Tiny Voice", "--speaker", "bob",
+            "--seed", "3", "--device", "cpu", "-o", str(target)]
+    code, _, err = run(argv, capsys)
+    release_content_encoders()
+    assert code == 0, err
+    info = sf.info(target)
+    assert info.samplerate == 16000 and 1.5 < info.duration < 6.0
+    samples, _ = sf.read(target, dtype="float32")
+    assert np.all(np.isfinite(samples)) and np.max(np.abs(samples)) > 0
