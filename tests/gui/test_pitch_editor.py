@@ -155,3 +155,26 @@ def test_shift_click_moves_by_cents(qtbot, parts) -> None:  # noqa: ANN001
     qtbot.mouseClick(editor.toolbar.down_button, Qt.MouseButton.LeftButton)
     np.testing.assert_allclose(model.edited[voiced], model.detected[voiced] * 2 ** (-0.9 / 12))
     qtbot.waitUntil(lambda: not parts.controller.pitch.busy, timeout=20000)
+
+
+def test_a_selection_is_analysed_ahead_and_its_edit_renders_the_same_span(qtbot, parts) -> None:  # noqa: ANN001
+    from autovoice_desktop.workers.span_render_worker import SpanRenderJob
+
+    runner = parts.controller.runner
+    started: list[SpanRenderJob] = []
+    original = runner.start
+
+    def spy(job):  # noqa: ANN001, ANN202
+        if isinstance(job, SpanRenderJob):
+            started.append(job)
+        return original(job)
+
+    runner.start = spy
+    editor = select(qtbot, parts, 1.0, 2.0)
+    qtbot.waitUntil(lambda: not parts.controller.pitch.busy, timeout=20000)
+    assert len(started) == 1 and not started[0].measure  # prepared: converted, not spliced
+    with qtbot.waitSignal(parts.controller.pitch.rerendered, timeout=20000):
+        editor.toolbar.up_button.click()
+    qtbot.waitUntil(lambda: not parts.controller.pitch.busy, timeout=20000)
+    assert len(started) == 2 and started[1].measure
+    assert started[1].span == started[0].span  # the same segment: the voice's analysis of it is reused
