@@ -139,9 +139,8 @@ def _valid_params(params: ConversionParams) -> ConversionParams:
     noise = min(1.0, max(0.0, params.noise_scale))
     f0 = params.f0_method if params.f0_method in F0_METHODS else None
     device = params.device if params.device in DEVICE_CHOICES or params.device.startswith("cuda:") else "auto"
-    return replace(
-        params, transpose=transpose, formant_shift=formant, noise_scale=noise, f0_method=f0, device=device
-    )
+    return replace(params, transpose=transpose, formant_shift=formant, noise_scale=noise, f0_method=f0,
+                   device=device)
 
 
 def settings_from_dict(data: dict[str, Any]) -> Settings:

@@ -14,12 +14,8 @@ class KeepSpaceForFocusedControl(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """Accept the shortcut override for a bare Space, so the focused control gets the key."""
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Space
-            and not event.modifiers()
-        ):
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Space and not event.modifiers()):
             event.accept()
         return False
 

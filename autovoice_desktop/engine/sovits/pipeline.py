@@ -227,14 +227,7 @@ def convert(
 
     if accel.fast_path_applies(model, encoder, np.size(audio) / max(1, sample_rate)):
         return accel.convert_whole(
-            model,
-            encoder,
-            audio,
-            sample_rate,
-            opts,
-            progress=progress,
-            cancel=cancel,
-            device=device,
+            model, encoder, audio, sample_rate, opts, progress=progress, cancel=cancel, device=device,
             settings=fast_settings,
         )
 

@@ -44,11 +44,8 @@ class MessageBanner(QFrame):
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
-        self.icon_label.setPixmap(
-            icon("warning" if kind == "error" else "info", t.danger if kind == "error" else t.accent).pixmap(
-                20, 20
-            )
-        )
+        self.icon_label.setPixmap(icon("warning" if kind == "error" else "info",
+                                       t.danger if kind == "error" else t.accent).pixmap(20, 20))
         self.close_button.setIcon(icon("close"))
         self.title_label.setText(title)
         self.text_label.setText(text)
