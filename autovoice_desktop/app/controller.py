@@ -275,9 +275,8 @@ class Controller(QObject):
         params = self.window.voice_panel.params()
         self.update_settings(params=params, voice_id=voice.voice_id)
         params = self.curve_for_params(params) if self.curve_for_params is not None else params
-        job = ConversionJob(
-            self.bridge, voice.voice_id, params, self.input_audio.samples, self.input_audio.sample_rate
-        )
+        job = ConversionJob(self.bridge, voice.voice_id, params, self.input_audio.samples,
+                            self.input_audio.sample_rate)
         job.progress.connect(self.window.set_progress)
         job.notice.connect(self._on_device_notice)
         job.succeeded.connect(self._on_converted)
@@ -315,23 +314,15 @@ class Controller(QObject):
             w.show_pitch("target", out.pitch.times, out.pitch.target_f0)
         if out.output_f0 is not None:
             w.show_pitch("output", *out.output_f0)
-        w.show_result(
-            f"Done in {out.elapsed:.1f} s for {out.duration:.1f} s of audio · RTF {out.rtf:.2f} · "
-            f"{out.device_label}"
-        )
+        w.show_result(f"Done in {out.elapsed:.1f} s for {out.duration:.1f} s of audio · RTF {out.rtf:.2f} · "
+                      f"{out.device_label}")
         voice = w.voice_panel.current_voice()
-        w.set_status(
-            device=f"Device: {out.device_label}",
-            voice=f"Voice: {voice.name} (loaded)" if voice else None,
-            last=f"Last: {out.elapsed:.1f} s · RTF {out.rtf:.2f}",
-        )
+        w.set_status(device=f"Device: {out.device_label}",
+                     voice=f"Voice: {voice.name} (loaded)" if voice else None,
+                     last=f"Last: {out.elapsed:.1f} s · RTF {out.rtf:.2f}")
         w.suggested_output = self._suggested_output(voice)
-        self.playback.set_sources(
-            {
-                "input": (self.input_audio.samples, self.input_audio.sample_rate),
-                "output": (out.audio, out.sample_rate),
-            }
-        )
+        self.playback.set_sources({"input": (self.input_audio.samples, self.input_audio.sample_rate),
+                                   "output": (out.audio, out.sample_rate)})
         self.conversion_ended.emit("done")
         self.conversion_done.emit()
 
@@ -420,14 +411,11 @@ class Controller(QObject):
         if self._closed:
             return
         self._closed = True
-        self.update_settings(
-            window=self.window.window_state(),
-            folders=Folders(
-                open_dir=self.window.open_dir or self.settings.folders.open_dir,
-                save_dir=self.settings.folders.save_dir,
-                import_dir=self.window.import_dir or self.settings.folders.import_dir,
-            ),
-        )
+        self.update_settings(window=self.window.window_state(), folders=Folders(
+            open_dir=self.window.open_dir or self.settings.folders.open_dir,
+            save_dir=self.settings.folders.save_dir,
+            import_dir=self.window.import_dir or self.settings.folders.import_dir,
+        ))
         self.playback.shutdown()
         self.runner.shutdown()
         self.save()

@@ -190,11 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     attach_live(window, controller, recording)
     window.show()
     app.processEvents()
-    log.info(
-        "window shown %.0f ms after process start (torch loaded: %s)",
-        process_age_ms(started),
-        "torch" in sys.modules,
-    )
+    log.info("window shown %.0f ms after process start (torch loaded: %s)", process_age_ms(started),
+             "torch" in sys.modules)
     if loaded.message:
         window.show_notice("Settings", loaded.message)
     script = _Script(app, window, controller, args)

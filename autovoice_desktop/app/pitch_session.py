@@ -85,7 +85,8 @@ class PitchSession(QObject):
         self.editor, self.edit_menu = attach_editor(window)
         self.model = self.editor.model
         self.job: SpanRenderJob | None = None
-        self.pending: tuple[float, float] | None = None
+        self.pending: tuple[float, float] | None = None  # an edited span waiting to be re-rendered
+        self.prepare: tuple[float, float] | None = None  # a selected span waiting to be analysed
         self.rendered: tuple[str, ConversionParams] | None = None  # voice id and params of the shown output
         self._converting: tuple[str, ConversionParams] | None = None
         self._last_params: ConversionParams | None = None
@@ -101,6 +102,7 @@ class PitchSession(QObject):
         window.voice_panel.params_changed.connect(self._on_params)
         window.theme_requested.connect(self._on_theme)
         self.editor.curve_edited.connect(self._on_edited)
+        self.model.selection_changed.connect(self._on_selection)
 
     # --- curves ------------------------------------------------------------------------------------------
     def current_curve(self) -> F0Curve | None:
@@ -121,7 +123,7 @@ class PitchSession(QObject):
     def _on_input(self) -> None:
         if self.job is not None:
             self.job.request_cancel()
-        self.pending, self.rendered = None, None
+        self.pending, self.prepare, self.rendered = None, None, None
         self.editor.clear()
 
     def _on_converted(self) -> None:
@@ -141,14 +143,37 @@ class PitchSession(QObject):
     def _on_edited(self, start_s: float, stop_s: float) -> None:
         if self.rendered is None or self.controller.output is None or self.controller.input_audio is None:
             return
+        selected = self._selection_span()
+        if selected is not None and selected[0] - 1e-9 <= start_s and stop_s <= selected[1] + 1e-9:
+            start_s, stop_s = selected  # the span the selection prepared (its analysis is cached)
         if self.pending is not None:
             start_s, stop_s = min(start_s, self.pending[0]), max(stop_s, self.pending[1])
         self.pending = (start_s, stop_s)
         if self.job is None and self.controller.conversion_job is None:
             self._start_render()
 
-    def _start_render(self) -> None:
-        span, self.pending = self.pending, None
+    def _selection_span(self) -> tuple[float, float] | None:
+        """The selection widened by one frame on each side (what an edit of it changes at most)."""
+        if self.model.selection is None:
+            return None
+        frame = self.model.frame_s
+        return self.model.selection[0] - frame, self.model.selection[1] + frame
+
+    def _on_selection(self) -> None:
+        """A new selection while editing: render it once in the background, unchanged, so the voice's
+        analysis of that span is in its memory when the first edit comes (the built-in voices keep it)."""
+        span = self._selection_span()
+        if span is None or not self.editor.editing or self.rendered is None or self.controller.output is None:
+            return
+        self.prepare = span
+        if self.job is None and self.controller.conversion_job is None:
+            self._start_render(prepare=True)
+
+    def _start_render(self, prepare: bool = False) -> None:
+        if prepare:
+            span, self.prepare = self.prepare, None
+        else:
+            span, self.pending = self.pending, None
         out, audio = self.controller.output, self.controller.input_audio
         if span is None or out is None or audio is None or self.rendered is None:
             return
@@ -163,13 +188,16 @@ class PitchSession(QObject):
             out.audio,
             out.sample_rate,
             span,
+            measure=not prepare,
         )
-        job.spliced.connect(self._on_rendered)
-        job.succeeded.connect(self._on_output_f0)
-        job.failed.connect(self.controller.window.show_error)
+        if not prepare:
+            job.spliced.connect(self._on_rendered)
+            job.succeeded.connect(self._on_output_f0)
+            job.failed.connect(self.controller.window.show_error)
         job.finished.connect(self._on_render_finished)
         self.job = job
-        self.editor.set_status(f"Re-rendering {span[0]:.2f}–{span[1]:.2f} s…")
+        if not prepare:
+            self.editor.set_status(f"Re-rendering {span[0]:.2f}–{span[1]:.2f} s…")
         self.controller.runner.start(job)
 
     def _on_rendered(self, spliced: Any) -> None:
@@ -192,13 +220,17 @@ class PitchSession(QObject):
 
     def _on_render_finished(self) -> None:
         self.job = None
-        if self.pending is not None and not self.controller._closed:
+        if self.controller._closed:
+            return
+        if self.pending is not None:
             self._start_render()
+        elif self.prepare is not None:
+            self._start_render(prepare=True)
 
     @property
     def busy(self) -> bool:
         """A re-render is running or waiting."""
-        return self.job is not None or self.pending is not None
+        return self.job is not None or self.pending is not None or self.prepare is not None
 
     # --- parameters as undo steps ------------------------------------------------------------------------
     def _remember_params(self, *_: object) -> None:

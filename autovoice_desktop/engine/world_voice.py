@@ -11,6 +11,7 @@ The output rate is the input rate.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import threading
@@ -20,7 +21,7 @@ import numpy as np
 
 from autovoice_desktop.core.errors import AudioContentError
 from autovoice_desktop.core.types import ConversionParams, F0Curve, ProgressFn, VoiceInfo, check_cancel
-from autovoice_desktop.engine import world_dsp
+from autovoice_desktop.engine import world_cache, world_dsp
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.stream import VoiceStream
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice
@@ -271,7 +272,14 @@ class WorldVoice(Voice):
         for index, chunk in enumerate(chunks):  # pass 1: pitch (small arrays only)
             check_cancel(cancel)
             report(0.3 * index / len(chunks), "analysing pitch")
-            f0 = world_dsp.estimate_f0(samples[chunk.start : chunk.stop], sample_rate, params.f0_method)
+            part = samples[chunk.start : chunk.stop]
+            f0 = world_cache.cached(  # the pitch editor re-renders the same span: its analysis is kept
+                "f0",
+                part,
+                sample_rate,
+                (params.f0_method,),
+                lambda part=part: world_dsp.estimate_f0(part, sample_rate, params.f0_method),
+            )
             chunk_f0.append(f0)
             first, offset = round(chunk.core_start / hop), round(chunk.start / hop)
             last = total_frames if chunk is chunks[-1] else round(chunk.core_stop / hop)
@@ -318,7 +326,13 @@ class WorldVoice(Voice):
             check_cancel(cancel)
             report(0.3 + 0.7 * index / len(chunks), "converting")
             segment = samples[chunk.start : chunk.stop]
-            envelope = world_dsp.analyse_envelope(segment, f0, sample_rate)
+            envelope = world_cache.cached(
+                "envelope",
+                segment,
+                sample_rate,
+                (hashlib.blake2b(f0.tobytes(), digest_size=16).digest(),),
+                lambda segment=segment, f0=f0: world_dsp.analyse_envelope(segment, f0, sample_rate),
+            )
             envelope = world_dsp.Envelope(
                 spectral=world_dsp.shift_formants(envelope.spectral, params.formant_shift),
                 aperiodicity=world_dsp.scale_breathiness(envelope.aperiodicity, params.breathiness),

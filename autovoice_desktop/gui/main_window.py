@@ -133,11 +133,8 @@ class MainWindow(QMainWindow):
         self.device_status = QLabel("Device: detecting…")
         self.voice_status = QLabel("Voice: none")
         self.last_status = QLabel("No conversion yet")
-        for label, name in (
-            (self.device_status, "Compute device"),
-            (self.voice_status, "Voice status"),
-            (self.last_status, "Last conversion"),
-        ):
+        for label, name in ((self.device_status, "Compute device"), (self.voice_status, "Voice status"),
+                            (self.last_status, "Last conversion")):
             label.setAccessibleName(name)
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
@@ -186,27 +183,11 @@ class MainWindow(QMainWindow):
 
     def _set_tab_order(self) -> None:
         vp, tb = self.voice_panel, self.transport
-        chain = [
-            self.input_card.open_button,
-            self.input_card.recent_button,
-            vp.voice_combo,
-            vp.speaker_combo,
-            vp.import_button,
-            vp.transpose.slider,
-            vp.formant.slider,
-            vp.noise.slider,
-            vp.f0_combo,
-            vp.device_combo,
-            vp.auto_f0,
-            vp.half,
-            self.convert_card.convert_button,
-            self.convert_card.cancel_button,
-            tb.play_button,
-            tb.stop_button,
-            tb.a_button,
-            tb.b_button,
-            tb.export_button,
-        ]
+        chain = [self.input_card.open_button, self.input_card.recent_button, vp.voice_combo, vp.speaker_combo,
+                 vp.import_button, vp.transpose.slider, vp.formant.slider, vp.noise.slider, vp.f0_combo,
+                 vp.device_combo, vp.auto_f0, vp.half, self.convert_card.convert_button,
+                 self.convert_card.cancel_button, tb.play_button, tb.stop_button, tb.a_button, tb.b_button,
+                 tb.export_button]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 

@@ -33,12 +33,14 @@ class SpanRenderJob(Job):
         previous: np.ndarray,
         previous_rate: int,
         span: tuple[float, float],
+        *,
+        measure: bool = True,
     ) -> None:
         super().__init__()
         self.bridge, self.voice_id, self.params = bridge, voice_id, params
         self.samples, self.sample_rate = samples, sample_rate
         self.previous, self.previous_rate = previous, previous_rate
-        self.span = span
+        self.span, self.measure = span, measure
         self.elapsed = 0.0
 
     def work(self) -> tuple[np.ndarray, np.ndarray] | None:
@@ -62,6 +64,8 @@ class SpanRenderJob(Job):
         )
         self.elapsed = time.perf_counter() - started
         self.spliced.emit(result)
+        if not self.measure:  # a span analysed ahead of an edit: nobody waits for its pitch
+            return None
         try:
             return self.bridge.estimate_f0(result.audio, result.sample_rate)
         except AutoVoiceError:

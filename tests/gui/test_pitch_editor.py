@@ -10,8 +10,9 @@ import pytest
 from PySide6.QtCore import Qt
 
 from autovoice_desktop.gui.pitch_editor import curve_ops
+from tests.conftest import SPEECH_FEMALE
 from tests.gui import harness
-from tests.gui.pitch_helpers import converted_window, drag, select
+from tests.gui.pitch_helpers import converted_window, curve_bridge, drag, select
 
 
 @pytest.fixture
@@ -154,4 +155,48 @@ def test_shift_click_moves_by_cents(qtbot, parts) -> None:  # noqa: ANN001
     assert parts.controller.pitch.edit_menu.undo_action.text() == "&Undo Move pitch +10 cents"
     qtbot.mouseClick(editor.toolbar.down_button, Qt.MouseButton.LeftButton)
     np.testing.assert_allclose(model.edited[voiced], model.detected[voiced] * 2 ** (-0.9 / 12))
+    qtbot.waitUntil(lambda: not parts.controller.pitch.busy, timeout=20000)
+
+
+def test_a_selection_is_analysed_ahead_and_its_edit_renders_the_same_span(qtbot, parts) -> None:  # noqa: ANN001
+    from autovoice_desktop.workers.span_render_worker import SpanRenderJob
+
+    runner = parts.controller.runner
+    started: list[SpanRenderJob] = []
+    original = runner.start
+
+    def spy(job):  # noqa: ANN001, ANN202
+        if isinstance(job, SpanRenderJob):
+            started.append(job)
+        return original(job)
+
+    runner.start = spy
+    editor = select(qtbot, parts, 1.0, 2.0)
+    qtbot.waitUntil(lambda: not parts.controller.pitch.busy, timeout=20000)
+    assert len(started) == 1 and not started[0].measure  # prepared: converted, not spliced
+    with qtbot.waitSignal(parts.controller.pitch.rerendered, timeout=20000):
+        editor.toolbar.up_button.click()
+    qtbot.waitUntil(lambda: not parts.controller.pitch.busy, timeout=20000)
+    assert len(started) == 2 and started[1].measure
+    assert started[1].span == started[0].span  # the same segment: the voice's analysis of it is reused
+
+
+def test_a_sovits_voice_is_edited_through_the_same_voice_api(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """Fake So-VITS-SVC voice (FakeBridge's "Duet"): the span re-render and Convert go through Voice.convert
+    with params.f0_curve, as for the built-in voices."""
+    parts = harness.build(qtbot, tmp_path / "settings.toml", bridge=curve_bridge())
+    assert parts.window.voice_panel.select_voice("sovits/duet")
+    harness.open_file(qtbot, parts, SPEECH_FEMALE)
+    assert harness.convert(qtbot, parts) == "done"
+    before = parts.controller.output.audio.copy()
+    editor = select(qtbot, parts, 2.0, 3.0)
+    with qtbot.waitSignal(parts.controller.pitch.rerendered, timeout=20000):
+        editor.toolbar.octave_down.click()
+    first, last = parts.controller.pitch.last_changed
+    after = parts.controller.output.audio
+    np.testing.assert_array_equal(after[:first], before[:first])
+    np.testing.assert_array_equal(after[last:], before[last:])
+    assert not np.array_equal(after[first:last], before[first:last])
+    assert parts.bridge.loaded[-1][0] == "sovits/duet"
+    assert parts.bridge.current.last_params.f0_curve is not None
     qtbot.waitUntil(lambda: not parts.controller.pitch.busy, timeout=20000)

@@ -37,44 +37,16 @@ class Theme:
 
 
 DARK = Theme(
-    name="dark",
-    window="#15171c",
-    panel="#1c1f26",
-    card="#232730",
-    border="#323743",
-    text="#e6e8ee",
-    muted="#9aa1b1",
-    accent="#6c5ce7",
-    accent_text="#ffffff",
-    danger="#f26d6d",
-    plot_bg="#181a20",
-    grid="#3a4050",
-    wave_in="#5fb4f5",
-    wave_out="#b392f0",
-    f0_in="#5fb4f5",
-    f0_target="#f2c14e",
-    f0_out="#e86fb0",
-    playhead="#ff5c5c",
+    name="dark", window="#15171c", panel="#1c1f26", card="#232730", border="#323743", text="#e6e8ee",
+    muted="#9aa1b1", accent="#6c5ce7", accent_text="#ffffff", danger="#f26d6d", plot_bg="#181a20",
+    grid="#3a4050", wave_in="#5fb4f5", wave_out="#b392f0", f0_in="#5fb4f5", f0_target="#f2c14e",
+    f0_out="#e86fb0", playhead="#ff5c5c",
 )
 LIGHT = Theme(
-    name="light",
-    window="#f3f4f7",
-    panel="#ffffff",
-    card="#f7f8fb",
-    border="#d9dce4",
-    text="#1d2130",
-    muted="#5d6475",
-    accent="#5b4bd6",
-    accent_text="#ffffff",
-    danger="#c93c3c",
-    plot_bg="#ffffff",
-    grid="#c9cdd8",
-    wave_in="#1f78c8",
-    wave_out="#7a4fd0",
-    f0_in="#1f78c8",
-    f0_target="#b27800",
-    f0_out="#c2307d",
-    playhead="#d92020",
+    name="light", window="#f3f4f7", panel="#ffffff", card="#f7f8fb", border="#d9dce4", text="#1d2130",
+    muted="#5d6475", accent="#5b4bd6", accent_text="#ffffff", danger="#c93c3c", plot_bg="#ffffff",
+    grid="#c9cdd8", wave_in="#1f78c8", wave_out="#7a4fd0", f0_in="#1f78c8", f0_target="#b27800",
+    f0_out="#c2307d", playhead="#d92020",
 )
 THEMES = {"dark": DARK, "light": LIGHT}
 _current: Theme = DARK
@@ -88,18 +60,12 @@ def current() -> Theme:
 def _palette(t: Theme) -> QPalette:
     p = QPalette()
     roles = {
-        QPalette.ColorRole.Window: t.window,
-        QPalette.ColorRole.WindowText: t.text,
-        QPalette.ColorRole.Base: t.card,
-        QPalette.ColorRole.AlternateBase: t.panel,
-        QPalette.ColorRole.Text: t.text,
-        QPalette.ColorRole.Button: t.card,
-        QPalette.ColorRole.ButtonText: t.text,
-        QPalette.ColorRole.Highlight: t.accent,
-        QPalette.ColorRole.HighlightedText: t.accent_text,
-        QPalette.ColorRole.ToolTipBase: t.card,
-        QPalette.ColorRole.ToolTipText: t.text,
-        QPalette.ColorRole.PlaceholderText: t.muted,
+        QPalette.ColorRole.Window: t.window, QPalette.ColorRole.WindowText: t.text,
+        QPalette.ColorRole.Base: t.card, QPalette.ColorRole.AlternateBase: t.panel,
+        QPalette.ColorRole.Text: t.text, QPalette.ColorRole.Button: t.card,
+        QPalette.ColorRole.ButtonText: t.text, QPalette.ColorRole.Highlight: t.accent,
+        QPalette.ColorRole.HighlightedText: t.accent_text, QPalette.ColorRole.ToolTipBase: t.card,
+        QPalette.ColorRole.ToolTipText: t.text, QPalette.ColorRole.PlaceholderText: t.muted,
         QPalette.ColorRole.Link: t.accent,
     }
     for role, colour in roles.items():

@@ -53,7 +53,6 @@ class WaveformPlot(TimePlot):
         duration = len(samples) / sample_rate if sample_rate else 0.0
         self.set_duration(duration)
         if len(samples) > BACKGROUND_BUILD_SAMPLES:
-
             def build() -> None:
                 self._builder.done.emit(Envelope(samples, sample_rate), generation)
 

@@ -1,0 +1,61 @@
+"""A small memory of the built-in voice's analyses (F0 and spectral envelopes) of recent audio segments.
+
+The pitch editor converts the same span again after every edit of it: its F0 and envelope analysis (about
+90 % of the work) depend only on the segment's samples, not on the edit, so they are looked up by a hash of
+the samples instead of being computed again. WORLD's analyses are deterministic, so a hit returns exactly
+what would have been computed. Bounded by MAX_BYTES (least recently used entries go first); thread-safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+MAX_BYTES = 96 * 1024 * 1024
+MAX_SEGMENT_SECONDS = 4.0  # longer segments (whole-file chunks) are not kept: they are rarely repeated
+
+_lock = threading.Lock()
+_entries: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
+_size = 0
+
+
+def _nbytes(value: Any) -> int:
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    return sum(_nbytes(getattr(value, name)) for name in getattr(value, "__dataclass_fields__", ()))
+
+
+def cached(kind: str, segment: np.ndarray, sample_rate: int, extra: tuple, compute: Callable[[], Any]) -> Any:
+    """compute(), or the value it gave before for the same kind, samples (N,), rate and extra key."""
+    if len(segment) > MAX_SEGMENT_SECONDS * sample_rate:
+        return compute()
+    digest = hashlib.blake2b(np.ascontiguousarray(segment).view(np.uint8), digest_size=16).hexdigest()
+    key = (kind, digest, len(segment), str(segment.dtype), sample_rate, extra)
+    with _lock:
+        if key in _entries:
+            _entries.move_to_end(key)
+            return _entries[key][0]
+    value = compute()  # callers never change these arrays in place (pyworld needs them writable)
+    size = _nbytes(value)
+    global _size
+    with _lock:
+        if key not in _entries and size <= MAX_BYTES:
+            _entries[key] = (value, size)
+            _size += size
+            while _size > MAX_BYTES:
+                _, (_, dropped) = _entries.popitem(last=False)
+                _size -= dropped
+    return value
+
+
+def clear() -> None:
+    """Forget everything (tests, memory pressure)."""
+    global _size
+    with _lock:
+        _entries.clear()
+        _size = 0
