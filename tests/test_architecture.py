@@ -32,3 +32,12 @@ def test_ruff_is_clean() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_test_imports_the_benchmarks() -> None:
+    """benchmarks/ is a tool, not a library: a test that imports it breaks when a benchmark is removed."""
+    import re
+
+    pattern = re.compile(r"^\s*(from|import)\s+benchmarks\b", re.MULTILINE)
+    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("*.py") if pattern.search(p.read_text())]
+    assert offenders == []

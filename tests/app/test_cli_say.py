@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from benchmarks.f0_metrics import praat_f0
+from tests.f0_metrics import praat_f0
 
 from autovoice_desktop.app import cli
 from autovoice_desktop.engine.tts import text as tts_text
