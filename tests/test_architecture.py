@@ -39,5 +39,6 @@ def test_no_test_imports_the_benchmarks() -> None:
     import re
 
     pattern = re.compile(r"^\s*(from|import)\s+benchmarks\b", re.MULTILINE)
-    offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("*.py") if pattern.search(p.read_text())]
+    tests = (ROOT / "tests").rglob("*.py")
+    offenders = [str(p.relative_to(ROOT)) for p in tests if pattern.search(p.read_text())]
     assert offenders == []

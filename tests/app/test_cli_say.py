@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from tests.f0_metrics import praat_f0
 
 from autovoice_desktop.app import cli
 from autovoice_desktop.engine.tts import text as tts_text
+from tests.f0_metrics import praat_f0
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCE = "Hello there. This is a short test of the offline voice."
