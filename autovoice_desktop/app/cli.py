@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_audio.register(sub)
     cli_selftest.register(sub)
     cli_weights.register(sub)
-    cli_say.register(sub)
+    cli_say.register(sub, _params, _ctrl_c_cancels)
     cli_live.register(sub, ranged_float, _formant)
     cli_pitch.register(sub)
     return parser

@@ -16,13 +16,14 @@ import copy
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from autovoice_desktop.core.errors import AutoVoiceError, ConversionCancelled
 
 #: options of `convert` that `say` does not take over (it has its own input and output)
-_NOT_COPIED = {"help", "inputs", "output", "debug"}
+_NOT_COPIED = {"help", "inputs", "output", "debug", "f0_curve"}
 _AUDIO_SUFFIXES = (".wav", ".flac")
 
 
@@ -36,8 +37,15 @@ def _rate(text: str) -> float:
     return value
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add `say` to the CLI parser (after `convert`, whose conversion options it shares)."""
+def register(
+    subparsers: argparse._SubParsersAction,
+    params_from_args: Callable[[argparse.Namespace, Any], Any],
+    stop_signals_cancel: Callable[[threading.Event], Any],
+) -> None:
+    """Add `say` to the CLI parser (after `convert`, whose conversion options it shares).
+
+    params_from_args(args, voice_info) -> ConversionParams and stop_signals_cancel(cancel_event) (a context
+    manager) are `convert`'s own, passed in so that this module does not import `app.cli` (no cycle)."""
     say = subparsers.add_parser(
         "say",
         help="speak text with a voice (offline text to speech; optional extra)",
@@ -61,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             copied = copy.copy(action)
             copied.required = False  # --voice is checked in run_say (--list needs none)
             groups.get(id(action), say)._add_action(copied)
-    say.set_defaults(func=run_say)
+    say.set_defaults(func=run_say, say_params=params_from_args, say_cancels=stop_signals_cancel)
 
 
 def _usage(message: str) -> int:
@@ -173,7 +181,6 @@ def run_say(args: argparse.Namespace) -> int:
         return _usage("give the text to speak, or --text-file PATH (not both)")
     if args.output is None or args.voice is None:
         return _usage("--voice and -o/--output are required")
-    from autovoice_desktop.app import cli
     from autovoice_desktop.engine.tts.piper_engine import PiperTts, find_tts_voice
     from autovoice_desktop.engine.tts.text import check_text
     from autovoice_desktop.engine.voices import find_voice, load_voice, voice_slug
@@ -189,10 +196,10 @@ def run_say(args: argparse.Namespace) -> int:
         return _usage(str(exc))
     tts = PiperTts(tts_info, device=args.device)
     voice = load_voice(info, device=args.device)
-    params = cli._params(args, info)
+    params = args.say_params(args, info)
     cancel = threading.Event()
     failures: list[AutoVoiceError] = []
-    with cli._ctrl_c_cancels(cancel):
+    with args.say_cancels(cancel):
         for (number, text), target in zip(utterances, targets, strict=True):
             try:
                 print(_say_one(tts, voice, params, text, target, args, cancel), file=sys.stderr)
