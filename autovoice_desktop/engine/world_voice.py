@@ -37,6 +37,7 @@ _CROSSFADE_S = 0.04
 _MAX_ALIGN_SHIFT_S = 0.0125
 _ANALYSIS_MARGIN_S = 0.15
 _PEAK_LIMIT = 0.99
+_INPUT_F0 = "input-f0"  # world_cache kind: (source F0 (T,) of a whole input, its median voiced F0)
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ class WorldVoice(Voice):
         source_f0, chunk_f0, median_f0 = self._analyse_chunks(
             samples, sample_rate, chunks, params, report, cancel
         )
+        world_cache.remember(_INPUT_F0, samples, sample_rate, (params.f0_method,), (source_f0, median_f0))
         default_target = target_pitch(source_f0, params, median_f0)
         output = self._synthesize_chunks(
             samples, sample_rate, chunks, chunk_f0, params, median_f0, report, cancel, default_target
@@ -252,8 +254,54 @@ class WorldVoice(Voice):
         report = progress or (lambda _fraction, _stage: None)
         chunks = plan_chunks(samples, sample_rate, self.chunk_seconds)
         source_f0, _, median_f0 = self._analyse_chunks(samples, sample_rate, chunks, params, report, cancel)
+        world_cache.remember(_INPUT_F0, samples, sample_rate, (params.f0_method,), (source_f0, median_f0))
         report(1.0, "done")
         return _track(source_f0, target_pitch(source_f0, params, median_f0), params)
+
+    def convert_span(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: ConversionParams,
+        lo: int,
+        hi: int,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ConversionResult:
+        """Samples [lo, hi) of the whole input (N,) converted (hi - lo output samples), for the pitch editor.
+
+        When this input was converted (or its pitch analysed) with the same F0 method before, its source F0
+        and median are reused (the same values the full conversion used; no F0 analysis), so only the span's
+        envelopes are analysed and it is synthesised, from the frame boundary at or before lo. Otherwise
+        the span is converted on its own, as `Voice.convert_span` does.
+        """
+        checked = _checked(params)
+        samples = _prepared_input(audio)
+        known = world_cache.recall(_INPUT_F0, samples, sample_rate, (checked.f0_method,))
+        if known is None or hi - lo < MIN_DURATION_S * sample_rate:
+            return super().convert_span(audio, sample_rate, params, lo, hi, progress=progress, cancel=cancel)
+        source_f0, median_f0 = known
+        start = lo - lo % _frame_step(sample_rate)  # a whole number of 5 ms frames from the input's start
+        hop = sample_rate * world_dsp.FRAME_PERIOD_MS / 1000.0
+        first, count = round(start / hop), int((hi - start) / hop) + 1  # WORLD's frames of the segment
+        f0 = np.zeros(count)
+        known_part = source_f0[first : first + count]
+        f0[: len(known_part)] = known_part
+        report = progress or (lambda _fraction, _stage: None)
+        output = self._synthesize_chunks(
+            samples[:hi],
+            sample_rate,
+            [_Chunk(start, hi, start, hi)],
+            [f0],
+            checked,
+            median_f0,
+            report,
+            cancel,
+            target_pitch(source_f0, checked, median_f0),
+        )
+        report(1.0, "done")
+        return ConversionResult(audio=output[lo:hi], sample_rate=sample_rate, device="cpu")
 
     @staticmethod
     def _analyse_chunks(
