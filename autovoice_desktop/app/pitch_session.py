@@ -194,6 +194,7 @@ class PitchSession(QObject):
             out.sample_rate,
             span,
             measure=not prepare,
+            previous_f0=getattr(out, "output_f0", None),
         )
         if not prepare:
             job.spliced.connect(self._on_rendered)
@@ -222,6 +223,7 @@ class PitchSession(QObject):
         out = self.controller.output
         if output_f0 is not None and out is not None and out.audio is self._spliced_audio:  # still shown
             self.controller.window.show_pitch("output", *output_f0)
+            self.controller.output = replace(out, output_f0=output_f0)  # the next re-render splices into it
 
     def _on_render_finished(self) -> None:
         self.job = None

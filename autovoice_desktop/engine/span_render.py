@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,14 @@ from autovoice_desktop.core.types import ConversionParams, ProgressFn
 from autovoice_desktop.engine.f0_curve import shift_curve
 from autovoice_desktop.engine.voice import Voice
 
-__all__ = ["DEFAULT_CONTEXT_S", "DEFAULT_CROSSFADE_S", "SplicedOutput", "render_span", "shift_curve"]
+__all__ = [
+    "DEFAULT_CONTEXT_S",
+    "DEFAULT_CROSSFADE_S",
+    "SplicedOutput",
+    "render_span",
+    "shift_curve",
+    "splice_output_f0",
+]
 
 DEFAULT_CONTEXT_S = 0.2
 DEFAULT_CROSSFADE_S = 0.02
@@ -87,3 +95,38 @@ def render_span(  # noqa: PLR0913 - the span, its surroundings and the previous 
     fresh = new[first - seg_start : last - seg_start].astype(np.float64)
     out[first:last] = (old + weight * (fresh - old)).astype(np.float32)
     return SplicedOutput(out, rate, (first, last), (hi - lo) / sample_rate)
+
+
+F0_MARGIN_S = 0.1  # audio measured on each side of the changed samples (the estimator's edges are unsure)
+F0_REACH_S = 0.05  # output F0 frames this near the changed samples are measured again
+
+
+def splice_output_f0(
+    estimate: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]],
+    audio: np.ndarray,
+    sample_rate: int,
+    previous_f0: tuple[np.ndarray, np.ndarray],
+    changed: tuple[int, int],
+    hop: int,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The output's F0 (times (T,), Hz (T,)) after a splice, measuring only the changed samples.
+
+    previous_f0 is `estimate(previous output)`: frame k at k * hop samples. Frames within F0_REACH_S of the
+    changed samples [first, last) of audio (M,) are measured again on that part of the audio (with
+    F0_MARGIN_S on each side, starting on a whole frame); the others are kept. None when previous_f0 is not
+    on that grid (measure the whole output instead).
+    """
+    times, f0 = previous_f0
+    first, last = changed
+    if len(times) != len(audio) // hop or len(f0) != len(times):
+        return None
+    if last <= first:
+        return times, f0
+    margin, reach = round(F0_MARGIN_S * sample_rate), round(F0_REACH_S * sample_rate)
+    start = max(0, first - margin) // hop * hop
+    _, part = estimate(audio[start : min(len(audio), last + margin)], sample_rate)
+    frames = np.arange(max(0, (first - reach) // hop), min(len(f0), -(-(last + reach) // hop)))
+    frames = frames[frames - start // hop < len(part)]
+    new = np.array(f0, copy=True)
+    new[frames] = part[frames - start // hop]
+    return times, new

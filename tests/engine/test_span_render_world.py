@@ -13,7 +13,7 @@ from autovoice_desktop.engine import world_cache, world_dsp
 from autovoice_desktop.engine.f0_csv import curve_from_arrays
 from autovoice_desktop.engine.f0_curve import shift_curve
 from autovoice_desktop.engine.pitch import estimate_f0
-from autovoice_desktop.engine.span_render import render_span
+from autovoice_desktop.engine.span_render import render_span, splice_output_f0
 from autovoice_desktop.engine.voice import Voice
 from autovoice_desktop.engine.world_voice import WorldVoice
 
@@ -112,3 +112,31 @@ def test_without_a_conversion_of_this_input_the_span_is_converted_on_its_own(
     np.testing.assert_array_equal(out.audio, alone)
     np.testing.assert_array_equal(out.audio, voice.convert(audio[lo:hi], rate, shifted).audio)
     world_cache.clear()
+
+
+def test_the_output_f0_after_a_splice_is_measured_on_the_changed_part_only() -> None:
+    rate, hop = 16000, 160
+
+    def estimate(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+        measured.append(len(audio))
+        return estimate_f0(audio, sample_rate, method="dio", hop_seconds=0.01)
+
+    measured: list[int] = []
+    before = _glide(rate, 5.0)
+    after = before.copy()
+    first, last = 2 * rate + 37, 3 * rate
+    t = np.arange(last - first) / rate
+    after[first:last] = (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+    previous = estimate(before, rate)
+    whole = estimate(after, rate)
+    measured.clear()
+    times, f0 = splice_output_f0(estimate, after, rate, previous, (first, last), hop)
+    assert len(measured) == 1 and measured[0] <= (last - first) + 2 * round(0.1 * rate) + hop
+    np.testing.assert_array_equal(times, previous[0])
+    far = (times < first / rate - 0.06) | (times > last / rate + 0.06)
+    np.testing.assert_array_equal(f0[far], previous[1][far])
+    core = (times > first / rate + 0.05) & (times < last / rate - 0.05)
+    assert np.all(f0[core] > 0)
+    assert np.max(np.abs(1200 * np.log2(f0[core] / whole[1][core]))) < 10  # as if the whole was measured
+    assert abs(float(np.median(1200 * np.log2(f0[core] / 330)))) < 25
+    assert splice_output_f0(estimate, after[:-hop], rate, previous, (first, last), hop) is None  # other grid
