@@ -4,7 +4,8 @@
 
 The input is tests/data's sung recording tiled to --seconds. One full conversion first (as in the window,
 where a span is edited only after converting), then each repeat edits a different 1 s span (+2 semitones)
-and times `render_span` on it: the situation of a freehand stroke or an undo outside the selection.
+and times `render_span` on it: the situation of a freehand stroke or an undo outside the selection. Then
+the output pitch curve's update after the last one: the whole output measured, or only its changed part.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import soundfile as sf
 
 from autovoice_desktop.core.types import ConversionParams, VoiceInfo
 from autovoice_desktop.engine.f0_csv import curve_from_arrays
-from autovoice_desktop.engine.span_render import render_span
+from autovoice_desktop.engine.pitch import estimate_f0
+from autovoice_desktop.engine.span_render import SplicedOutput, render_span, splice_output_f0
 from autovoice_desktop.engine.world_voice import WorldVoice
+from autovoice_desktop.workers.engine_bridge import OUTPUT_F0_HOP_S
 
 SONG = Path(__file__).resolve().parents[1] / "tests" / "data" / "singing_en_m_vocadito-10.wav"
 
@@ -60,6 +63,22 @@ def main() -> None:
               f"({out.seconds:.2f} s of input converted; load average {os.getloadavg()[0]:.1f})")
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(14)
+    _time_output_f0(full.audio, out, rate)
+
+
+def _time_output_f0(previous: np.ndarray, out: SplicedOutput, rate: int) -> None:
+    """The window's output pitch curve after a re-render: the whole output measured vs only its change."""
+    def estimate(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+        return estimate_f0(audio, sample_rate, method="dio", hop_seconds=OUTPUT_F0_HOP_S)
+
+    known = estimate(previous, rate)
+    began = time.perf_counter()
+    estimate(out.audio, rate)
+    whole = time.perf_counter() - began
+    began = time.perf_counter()
+    splice_output_f0(estimate, out.audio, rate, known, out.changed, round(rate * OUTPUT_F0_HOP_S))
+    print(f"output F0 after the last re-render: whole output {whole:.3f} s, "
+          f"changed part only {time.perf_counter() - began:.3f} s")
 
 
 if __name__ == "__main__":
