@@ -15,7 +15,7 @@ import hashlib
 import logging
 import math
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,13 +25,17 @@ from autovoice_desktop.engine import world_cache, world_dsp
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.stream import VoiceStream
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice
+from autovoice_desktop.engine.world_params import (  # noqa: F401 - part of this module's API
+    DEFAULT_F0_METHOD,
+    FORMANT_LIMIT,
+    PITCH_MODES,
+    TRANSPOSE_LIMIT,
+    _checked,
+    target_pitch,
+)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_F0_METHOD = "harvest"
-PITCH_MODES = ("follow", "flat", "whisper")
-TRANSPOSE_LIMIT = 24.0
-FORMANT_LIMIT = 12.0
 MIN_DURATION_S = 0.1
 _CROSSFADE_S = 0.04
 _MAX_ALIGN_SHIFT_S = 0.0125
@@ -113,43 +117,6 @@ def best_alignment(previous: np.ndarray, candidate: np.ndarray, max_shift: int) 
     window_energy = energy[width:] - energy[:-width]
     score = correlation / np.sqrt(np.maximum(window_energy, 1e-12))
     return int(np.argmax(score)) - max_shift
-
-
-def target_pitch(source_f0: np.ndarray, params: ConversionParams, median_f0: float | None) -> np.ndarray:
-    """F0 (T,) the voice sings: source F0 moved by transpose / target median / pitch mode; 0 stays 0."""
-    voiced = source_f0 > 0
-    ratio = 2.0 ** (params.transpose / 12.0)
-    if params.target_median_f0 and median_f0:
-        ratio *= params.target_median_f0 / median_f0
-    if params.pitch_mode == "whisper":
-        return np.zeros_like(source_f0)
-    if params.pitch_mode == "flat":
-        level = (median_f0 or 0.0) * ratio
-        return np.where(voiced, level, 0.0)
-    return np.where(voiced, source_f0 * ratio, 0.0)
-
-
-def _checked(params: ConversionParams) -> ConversionParams:
-    """Params with out-of-range values clamped (and logged), or ValueError for unknown modes."""
-    if params.pitch_mode not in PITCH_MODES:
-        raise ValueError(f"pitch_mode must be one of {PITCH_MODES}, not {params.pitch_mode!r}")
-    transpose = float(np.clip(params.transpose, -TRANSPOSE_LIMIT, TRANSPOSE_LIMIT))
-    formant = float(np.clip(params.formant_shift, -FORMANT_LIMIT, FORMANT_LIMIT))
-    breathiness = float(np.clip(params.breathiness, 0.1, 10.0))
-    if (transpose, formant, breathiness) != (params.transpose, params.formant_shift, params.breathiness):
-        log.warning(
-            "built-in voice: parameters clamped to transpose %s, formant %s, breathiness %s",
-            transpose,
-            formant,
-            breathiness,
-        )
-    method = params.f0_method or DEFAULT_F0_METHOD
-    if method not in ("harvest", "dio"):
-        log.warning("built-in voice: f0 method %r is not available here, using %s", method, DEFAULT_F0_METHOD)
-        method = DEFAULT_F0_METHOD
-    return replace(
-        params, transpose=transpose, formant_shift=formant, breathiness=breathiness, f0_method=method
-    )
 
 
 def _prepared_input(audio: np.ndarray) -> np.ndarray:
