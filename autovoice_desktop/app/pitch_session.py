@@ -73,6 +73,10 @@ class MergingParamsEdit(ParamsEdit):
         return True
 
 
+class VoiceEdit(ParamsEdit):
+    """A change of voice: before/after are (voice_id, ConversionParams); never merged with other steps."""
+
+
 class PitchSession(QObject):
     """Owns the PitchEditor for a Controller. `rerendered` after each spliced re-render."""
 
@@ -90,6 +94,7 @@ class PitchSession(QObject):
         self.rendered: tuple[str, ConversionParams] | None = None  # voice id and params of the shown output
         self._converting: tuple[str, ConversionParams] | None = None
         self._last_params: ConversionParams | None = None
+        self._last_voice: str | None = None
         self._applying_params = False
         self.last_render_seconds = 0.0
         self.last_changed = (0, 0)
@@ -98,7 +103,7 @@ class PitchSession(QObject):
         controller.conversion_done.connect(self._on_converted)
         controller.input_loaded.connect(self._on_input)
         controller.voices_loaded.connect(self._remember_params)
-        window.voice_panel.voice_changed.connect(self._remember_params)
+        window.voice_panel.voice_changed.connect(self._on_voice)
         window.voice_panel.params_changed.connect(self._on_params)
         window.theme_requested.connect(self._on_theme)
         self.editor.curve_edited.connect(self._on_edited)
@@ -189,6 +194,7 @@ class PitchSession(QObject):
             out.sample_rate,
             span,
             measure=not prepare,
+            previous_f0=getattr(out, "output_f0", None),
         )
         if not prepare:
             job.spliced.connect(self._on_rendered)
@@ -217,6 +223,7 @@ class PitchSession(QObject):
         out = self.controller.output
         if output_f0 is not None and out is not None and out.audio is self._spliced_audio:  # still shown
             self.controller.window.show_pitch("output", *output_f0)
+            self.controller.output = replace(out, output_f0=output_f0)  # the next re-render splices into it
 
     def _on_render_finished(self) -> None:
         self.job = None
@@ -234,7 +241,37 @@ class PitchSession(QObject):
 
     # --- parameters as undo steps ------------------------------------------------------------------------
     def _remember_params(self, *_: object) -> None:
-        self._last_params = self.controller.window.voice_panel.params()
+        panel = self.controller.window.voice_panel
+        self._last_params = panel.params()
+        voice = panel.current_voice()
+        self._last_voice = voice.voice_id if voice else None
+
+    def _on_voice(self, voice_id: str) -> None:
+        """A voice picked in the panel is an undo step (with the parameters it replaced)."""
+        before = (self._last_voice, self._last_params)
+        self._remember_params()
+        if self._applying_params or before[0] is None or before[1] is None or before[0] == voice_id:
+            return
+        panel = self.controller.window.voice_panel
+        voice = panel.current_voice()
+        name = f"Change voice to {voice.name}" if voice else "Change voice"
+        self.model.stack.push(VoiceEdit(name, self.apply_voice, before, (voice_id, panel.params())))
+
+    def apply_voice(self, state: tuple[str, ConversionParams]) -> None:
+        """Select voice `state[0]` with parameters `state[1]` (undo/redo of a voice change)."""
+        voice_id, params = state
+        panel = self.controller.window.voice_panel
+        self._applying_params = True
+        try:
+            if not panel.select_voice(voice_id):
+                message = f"The voice {voice_id} is no longer installed"
+                self.controller.window.statusBar().showMessage(message, 5000)
+                return
+            panel.set_params(params)
+            self.controller.update_settings(voice_id=voice_id, params=params)
+            self._remember_params()
+        finally:
+            self._applying_params = False
 
     def _on_params(self, params: ConversionParams) -> None:
         before, self._last_params = self._last_params, params

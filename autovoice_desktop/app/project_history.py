@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from autovoice_desktop.app.pitch_session import MergingParamsEdit, PitchSession
+from autovoice_desktop.app.pitch_session import MergingParamsEdit, PitchSession, VoiceEdit
 from autovoice_desktop.core.project import params_from_dict, params_to_dict
+from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.gui.pitch_editor.model import CurveEdit
 
 MAX_STEPS = 500  # older steps are dropped from project files (the newest ones are kept)
@@ -31,11 +32,22 @@ def history_to_json(session: PitchSession) -> tuple[list[dict[str, Any]], int]:
                     "after": params_to_dict(command.after),
                 }
             )
+        elif isinstance(command, VoiceEdit):
+            steps.append({"kind": "voice", "name": command.text(), "before": _voice_state(command.before),
+                          "after": _voice_state(command.after)})
     index = stack.index()
     if len(steps) > MAX_STEPS:  # dropped steps must be applied ones, or the base state would be wrong
         drop = min(len(steps) - MAX_STEPS, index)
         steps, index = steps[drop:], index - drop
     return steps, index
+
+
+def _voice_state(state: tuple[str, ConversionParams]) -> dict[str, Any]:
+    return {"voice_id": state[0], "params": params_to_dict(state[1])}
+
+
+def _voice_from_json(data: dict[str, Any]) -> tuple[str, ConversionParams]:
+    return str(data["voice_id"]), params_from_dict(data["params"])
 
 
 def restore_history(
@@ -79,6 +91,9 @@ def restore_history(
                     mergeable=False,
                 )
             )
+        elif kind == "voice":
+            before, after = _voice_from_json(step["before"]), _voice_from_json(step["after"])
+            model.stack.push(VoiceEdit(str(step["name"]), session.apply_voice, before, after, applied=False))
         else:
             raise ValueError(f"unknown history step {kind!r}")
     model.stack.setIndex(index)

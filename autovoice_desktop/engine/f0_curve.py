@@ -33,3 +33,11 @@ def curve_on_grid(curve: F0Curve, grid_times_s: np.ndarray) -> np.ndarray:
     exact = np.isclose(times[nearest], grid, rtol=0.0, atol=1e-9)
     out[exact] = hz[nearest][exact]
     return out
+
+
+def shift_curve(curve: F0Curve, offset_s: float, start_s: float, stop_s: float) -> F0Curve:
+    """The frames of `curve` near [start_s, stop_s) (one frame beyond each end), times moved by -offset_s."""
+    times = np.asarray(curve.times_s, dtype=np.float64)
+    lo = max(0, int(np.searchsorted(times, start_s, side="left")) - 1)
+    hi = min(len(times), int(np.searchsorted(times, stop_s, side="right")) + 1)
+    return F0Curve(tuple(float(t) - offset_s for t in times[lo:hi]), tuple(curve.f0_hz[lo:hi]))

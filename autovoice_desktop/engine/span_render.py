@@ -1,9 +1,11 @@
 """Fast re-render of an edited span: convert only [start, stop) plus context, and splice it into the output.
 
 Generic over `Voice`: the span (with `context_s` of input on each side, so the voice's analysis and chunk
-joins see the same surroundings) goes through the voice's ordinary `convert`, with the target curve moved to
-the segment's time axis. The new audio replaces the output on [start, stop) and is joined to the old output
-with raised-cosine crossfades of `crossfade_s` on both sides; every sample outside
+joins see the same surroundings) goes through the voice's `convert_span` (by default its ordinary `convert`
+of the segment, with the target curve moved to the segment's time axis; the built-in voices reuse the F0
+analysis of the whole input from its last conversion and analyse only the segment's envelopes). The new
+audio replaces the output on [start, stop) and is joined to the old output with raised-cosine crossfades
+of `crossfade_s` on both sides; every sample outside
 [start - crossfade, stop + crossfade) is the old output, untouched.
 """
 
@@ -11,12 +13,23 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from autovoice_desktop.core.types import ConversionParams, F0Curve, ProgressFn
+from autovoice_desktop.core.types import ConversionParams, ProgressFn
+from autovoice_desktop.engine.f0_curve import shift_curve
 from autovoice_desktop.engine.voice import Voice
+
+__all__ = [
+    "DEFAULT_CONTEXT_S",
+    "DEFAULT_CROSSFADE_S",
+    "SplicedOutput",
+    "render_span",
+    "shift_curve",
+    "splice_output_f0",
+]
 
 DEFAULT_CONTEXT_S = 0.2
 DEFAULT_CROSSFADE_S = 0.02
@@ -31,14 +44,6 @@ class SplicedOutput:
     sample_rate: int
     changed: tuple[int, int]
     seconds: float
-
-
-def shift_curve(curve: F0Curve, offset_s: float, start_s: float, stop_s: float) -> F0Curve:
-    """The frames of `curve` near [start_s, stop_s) (one frame beyond each end), times moved by -offset_s."""
-    times = np.asarray(curve.times_s, dtype=np.float64)
-    lo = max(0, int(np.searchsorted(times, start_s, side="left")) - 1)
-    hi = min(len(times), int(np.searchsorted(times, stop_s, side="right")) + 1)
-    return F0Curve(tuple(float(t) - offset_s for t in times[lo:hi]), tuple(curve.f0_hz[lo:hi]))
 
 
 def render_span(  # noqa: PLR0913 - the span, its surroundings and the previous result all matter
@@ -66,11 +71,7 @@ def render_span(  # noqa: PLR0913 - the span, its surroundings and the previous 
     lo = max(0, math.floor((start_s - margin) * sample_rate))
     hi = min(length, math.ceil((stop_s + margin) * sample_rate))
     offset_s = lo / sample_rate
-    segment_params = params
-    if params.f0_curve is not None:
-        curve = shift_curve(params.f0_curve, offset_s, offset_s, hi / sample_rate)
-        segment_params = replace(params, f0_curve=curve)
-    result = voice.convert(audio[lo:hi], sample_rate, segment_params, progress=progress, cancel=cancel)
+    result = voice.convert_span(audio, sample_rate, params, lo, hi, progress=progress, cancel=cancel)
     if result.sample_rate != previous_rate:
         raise ValueError(f"the voice now gives {result.sample_rate} Hz, the output is {previous_rate} Hz")
     rate = previous_rate
@@ -94,3 +95,38 @@ def render_span(  # noqa: PLR0913 - the span, its surroundings and the previous 
     fresh = new[first - seg_start : last - seg_start].astype(np.float64)
     out[first:last] = (old + weight * (fresh - old)).astype(np.float32)
     return SplicedOutput(out, rate, (first, last), (hi - lo) / sample_rate)
+
+
+F0_MARGIN_S = 0.1  # audio measured on each side of the changed samples (the estimator's edges are unsure)
+F0_REACH_S = 0.05  # output F0 frames this near the changed samples are measured again
+
+
+def splice_output_f0(
+    estimate: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray]],
+    audio: np.ndarray,
+    sample_rate: int,
+    previous_f0: tuple[np.ndarray, np.ndarray],
+    changed: tuple[int, int],
+    hop: int,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The output's F0 (times (T,), Hz (T,)) after a splice, measuring only the changed samples.
+
+    previous_f0 is `estimate(previous output)`: frame k at k * hop samples. Frames within F0_REACH_S of the
+    changed samples [first, last) of audio (M,) are measured again on that part of the audio (with
+    F0_MARGIN_S on each side, starting on a whole frame); the others are kept. None when previous_f0 is not
+    on that grid (measure the whole output instead).
+    """
+    times, f0 = previous_f0
+    first, last = changed
+    if len(times) != len(audio) // hop or len(f0) != len(times):
+        return None
+    if last <= first:
+        return times, f0
+    margin, reach = round(F0_MARGIN_S * sample_rate), round(F0_REACH_S * sample_rate)
+    start = max(0, first - margin) // hop * hop
+    _, part = estimate(audio[start : min(len(audio), last + margin)], sample_rate)
+    frames = np.arange(max(0, (first - reach) // hop), min(len(f0), -(-(last + reach) // hop)))
+    frames = frames[frames - start // hop < len(part)]
+    new = np.array(f0, copy=True)
+    new[frames] = part[frames - start // hop]
+    return times, new

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from autovoice_desktop.core.errors import VoiceError
 from autovoice_desktop.core.text import printable
 from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo
+from autovoice_desktop.engine.f0_curve import shift_curve
 from autovoice_desktop.engine.stream import VoiceStream
 
 
@@ -78,6 +79,29 @@ class Voice(ABC):
         The result has the same duration as the input (at the voice's own output rate). `progress` is called
         with (fraction, stage) and `cancel` is checked between chunks (ConversionCancelled is raised).
         """
+
+    def convert_span(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: ConversionParams,
+        lo: int,
+        hi: int,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ConversionResult:
+        """Convert samples [lo, hi) of the whole input `audio` (N,); params.f0_curve is on the whole input's
+        time axis. The result covers the span only (output sample 0 is input sample lo).
+
+        The pitch editor's re-render calls this. Here: `convert(audio[lo:hi])` with the curve moved onto the
+        span's time axis; a voice may override it to reuse what it knows of the whole input.
+        """
+        if params.f0_curve is not None:
+            offset_s = lo / sample_rate
+            moved = shift_curve(params.f0_curve, offset_s, offset_s, hi / sample_rate)
+            params = replace(params, f0_curve=moved)
+        return self.convert(audio[lo:hi], sample_rate, params, progress=progress, cancel=cancel)
 
     def analyse_pitch(
         self,

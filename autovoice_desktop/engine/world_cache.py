@@ -27,20 +27,46 @@ _size = 0
 def _nbytes(value: Any) -> int:
     if isinstance(value, np.ndarray):
         return int(value.nbytes)
+    if isinstance(value, tuple):
+        return sum(_nbytes(item) for item in value) + 64
     return sum(_nbytes(getattr(value, name)) for name in getattr(value, "__dataclass_fields__", ()))
+
+
+def _key(kind: str, segment: np.ndarray, sample_rate: int, extra: tuple) -> tuple:
+    digest = hashlib.blake2b(np.ascontiguousarray(segment).view(np.uint8), digest_size=16).hexdigest()
+    return (kind, digest, len(segment), str(segment.dtype), sample_rate, extra)
 
 
 def cached(kind: str, segment: np.ndarray, sample_rate: int, extra: tuple, compute: Callable[[], Any]) -> Any:
     """compute(), or the value it gave before for the same kind, samples (N,), rate and extra key."""
     if len(segment) > MAX_SEGMENT_SECONDS * sample_rate:
         return compute()
-    digest = hashlib.blake2b(np.ascontiguousarray(segment).view(np.uint8), digest_size=16).hexdigest()
-    key = (kind, digest, len(segment), str(segment.dtype), sample_rate, extra)
+    key = _key(kind, segment, sample_rate, extra)
     with _lock:
         if key in _entries:
             _entries.move_to_end(key)
             return _entries[key][0]
     value = compute()  # callers never change these arrays in place (pyworld needs them writable)
+    _store(key, value)
+    return value
+
+
+def remember(kind: str, samples: np.ndarray, sample_rate: int, extra: tuple, value: Any) -> None:
+    """Keep a small `value` (e.g. the F0 track of a whole input) for samples (N,) of any length."""
+    _store(_key(kind, samples, sample_rate, extra), value)
+
+
+def recall(kind: str, samples: np.ndarray, sample_rate: int, extra: tuple) -> Any:
+    """What `remember` kept for the same kind, samples (N,), rate and extra key, or None."""
+    key = _key(kind, samples, sample_rate, extra)
+    with _lock:
+        if key in _entries:
+            _entries.move_to_end(key)
+            return _entries[key][0]
+    return None
+
+
+def _store(key: tuple, value: Any) -> None:
     size = _nbytes(value)
     global _size
     with _lock:
@@ -50,7 +76,6 @@ def cached(kind: str, segment: np.ndarray, sample_rate: int, extra: tuple, compu
             while _size > MAX_BYTES:
                 _, (_, dropped) = _entries.popitem(last=False)
                 _size -= dropped
-    return value
 
 
 def clear() -> None:

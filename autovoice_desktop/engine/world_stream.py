@@ -21,7 +21,7 @@ import numpy as np
 
 from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.engine import causal_f0, world_dsp
-from autovoice_desktop.engine.world_voice import _checked, target_pitch
+from autovoice_desktop.engine.world_params import _checked, target_pitch
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import math
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,18 +25,23 @@ from autovoice_desktop.engine import world_cache, world_dsp
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.stream import VoiceStream
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice
+from autovoice_desktop.engine.world_params import (  # noqa: F401 - part of this module's API
+    DEFAULT_F0_METHOD,
+    FORMANT_LIMIT,
+    PITCH_MODES,
+    TRANSPOSE_LIMIT,
+    _checked,
+    target_pitch,
+)
 
 log = logging.getLogger(__name__)
 
-DEFAULT_F0_METHOD = "harvest"
-PITCH_MODES = ("follow", "flat", "whisper")
-TRANSPOSE_LIMIT = 24.0
-FORMANT_LIMIT = 12.0
 MIN_DURATION_S = 0.1
 _CROSSFADE_S = 0.04
 _MAX_ALIGN_SHIFT_S = 0.0125
 _ANALYSIS_MARGIN_S = 0.15
 _PEAK_LIMIT = 0.99
+_INPUT_F0 = "input-f0"  # world_cache kind: (source F0 (T,) of a whole input, its median voiced F0)
 
 
 @dataclass(frozen=True)
@@ -114,43 +119,6 @@ def best_alignment(previous: np.ndarray, candidate: np.ndarray, max_shift: int) 
     return int(np.argmax(score)) - max_shift
 
 
-def target_pitch(source_f0: np.ndarray, params: ConversionParams, median_f0: float | None) -> np.ndarray:
-    """F0 (T,) the voice sings: source F0 moved by transpose / target median / pitch mode; 0 stays 0."""
-    voiced = source_f0 > 0
-    ratio = 2.0 ** (params.transpose / 12.0)
-    if params.target_median_f0 and median_f0:
-        ratio *= params.target_median_f0 / median_f0
-    if params.pitch_mode == "whisper":
-        return np.zeros_like(source_f0)
-    if params.pitch_mode == "flat":
-        level = (median_f0 or 0.0) * ratio
-        return np.where(voiced, level, 0.0)
-    return np.where(voiced, source_f0 * ratio, 0.0)
-
-
-def _checked(params: ConversionParams) -> ConversionParams:
-    """Params with out-of-range values clamped (and logged), or ValueError for unknown modes."""
-    if params.pitch_mode not in PITCH_MODES:
-        raise ValueError(f"pitch_mode must be one of {PITCH_MODES}, not {params.pitch_mode!r}")
-    transpose = float(np.clip(params.transpose, -TRANSPOSE_LIMIT, TRANSPOSE_LIMIT))
-    formant = float(np.clip(params.formant_shift, -FORMANT_LIMIT, FORMANT_LIMIT))
-    breathiness = float(np.clip(params.breathiness, 0.1, 10.0))
-    if (transpose, formant, breathiness) != (params.transpose, params.formant_shift, params.breathiness):
-        log.warning(
-            "built-in voice: parameters clamped to transpose %s, formant %s, breathiness %s",
-            transpose,
-            formant,
-            breathiness,
-        )
-    method = params.f0_method or DEFAULT_F0_METHOD
-    if method not in ("harvest", "dio"):
-        log.warning("built-in voice: f0 method %r is not available here, using %s", method, DEFAULT_F0_METHOD)
-        method = DEFAULT_F0_METHOD
-    return replace(
-        params, transpose=transpose, formant_shift=formant, breathiness=breathiness, f0_method=method
-    )
-
-
 def _prepared_input(audio: np.ndarray) -> np.ndarray:
     """Mono float32 (N,), finite and within full scale; copies only when something must change (long
     inputs stay a single float32 array; chunks become float64 one at a time)."""
@@ -225,6 +193,7 @@ class WorldVoice(Voice):
         source_f0, chunk_f0, median_f0 = self._analyse_chunks(
             samples, sample_rate, chunks, params, report, cancel
         )
+        world_cache.remember(_INPUT_F0, samples, sample_rate, (params.f0_method,), (source_f0, median_f0))
         default_target = target_pitch(source_f0, params, median_f0)
         output = self._synthesize_chunks(
             samples, sample_rate, chunks, chunk_f0, params, median_f0, report, cancel, default_target
@@ -252,8 +221,54 @@ class WorldVoice(Voice):
         report = progress or (lambda _fraction, _stage: None)
         chunks = plan_chunks(samples, sample_rate, self.chunk_seconds)
         source_f0, _, median_f0 = self._analyse_chunks(samples, sample_rate, chunks, params, report, cancel)
+        world_cache.remember(_INPUT_F0, samples, sample_rate, (params.f0_method,), (source_f0, median_f0))
         report(1.0, "done")
         return _track(source_f0, target_pitch(source_f0, params, median_f0), params)
+
+    def convert_span(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: ConversionParams,
+        lo: int,
+        hi: int,
+        *,
+        progress: ProgressFn | None = None,
+        cancel: threading.Event | None = None,
+    ) -> ConversionResult:
+        """Samples [lo, hi) of the whole input (N,) converted (hi - lo output samples), for the pitch editor.
+
+        When this input was converted (or its pitch analysed) with the same F0 method before, its source F0
+        and median are reused (the same values the full conversion used; no F0 analysis), so only the span's
+        envelopes are analysed and it is synthesised, from the frame boundary at or before lo. Otherwise
+        the span is converted on its own, as `Voice.convert_span` does.
+        """
+        checked = _checked(params)
+        samples = _prepared_input(audio)
+        known = world_cache.recall(_INPUT_F0, samples, sample_rate, (checked.f0_method,))
+        if known is None or hi - lo < MIN_DURATION_S * sample_rate:
+            return super().convert_span(audio, sample_rate, params, lo, hi, progress=progress, cancel=cancel)
+        source_f0, median_f0 = known
+        start = lo - lo % _frame_step(sample_rate)  # a whole number of 5 ms frames from the input's start
+        hop = sample_rate * world_dsp.FRAME_PERIOD_MS / 1000.0
+        first, count = round(start / hop), int((hi - start) / hop) + 1  # WORLD's frames of the segment
+        f0 = np.zeros(count)
+        known_part = source_f0[first : first + count]
+        f0[: len(known_part)] = known_part
+        report = progress or (lambda _fraction, _stage: None)
+        output = self._synthesize_chunks(
+            samples[:hi],
+            sample_rate,
+            [_Chunk(start, hi, start, hi)],
+            [f0],
+            checked,
+            median_f0,
+            report,
+            cancel,
+            target_pitch(source_f0, checked, median_f0),
+        )
+        report(1.0, "done")
+        return ConversionResult(audio=output[lo:hi], sample_rate=sample_rate, device="cpu")
 
     @staticmethod
     def _analyse_chunks(

@@ -17,6 +17,7 @@ import numpy as np
 from autovoice_desktop.core.types import VoiceInfo
 
 DEFAULT_DEVICES = [("auto", "Auto"), ("cpu", "CPU")]
+OUTPUT_F0_HOP_S = 0.01  # estimate_f0: one frame every round(rate * OUTPUT_F0_HOP_S) samples
 
 
 def _cuda_memory_held() -> bool:
@@ -56,7 +57,7 @@ class EngineBridge:
         """(times (T,) s, f0 (T,) Hz, 0 = unvoiced) for the pitch plot."""
         from autovoice_desktop.engine.pitch import estimate_f0
 
-        return estimate_f0(audio, sample_rate, method="dio", hop_seconds=0.01)
+        return estimate_f0(audio, sample_rate, method="dio", hop_seconds=OUTPUT_F0_HOP_S)
 
     def warm_up(self) -> None:
         """Import what the first conversion and F0 estimate need (pyworld pulls in pkg_resources, ~0.3 s

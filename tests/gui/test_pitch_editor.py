@@ -146,6 +146,35 @@ def test_parameter_changes_are_undo_steps(qtbot, parts) -> None:  # noqa: ANN001
     assert panel.params().transpose != old
 
 
+def test_a_voice_change_is_an_undo_step_with_its_parameters(qtbot, parts) -> None:  # noqa: ANN001
+    panel = parts.window.voice_panel
+    stack = parts.controller.pitch.model.stack
+    editor = select(qtbot, parts, 1.0, 2.0)
+    editor.toolbar.up_button.click()
+    edited = editor.model.edited.copy()
+    slider = panel.transpose.slider
+    slider.setValue(slider.value() + 3)
+    before_voice, before_params = panel.current_voice().voice_id, panel.params()
+    panel.voice_combo.setCurrentIndex(panel.voice_combo.findData("sovits/duet"))
+    after_params = panel.params()
+    assert before_voice == "builtin/higher" and after_params != before_params
+    assert stack.count() == 3
+    assert parts.controller.pitch.edit_menu.undo_action.text() == "&Undo Change voice to Duet"
+    stack.undo()
+    assert panel.current_voice().voice_id == before_voice and panel.params() == before_params
+    settings = parts.controller.settings
+    assert settings.voice_id == before_voice and settings.params == before_params
+    assert stack.index() == 2  # undoing the voice did not add a step
+    np.testing.assert_array_equal(editor.model.edited, edited)  # nor touched the curve
+    stack.redo()
+    assert panel.current_voice().voice_id == "sovits/duet" and panel.params() == after_params
+    assert parts.controller.settings.voice_id == "sovits/duet" and stack.count() == 3
+    stack.undo()
+    stack.undo()  # then the transpose change, then the curve edit, as usual
+    assert panel.params().transpose == before_params.transpose - 3
+    _wait_idle(qtbot, parts)
+
+
 def test_shift_click_moves_by_cents(qtbot, parts) -> None:  # noqa: ANN001
     editor = select(qtbot, parts, 1.0, 2.0)
     model = editor.model

@@ -81,6 +81,34 @@ def test_save_and_open_restore_curve_parameters_and_history(qtbot, tmp_path: Pat
     qtbot.waitUntil(lambda: not second.controller.pitch.busy, timeout=20000)
 
 
+def test_a_voice_change_in_the_history_survives_save_and_open(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    first = converted_window(qtbot, tmp_path)
+    panel = first.window.voice_panel
+    higher = panel.params()
+    panel.voice_combo.setCurrentIndex(panel.voice_combo.findData("sovits/duet"))
+    panel.voice_combo.setCurrentIndex(panel.voice_combo.findData("builtin/higher"))
+    first.controller.pitch.model.stack.undo()  # back on Duet, with a redo step
+    assert panel.current_voice().voice_id == "sovits/duet"
+    path = str(tmp_path / "voices.avproj")
+    assert first.controller.project.save_to(path)
+    steps = json.loads(Path(path).read_text())["history"]["steps"]
+    assert [s["kind"] for s in steps] == ["voice", "voice"]
+    step = steps[0]
+    assert (step["before"]["voice_id"], step["after"]["voice_id"]) == ("builtin/higher", "sovits/duet")
+
+    second = harness.build(qtbot, tmp_path / "settings2.toml", bridge=curve_bridge())
+    _open(qtbot, second, path)
+    stack, vp = second.controller.pitch.model.stack, second.window.voice_panel
+    assert (stack.count(), stack.index()) == (2, 1) and vp.current_voice().voice_id == "sovits/duet"
+    assert second.controller.pitch.edit_menu.redo_action.text() == "&Redo Change voice to Higher"
+    stack.undo()
+    assert vp.current_voice().voice_id == "builtin/higher" and vp.params() == higher
+    stack.redo()
+    stack.redo()
+    assert vp.current_voice().voice_id == "builtin/higher" and vp.params() == higher
+    qtbot.waitUntil(lambda: not second.controller.pitch.busy, timeout=20000)
+
+
 def test_moved_input_is_asked_for_and_checked(qtbot, tmp_path: Path) -> None:  # noqa: ANN001
     take = tmp_path / "take.wav"
     shutil.copy(SPEECH_FEMALE, take)
