@@ -87,3 +87,34 @@ def test_window_import_refuses_round2_voice_files(case: str, window: Parts, qtbo
     assert "Traceback" not in text and "\n" not in text
     voices = paths.voices_dir()
     assert not voices.exists() or [p.name for p in voices.iterdir()] == []
+
+
+def test_window_import_names_the_links_it_skipped(window: Parts, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """Links the import did not follow are named in the window's notice, as the CLI's `warning:` lines do.
+
+    One link has an ESC and a newline in its name: the notice shows them escaped, on one line.
+    """
+    voice = good_voice(tmp_path / "src", "with-links")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-BYTES")
+    (voice / "notes.txt").symlink_to(secret)
+    (voice / "bad\x1b[31m\nname").symlink_to(secret)
+    window.window.banner.hide()
+    with qtbot.waitSignal(window.controller.voice_imported, timeout=60000):
+        window.controller.import_voice(str(voice))
+    banner = window.window.banner
+    assert banner.isVisible() and banner.property("kind") == "info"
+    text = banner.text
+    assert "is ready to use" in text and "\n" not in text and "\x1b" not in text, text
+    assert "notes.txt is a symbolic link; it was not followed" in text, text
+    assert "bad\\x1b[31m\\x0aname is a symbolic link" in text, text
+    installed = sorted(p.name for p in (paths.voices_dir() / "with-links").iterdir())
+    assert installed == ["G_1000.pth", "config.json"]
+
+
+def test_window_import_without_links_has_no_skipped_note(window: Parts, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """A folder without links: the notice says only that the voice is ready."""
+    voice = good_voice(tmp_path / "src", "plain")
+    with qtbot.waitSignal(window.controller.voice_imported, timeout=60000):
+        window.controller.import_voice(str(voice))
+    assert window.window.banner.text == "“plain” is ready to use."
