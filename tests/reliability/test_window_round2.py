@@ -16,7 +16,12 @@ import torch
 from autovoice_desktop.core import paths
 from autovoice_desktop.workers.engine_bridge import EngineBridge
 from tests.gui.harness import Parts, build
-from tests.reliability.model_corpus import good_voice, save_reference_checkpoint, tiny_state_dict
+from tests.reliability.model_corpus import (
+    good_voice,
+    legacy_voice,
+    save_reference_checkpoint,
+    tiny_state_dict,
+)
 
 
 @pytest.fixture
@@ -71,6 +76,7 @@ CASES = {
     "nan-weights": (_nan_weights, "NaN/infinite"),
     "decompression-bomb": (_bomb, "decompression bomb"),
     "deep-zip": (_deep_zip, "folders deep"),
+    "legacy-checkpoint": (lambda tmp_path: legacy_voice(tmp_path / "src"), "legacy checkpoint format"),
 }
 
 
