@@ -13,6 +13,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 
+from autovoice_desktop.audio.output_check import check_output_folder
+from autovoice_desktop.core.errors import OutputError
 from autovoice_desktop.core.naming import output_name, voice_slug
 from autovoice_desktop.gui.batch_dialog import CANCELLED, CONVERTING, DONE, FAILED, SKIPPED, BatchDialog
 from autovoice_desktop.gui.main_window import MainWindow
@@ -74,6 +76,8 @@ class BatchController(QObject):
             self.dialog.summary.setText("A conversion is running in the main window: wait for it first")
             return
         targets = self.targets(rows, folder)
+        if not self._folder_usable(targets):
+            return
         existing = [row for row, path in targets.items() if Path(path).exists()]
         if existing:
             answer = self.dialog.ask_existing([Path(targets[r]).name for r in existing])
@@ -99,6 +103,17 @@ class BatchController(QObject):
         self.dialog.set_running(True)
         self.window.set_busy(True)
         self.controller.runner.start(job)
+
+    def _folder_usable(self, targets: dict[int, str]) -> bool:
+        """The CLI's check before converting: the output folder can be opened and written (else say why)."""
+        try:
+            for target in {Path(path).parent: path for path in targets.values()}.values():
+                check_output_folder(Path(target))  # one empty file created and removed: cheap
+        except OutputError as exc:
+            self.dialog.summary.setText(exc.user_message())  # the sentence `autovoice convert` prints
+            self.window.statusBar().showMessage(exc.user_message(), 8000)
+            return False
+        return True
 
     def cancel(self) -> None:
         """Stop the batch at the current item's next chunk."""

@@ -252,16 +252,17 @@ class Controller(QObject):
         else:
             self.window.statusBar().showMessage("Import cancelled: the installed voice was kept", 5000)
 
-    def _on_imported(self, result: tuple[VoiceInfo, list[VoiceInfo]] | None) -> None:
+    def _on_imported(self, result: tuple[VoiceInfo, list[VoiceInfo], str] | None) -> None:
         if result is None:
             return
-        info, voices = result
+        info, voices, notes = result
         self.voices = list(voices)
         self.window.voice_panel.set_voices(self.voices, info.voice_id)
         self.window.voice_panel.select_voice(info.voice_id)
         self._on_voice(info.voice_id)
         self.window.banner.hide()
-        self.window.show_notice("Voice imported", f"“{info.name}” is ready to use.")
+        skipped = f" Not imported: {notes}" if notes else ""  # e.g. symbolic links that were not followed
+        self.window.show_notice("Voice imported", f"“{info.name}” is ready to use.{skipped}")
         self.window.statusBar().showMessage(f"Imported {info.name}", 4000)
         self.window.refresh_enabled()
         self.voice_imported.emit(info.voice_id)

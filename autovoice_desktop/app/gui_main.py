@@ -31,6 +31,7 @@ from autovoice_desktop.app.gc_timer import GuiThreadCollector
 from autovoice_desktop.app.live_wiring import attach_live
 from autovoice_desktop.app.record_access import link_record_access
 from autovoice_desktop.app.recording import RecordingController, attach_recording
+from autovoice_desktop.app.stop_signals import handle_stop_signals
 from autovoice_desktop.app.tts_wiring import attach_tts
 from autovoice_desktop.app.voice_admin import attach_voice_admin
 from autovoice_desktop.core.settings_store import load_settings
@@ -188,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.closing.connect(recording.shutdown)
     tts = attach_tts(window, controller)  # the Text card, below Record
     attach_live(window, controller, recording)
+    stop_signals = handle_stop_signals(window)  # SIGTERM / SIGHUP close the window like its close button
     window.show()
     app.processEvents()
     log.info("window shown %.0f ms after process start (torch loaded: %s)", process_age_ms(started),
@@ -204,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window.closing.connect(app.quit, Qt.ConnectionType.QueuedConnection)
     code = app.exec()
     gc_timer.timer.stop()
+    stop_signals.restore()
     del script
     controller.shutdown()
     return int(code)

@@ -100,7 +100,7 @@ class ModelFormatError(VoiceError):
 
 
 class UnsafeCheckpointError(VoiceError):
-    """The checkpoint needs arbitrary code to load; it was refused."""
+    """The checkpoint was refused unread: it needs arbitrary code to load, or its sizes cannot be checked."""
 
 
 class UnknownSpeakerError(VoiceError):

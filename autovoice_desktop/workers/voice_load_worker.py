@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from autovoice_desktop.core.errors import AutoVoiceError, VoiceError
 from autovoice_desktop.workers.engine_bridge import DEFAULT_DEVICES
 from autovoice_desktop.workers.job import Job
+from autovoice_desktop.workers.log_notes import summary, warnings_logged
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +54,14 @@ class StartupJob(Job):
             return DeviceReport(list(DEFAULT_DEVICES), "CPU", f"GPU detection failed ({exc}); using the CPU.")
 
 
+#: Logger of the import's folder scan; its warnings (symbolic links not followed) reach the window's notice.
+IMPORT_SCAN_LOGGER = "autovoice_desktop.engine.sovits.import_scan"
+
+
 class ImportVoiceJob(Job):
-    """Imports a voice folder or zip; succeeds with (the new VoiceInfo, the refreshed voice list).
+    """Imports a voice folder or zip; succeeds with (the new VoiceInfo, the refreshed voice list, notes).
+
+    notes: one line (empty if none) naming what the import skipped, e.g. symbolic links it did not follow.
 
     If a voice of that name is already installed (and overwrite is off), `exists(message)` is emitted and the
     job succeeds with None, so the window can ask whether to replace it.
@@ -69,17 +76,19 @@ class ImportVoiceJob(Job):
         self.source = source
         self.overwrite = overwrite
 
-    def work(self) -> tuple[Any, list[Any]] | None:
+    def work(self) -> tuple[Any, list[Any], str] | None:
         """Validate + copy, then list the voices again."""
         self.report(0.0, "Checking the voice")
         try:
-            info = self.bridge.import_voice(self.source, self.overwrite)
+            with warnings_logged(IMPORT_SCAN_LOGGER) as skipped:
+                info = self.bridge.import_voice(self.source, self.overwrite)
         except VoiceError as exc:
             if self.overwrite or "already installed" not in exc.message:
                 raise
             self.exists.emit(exc.message)
             return None
-        return info, self.bridge.list_voices()
+        notes = [m.removeprefix("import: ") for m in skipped.messages]
+        return info, self.bridge.list_voices(), summary(notes, skipped.total)
 
 
 class ReleaseJob(Job):

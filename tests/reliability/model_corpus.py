@@ -123,6 +123,14 @@ def pickle_legacy_checkpoint(folder: Path) -> Path:
     return voice
 
 
+def legacy_voice(folder: Path, name: str = "legacy") -> Path:
+    """The good tiny voice with its G_1000.pth re-saved in torch's legacy (non-zip, pre-1.6) format."""
+    voice = good_voice(folder, name)
+    state = {"model": tiny_state_dict(), "iteration": 1000, "optimizer": {}, "learning_rate": 1e-4}
+    torch.save(state, voice / "G_1000.pth", _use_new_zipfile_serialization=False)
+    return voice
+
+
 def plain_pickle_checkpoint(folder: Path) -> Path:
     """A bare pickle.dump named G_1000.pth, nothing but the code-running object."""
     voice = good_voice(folder, "evil-plain")

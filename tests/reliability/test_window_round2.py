@@ -16,7 +16,12 @@ import torch
 from autovoice_desktop.core import paths
 from autovoice_desktop.workers.engine_bridge import EngineBridge
 from tests.gui.harness import Parts, build
-from tests.reliability.model_corpus import good_voice, save_reference_checkpoint, tiny_state_dict
+from tests.reliability.model_corpus import (
+    good_voice,
+    legacy_voice,
+    save_reference_checkpoint,
+    tiny_state_dict,
+)
 
 
 @pytest.fixture
@@ -71,6 +76,7 @@ CASES = {
     "nan-weights": (_nan_weights, "NaN/infinite"),
     "decompression-bomb": (_bomb, "decompression bomb"),
     "deep-zip": (_deep_zip, "folders deep"),
+    "legacy-checkpoint": (lambda tmp_path: legacy_voice(tmp_path / "src"), "legacy checkpoint format"),
 }
 
 
@@ -87,3 +93,34 @@ def test_window_import_refuses_round2_voice_files(case: str, window: Parts, qtbo
     assert "Traceback" not in text and "\n" not in text
     voices = paths.voices_dir()
     assert not voices.exists() or [p.name for p in voices.iterdir()] == []
+
+
+def test_window_import_names_the_links_it_skipped(window: Parts, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """Links the import did not follow are named in the window's notice, as the CLI's `warning:` lines do.
+
+    One link has an ESC and a newline in its name: the notice shows them escaped, on one line.
+    """
+    voice = good_voice(tmp_path / "src", "with-links")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-BYTES")
+    (voice / "notes.txt").symlink_to(secret)
+    (voice / "bad\x1b[31m\nname").symlink_to(secret)
+    window.window.banner.hide()
+    with qtbot.waitSignal(window.controller.voice_imported, timeout=60000):
+        window.controller.import_voice(str(voice))
+    banner = window.window.banner
+    assert banner.isVisible() and banner.property("kind") == "info"
+    text = banner.text
+    assert "is ready to use" in text and "\n" not in text and "\x1b" not in text, text
+    assert "notes.txt is a symbolic link; it was not followed" in text, text
+    assert "bad\\x1b[31m\\x0aname is a symbolic link" in text, text
+    installed = sorted(p.name for p in (paths.voices_dir() / "with-links").iterdir())
+    assert installed == ["G_1000.pth", "config.json"]
+
+
+def test_window_import_without_links_has_no_skipped_note(window: Parts, qtbot, tmp_path: Path) -> None:  # noqa: ANN001
+    """A folder without links: the notice says only that the voice is ready."""
+    voice = good_voice(tmp_path / "src", "plain")
+    with qtbot.waitSignal(window.controller.voice_imported, timeout=60000):
+        window.controller.import_voice(str(voice))
+    assert window.window.banner.text == "“plain” is ready to use."

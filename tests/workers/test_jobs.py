@@ -168,8 +168,8 @@ def test_import_and_export_jobs(qtbot, runner, tmp_path) -> None:  # noqa: ANN00
     folder.mkdir()
     (folder / "config.json").write_text("{}")
     bridge = FakeBridge()
-    info, voices = run_job(qtbot, runner, ImportVoiceJob(bridge, str(folder))).args("succeeded")[0]
-    assert info.voice_id == "sovits/Alto" and info in voices
+    info, voices, notes = run_job(qtbot, runner, ImportVoiceJob(bridge, str(folder))).args("succeeded")[0]
+    assert info.voice_id == "sovits/Alto" and info in voices and notes == ""
     target = tmp_path / "out.wav"
     got = run_job(qtbot, runner, ExportJob(bridge, str(target), _audio(), 16000, protected=()))
     assert got.args("succeeded")[0] == target and target.stat().st_size > 1000

@@ -1,7 +1,8 @@
 """Read untrusted So-VITS-SVC `G_*.pth` checkpoints safely and load them strictly into SynthesizerTrn.
 
 - `torch.load(weights_only=True)`: a pickle that needs code to load is refused (UnsafeCheckpointError) and
-  nothing in it runs. Truncated or non-torch files raise ModelFormatError.
+  nothing in it runs. Truncated or non-torch files raise ModelFormatError. Only torch's zip format reaches
+  `torch.load` (its sizes are checked first); a legacy (pre-1.6) file or bare pickle is refused unread.
 - Layouts: the reference's {"model", "iteration", "optimizer", "learning_rate"} dict or a bare state dict;
   `module.` prefixes (DataParallel) are stripped; fp16/bf16 release files are upcast to float32.
 - Weight norm (legacy `*.weight_g`/`*.weight_v`, or `*.parametrizations.weight.original0/1`) is folded once
@@ -20,7 +21,11 @@ import torch
 from torch import nn
 
 from autovoice_desktop.core.errors import ModelFormatError, UnsafeCheckpointError
-from autovoice_desktop.engine.sovits.checkpoint_guard import check_archive_sizes, check_weights
+from autovoice_desktop.engine.sovits.checkpoint_guard import (
+    check_archive_sizes,
+    check_weights,
+    legacy_format_error,
+)
 
 IGNORED_PREFIXES = ("enc_q.",)
 _WN_PAIRS = (
@@ -35,7 +40,7 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
     """Load a checkpoint file and return its generator state dict (float32, prefixes stripped, WN unfolded).
 
     Raises ModelFormatError (missing, truncated, non-torch, foreign layout such as RVC) or
-    UnsafeCheckpointError (the pickle needs code to load).
+    UnsafeCheckpointError (the pickle needs code to load, or the file is in the legacy non-zip format).
     """
     path = Path(path)
     if not path.is_file():
@@ -47,8 +52,9 @@ def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
         raise ModelFormatError(f"cannot read {path.name} ({exc.strerror or exc})", _HINT) from exc
     if not (head.startswith(b"PK\x03\x04") or head[:1] == b"\x80"):  # torch.save: a zip, or a legacy pickle
         raise ModelFormatError(f"{path.name} is not a PyTorch checkpoint (not a torch.save file)", _HINT)
-    if head.startswith(b"PK"):
-        check_archive_sizes(path)  # declared sizes, before torch allocates anything (decompression bombs)
+    if not head.startswith(b"PK\x03\x04"):  # torch.load would read it as legacy: sizes unchecked
+        raise legacy_format_error(path)
+    check_archive_sizes(path)  # declared sizes, before torch allocates anything (decompression bombs)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:

@@ -4,8 +4,13 @@ Before: `check_archive_sizes` reads only the zip directory of a `torch.save` fil
 tensors it declares would take more memory than any So-VITS-SVC voice needs (MAX_TENSOR_BYTES), or far more
 than the file holds (a decompression bomb: torch.save stores tensors uncompressed, so a real checkpoint
 declares about its own size). torch allocates what the directory declares, so nothing large is allocated for
-a refused file. After: `check_weights` refuses dtypes no model uses and NaN / infinite weights, which would
-otherwise load and convert to NaN audio.
+a refused file. A file in torch's legacy format (not a zip: written by PyTorch before 1.6, or with
+`_use_new_zipfile_serialization=False`, or a bare pickle) declares its storage sizes only inside its pickle
+stream, where they cannot be checked before torch allocates them: `legacy_format_error` refuses it before
+`torch.load` sees it. Zip is torch.save's default since PyTorch 1.6 (2020), and So-VITS-SVC 4.x checkpoints
+are zips: the reference trainer (svc-develop-team/so-vits-svc) pins torch==1.13.1 in requirements.txt and
+writes G_*.pth with a plain `torch.save` in `utils.save_checkpoint`. After: `check_weights` refuses dtypes no
+model uses and NaN / infinite weights, which would otherwise load and convert to NaN audio.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from pathlib import Path
 
 import torch
 
-from autovoice_desktop.core.errors import ModelFormatError
+from autovoice_desktop.core.errors import ModelFormatError, UnsafeCheckpointError
 from autovoice_desktop.core.text import printable
 
 #: Most tensor bytes a checkpoint may declare. A So-VITS-SVC 4.x generator is a few hundred MB in float32
@@ -55,6 +60,16 @@ def check_archive_sizes(path: Path, max_bytes: int = MAX_TENSOR_BYTES) -> None:
             "(a decompression bomb, not a torch.save file); it was refused",
             _HINT,
         )
+
+
+def legacy_format_error(path: Path) -> UnsafeCheckpointError:
+    """The refusal of a non-zip torch.save file / pickle (torch would read it without size checks)."""
+    return UnsafeCheckpointError(
+        f"{printable(path.name)} is in PyTorch's legacy checkpoint format (saved before PyTorch 1.6, or a "
+        "plain pickle), whose sizes cannot be checked before loading; it was refused",
+        "download the model again, or, only if you trust the file, re-save it once with a current PyTorch: "
+        "torch.save(torch.load(path, weights_only=True), path)",
+    )
 
 
 def check_weights(state: dict[str, torch.Tensor], source: str, skip: tuple[str, ...] = ()) -> None:
