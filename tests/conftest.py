@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,24 @@ SPEECH_MALE = DATA_DIR / "speech_en_m_librispeech-3436-172162-0000.wav"
 SPEECH_FEMALE = DATA_DIR / "speech_en_f_librispeech-1995-1837-0001.wav"
 SINGING_MALE = DATA_DIR / "singing_en_m_vocadito-10.wav"
 REAL_RECORDINGS = (SPEECH_MALE, SPEECH_FEMALE, SINGING_MALE)
+
+
+@pytest.fixture(autouse=True)
+def audio_streams_closed(request: pytest.FixtureRequest) -> Iterator[None]:
+    """No audio stream outlives its test: a stream left open makes every later device refresh wait (see
+    audio.devices.refresh), so one leaking test would break unrelated ones. A leak is closed here and
+    reported as a warning naming the test."""
+    yield
+    devices = sys.modules.get("autovoice_desktop.audio.devices")
+    if devices is None:
+        return
+    left = [stream for stream in list(devices._open_streams) if not getattr(stream, "closed", True)]
+    for stream in left:
+        for method in ("abort", "close"):
+            with contextlib.suppress(Exception):
+                getattr(stream, method)()
+    if left:
+        warnings.warn(f"{request.node.nodeid} left {len(left)} audio stream(s) open", stacklevel=1)
 
 
 @pytest.fixture(autouse=True)
