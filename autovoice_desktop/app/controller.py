@@ -186,7 +186,9 @@ class Controller(QObject):
             self.load_job.request_cancel()
         if self.conversion_job is not None:  # a new input makes the running conversion pointless
             self.cancel()
-        job = FileLoadJob(self.bridge, path)
+        voice = self.window.voice_panel.current_voice()  # its analysis is kept for Convert (same F0 method)
+        params = self.window.voice_panel.params()
+        job = FileLoadJob(self.bridge, path, voice.voice_id if voice else None, params)
         # Bound methods of this GUI-thread object: the calls are queued onto the GUI thread (a lambda
         # would run on the worker thread). The slots use sender() to ignore a superseded load.
         job.loaded.connect(self._on_loaded)

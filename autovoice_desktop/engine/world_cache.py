@@ -30,9 +30,16 @@ def _nbytes(value: Any) -> int:
     return sum(_nbytes(getattr(value, name)) for name in getattr(value, "__dataclass_fields__", ()))
 
 
-def cached(kind: str, segment: np.ndarray, sample_rate: int, extra: tuple, compute: Callable[[], Any]) -> Any:
-    """compute(), or the value it gave before for the same kind, samples (N,), rate and extra key."""
-    if len(segment) > MAX_SEGMENT_SECONDS * sample_rate:
+def cached(
+    kind: str, segment: np.ndarray, sample_rate: int, extra: tuple, compute: Callable[[], Any],
+    max_seconds: float | None = MAX_SEGMENT_SECONDS,
+) -> Any:
+    """compute(), or the value it gave before for the same kind, samples (N,), rate and extra key.
+
+    Segments longer than max_seconds are not kept (None: any length, for small values such as an F0 track,
+    which the window's input analysis hands on to Convert).
+    """
+    if max_seconds is not None and len(segment) > max_seconds * sample_rate:
         return compute()
     digest = hashlib.blake2b(np.ascontiguousarray(segment).view(np.uint8), digest_size=16).hexdigest()
     key = (kind, digest, len(segment), str(segment.dtype), sample_rate, extra)
