@@ -3,7 +3,9 @@
 The pitch editor converts the same span again after every edit of it: its F0 and envelope analysis (about
 90 % of the work) depend only on the segment's samples, not on the edit, so they are looked up by a hash of
 the samples instead of being computed again. WORLD's analyses are deterministic, so a hit returns exactly
-what would have been computed. Bounded by MAX_BYTES (least recently used entries go first); thread-safe.
+what would have been computed. Bounded by MAX_BYTES (least recently used entries go first); thread-safe, and
+a key being computed by one thread is waited for by another, not computed twice (the window's input pitch
+analysis and a Convert pressed before it ended share the work).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ MAX_SEGMENT_SECONDS = 4.0  # longer segments (whole-file chunks) are not kept: t
 _lock = threading.Lock()
 _entries: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
 _size = 0
+_pending: dict[tuple, threading.Event] = {}  # keys being computed now, set when done
 
 
 def _nbytes(value: Any) -> int:
@@ -43,11 +46,26 @@ def cached(
         return compute()
     digest = hashlib.blake2b(np.ascontiguousarray(segment).view(np.uint8), digest_size=16).hexdigest()
     key = (kind, digest, len(segment), str(segment.dtype), sample_rate, extra)
-    with _lock:
-        if key in _entries:
-            _entries.move_to_end(key)
-            return _entries[key][0]
-    value = compute()  # callers never change these arrays in place (pyworld needs them writable)
+    while True:
+        with _lock:
+            if key in _entries:
+                _entries.move_to_end(key)
+                return _entries[key][0]
+            busy = _pending.get(key)
+            if busy is None:  # nobody is computing it: this thread does
+                _pending[key] = threading.Event()
+                break
+        busy.wait()  # another thread computes the same thing (the window's analysis and Convert): share it
+    try:
+        value = compute()  # callers never change these arrays in place (pyworld needs them writable)
+        _store(key, value)
+        return value
+    finally:
+        with _lock:
+            _pending.pop(key).set()
+
+
+def _store(key: tuple, value: Any) -> None:
     size = _nbytes(value)
     global _size
     with _lock:
@@ -57,7 +75,6 @@ def cached(
             while _size > MAX_BYTES:
                 _, (_, dropped) = _entries.popitem(last=False)
                 _size -= dropped
-    return value
 
 
 def clear() -> None:

@@ -16,7 +16,7 @@ import pytest
 from autovoice_desktop.engine import world_cache, world_dsp
 from autovoice_desktop.workers.engine_bridge import EngineBridge
 from tests.conftest import SPEECH_MALE
-from tests.gui.harness import build, convert, open_file
+from tests.gui.harness import build, convert, open_file, recording_30s
 
 
 @pytest.fixture
@@ -66,6 +66,36 @@ def test_convert_reuses_the_plots_pitch_analysis_and_gives_the_same_audio(
     fresh = parts.controller.output
     assert fresh is not None and fresh is not reused
     np.testing.assert_array_equal(fresh.audio, reused.audio)  # same output with and without reuse
+    parts.controller.shutdown()
+
+
+def test_convert_pressed_during_the_plots_analysis_shares_it(
+    qtbot: Any, tmp_path: Path, counted: list[int], monkeypatch: Any
+) -> None:
+    import time
+
+    import soundfile as sf
+
+    from autovoice_desktop.engine.world_voice import plan_chunks
+
+    counting = world_dsp.estimate_f0  # the `counted` fixture's
+
+    def slow(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
+        time.sleep(0.3)  # so the plot's analysis is still running when Convert starts
+        return counting(segment, sample_rate, method)
+
+    monkeypatch.setattr(world_dsp, "estimate_f0", slow)
+    path = recording_30s(tmp_path)
+    parts = build(qtbot, tmp_path / "settings.toml", bridge=EngineBridge())
+    _choose(parts, "builtin/higher", "dio")
+    parts.window.dialogs.ask_open_audio = lambda start_dir: str(path)
+    with qtbot.waitSignal(parts.controller.input_loaded, timeout=20000):
+        parts.window.input_card.open_button.click()
+    assert parts.controller.load_job is not None  # still analysing
+    assert convert(qtbot, parts, timeout=120000) == "done"
+    qtbot.waitUntil(lambda: parts.controller.load_job is None, timeout=120000)
+    samples, rate = sf.read(path, dtype="float32")
+    assert len(counted) == len(plan_chunks(samples, rate, 8.0))  # every chunk analysed once, by one of them
     parts.controller.shutdown()
 
 
