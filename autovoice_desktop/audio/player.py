@@ -118,7 +118,8 @@ class Player:
                     raise AudioError(
                         f"cannot play '{name}': expected (N,) or (N, C) audio with a positive rate"
                     )
-                raw[name] = (finite(data), int(rate))
+                kept = self._raw.get(name, (None, 0))[0]
+                raw[name] = (data if kept is data else finite(data), int(rate))  # same array: checked before
             self._raw = raw
             self._buffers = {}
             self._prepared_for = None

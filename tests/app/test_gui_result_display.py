@@ -70,3 +70,5 @@ def test_the_player_keeps_finite_sources_without_copying_them() -> None:
     player = Player(sd=object())  # load() opens nothing
     player.load({"input": (clean, 16000), "output": (dirty, 16000)})
     assert player._raw["input"][0] is clean and np.isfinite(player._raw["output"][0]).all()
+    player.load({"input": (clean, 16000), "output": (dirty, 16000)})  # again (a new result, same input)
+    assert player._raw["input"][0] is clean and np.isfinite(player._raw["output"][0]).all()
