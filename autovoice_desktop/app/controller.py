@@ -18,6 +18,7 @@ from autovoice_desktop.app.logging_setup import log_file
 from autovoice_desktop.app.pitch_session import PitchSession
 from autovoice_desktop.app.playback import PlaybackController, PlayerFactory, default_player_factory
 from autovoice_desktop.app.project_session import ProjectSession
+from autovoice_desktop.app.result_display import StepRunner
 from autovoice_desktop.core import paths
 from autovoice_desktop.core.naming import output_name, voice_slug
 from autovoice_desktop.core.settings import Folders, Settings
@@ -91,6 +92,7 @@ class Controller(QObject):
         w.voice_panel.params_changed.connect(self._on_params)
         w.voice_panel.voice_changed.connect(self._on_voice)
         w.closing.connect(self.shutdown)
+        self.display = StepRunner(self)  # a finished conversion is shown in steps
         self.curve_for_params: Any = None  # the pitch editor's hook: params -> params with the edited curve
         self._restore()
         self.pitch = PitchSession(self)
@@ -186,7 +188,9 @@ class Controller(QObject):
             self.load_job.request_cancel()
         if self.conversion_job is not None:  # a new input makes the running conversion pointless
             self.cancel()
-        job = FileLoadJob(self.bridge, path)
+        voice = self.window.voice_panel.current_voice()  # its analysis is kept for Convert (same F0 method)
+        params = self.window.voice_panel.params()
+        job = FileLoadJob(self.bridge, path, voice.voice_id if voice else None, params)
         # Bound methods of this GUI-thread object: the calls are queued onto the GUI thread (a lambda
         # would run on the worker thread). The slots use sender() to ignore a superseded load.
         job.loaded.connect(self._on_loaded)
@@ -202,6 +206,7 @@ class Controller(QObject):
         if job is None or self.sender() is not job:
             return
         self.input_path, self.input_audio, self.output = job.path, audio, None
+        self.display.cancel()  # the rest of a previous result is not shown over the new input
         self.window.banner.hide()
         self.window.show_input(audio.info, audio.samples, audio.sample_rate)
         self.playback.set_sources({"input": (audio.samples, audio.sample_rate)})
@@ -308,13 +313,18 @@ class Controller(QObject):
             log.info("conversion result dropped: the input changed meanwhile")
             return
         self.output = out
+        steps = [lambda: self._show_result(out)]  # one step per event-loop turn (app/result_display.py)
+        if out.pitch is not None:
+            steps.append(lambda: self.window.show_pitch("input", out.pitch.times, out.pitch.source_f0))
+            steps.append(lambda: self.window.show_pitch("target", out.pitch.times, out.pitch.target_f0))
+        if out.output_f0 is not None:
+            steps.append(lambda: self.window.show_pitch("output", *out.output_f0))
+        steps.append(lambda: self._result_shown(out))
+        self.display.run(steps)
+
+    def _show_result(self, out: ConversionOutput) -> None:
         w = self.window
         w.show_output(out.audio, out.sample_rate)
-        if out.pitch is not None:
-            w.show_pitch("input", out.pitch.times, out.pitch.source_f0)
-            w.show_pitch("target", out.pitch.times, out.pitch.target_f0)
-        if out.output_f0 is not None:
-            w.show_pitch("output", *out.output_f0)
         w.show_result(f"Done in {out.elapsed:.1f} s for {out.duration:.1f} s of audio · RTF {out.rtf:.2f} · "
                       f"{out.device_label}")
         voice = w.voice_panel.current_voice()
@@ -322,6 +332,8 @@ class Controller(QObject):
                      voice=f"Voice: {voice.name} (loaded)" if voice else None,
                      last=f"Last: {out.elapsed:.1f} s · RTF {out.rtf:.2f}")
         w.suggested_output = self._suggested_output(voice)
+
+    def _result_shown(self, out: ConversionOutput) -> None:
         self.playback.set_sources({"input": (self.input_audio.samples, self.input_audio.sample_rate),
                                    "output": (out.audio, out.sample_rate)})
         self.conversion_ended.emit("done")
@@ -412,6 +424,7 @@ class Controller(QObject):
         if self._closed:
             return
         self._closed = True
+        self.display.cancel()
         self.update_settings(window=self.window.window_state(), folders=Folders(
             open_dir=self.window.open_dir or self.settings.folders.open_dir,
             save_dir=self.settings.folders.save_dir,

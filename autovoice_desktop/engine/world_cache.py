@@ -3,7 +3,9 @@
 The pitch editor converts the same span again after every edit of it: its F0 and envelope analysis (about
 90 % of the work) depend only on the segment's samples, not on the edit, so they are looked up by a hash of
 the samples instead of being computed again. WORLD's analyses are deterministic, so a hit returns exactly
-what would have been computed. Bounded by MAX_BYTES (least recently used entries go first); thread-safe.
+what would have been computed. Bounded by MAX_BYTES (least recently used entries go first); thread-safe, and
+a key being computed by one thread is waited for by another, not computed twice (the window's input pitch
+analysis and a Convert pressed before it ended share the work).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ MAX_SEGMENT_SECONDS = 4.0  # longer segments (whole-file chunks) are not kept: t
 _lock = threading.Lock()
 _entries: OrderedDict[tuple, tuple[Any, int]] = OrderedDict()
 _size = 0
+_pending: dict[tuple, threading.Event] = {}  # keys being computed now, set when done
 
 
 def _nbytes(value: Any) -> int:
@@ -37,18 +40,35 @@ def _key(kind: str, segment: np.ndarray, sample_rate: int, extra: tuple) -> tupl
     return (kind, digest, len(segment), str(segment.dtype), sample_rate, extra)
 
 
-def cached(kind: str, segment: np.ndarray, sample_rate: int, extra: tuple, compute: Callable[[], Any]) -> Any:
-    """compute(), or the value it gave before for the same kind, samples (N,), rate and extra key."""
-    if len(segment) > MAX_SEGMENT_SECONDS * sample_rate:
+def cached(
+    kind: str, segment: np.ndarray, sample_rate: int, extra: tuple, compute: Callable[[], Any],
+    max_seconds: float | None = MAX_SEGMENT_SECONDS,
+) -> Any:
+    """compute(), or the value it gave before for the same kind, samples (N,), rate and extra key.
+
+    Segments longer than max_seconds are not kept (None: any length, for small values such as an F0 track,
+    which the window's input analysis hands on to Convert).
+    """
+    if max_seconds is not None and len(segment) > max_seconds * sample_rate:
         return compute()
     key = _key(kind, segment, sample_rate, extra)
-    with _lock:
-        if key in _entries:
-            _entries.move_to_end(key)
-            return _entries[key][0]
-    value = compute()  # callers never change these arrays in place (pyworld needs them writable)
-    _store(key, value)
-    return value
+    while True:
+        with _lock:
+            if key in _entries:
+                _entries.move_to_end(key)
+                return _entries[key][0]
+            busy = _pending.get(key)
+            if busy is None:  # nobody is computing it: this thread does
+                _pending[key] = threading.Event()
+                break
+        busy.wait()  # another thread computes the same thing (the window's analysis and Convert): share it
+    try:
+        value = compute()  # callers never change these arrays in place (pyworld needs them writable)
+        _store(key, value)
+        return value
+    finally:
+        with _lock:
+            _pending.pop(key).set()
 
 
 def remember(kind: str, samples: np.ndarray, sample_rate: int, extra: tuple, value: Any) -> None:

@@ -288,12 +288,13 @@ class WorldVoice(Voice):
             check_cancel(cancel)
             report(0.3 * index / len(chunks), "analysing pitch")
             part = samples[chunk.start : chunk.stop]
-            f0 = world_cache.cached(  # the pitch editor re-renders the same span: its analysis is kept
+            f0 = world_cache.cached(  # the pitch editor re-renders spans, Convert follows the input analysis
                 "f0",
                 part,
                 sample_rate,
                 (params.f0_method,),
                 lambda part=part: world_dsp.estimate_f0(part, sample_rate, params.f0_method),
+                max_seconds=None,  # small at any length: the window's input analysis is reused by Convert
             )
             chunk_f0.append(f0)
             first, offset = round(chunk.core_start / hop), round(chunk.start / hop)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from autovoice_desktop.core.types import VoiceInfo
+from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo
 
 DEFAULT_DEVICES = [("auto", "Auto"), ("cpu", "CPU")]
 OUTPUT_F0_HOP_S = 0.01  # estimate_f0: one frame every round(rate * OUTPUT_F0_HOP_S) samples
@@ -58,6 +59,31 @@ class EngineBridge:
         from autovoice_desktop.engine.pitch import estimate_f0
 
         return estimate_f0(audio, sample_rate, method="dio", hop_seconds=OUTPUT_F0_HOP_S)
+
+    def analyse_input_pitch(
+        self, voice_id: str, audio: np.ndarray, sample_rate: int, params: ConversionParams,
+        progress: ProgressFn, cancel: threading.Event,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(times (T,) s, source F0 (T,) Hz) exactly as a conversion with built-in voice `voice_id` and
+        `params` (its F0 method) will estimate it, or None for other voices (their F0 needs the model).
+
+        The built-in voice keeps this analysis (engine/world_cache.py), so the Convert that follows with the
+        same input and F0 method does not analyse again and gives the same audio. A fresh WorldVoice is used
+        (it holds nothing), never the cached voice, so a conversion running meanwhile is not disturbed.
+        """
+        if not voice_id.startswith("builtin/"):
+            return None
+        from autovoice_desktop.engine.voices import find_voice
+        from autovoice_desktop.engine.world_voice import WorldVoice
+
+        info = find_voice(voice_id)
+        # WorldVoice reports its pitch pass as 0…0.3 (that pass's share of a conversion): spread it to 0…1
+        track = WorldVoice(info).analyse_pitch(
+            audio, sample_rate, replace(params, f0_curve=None),
+            progress=lambda fraction, _stage: progress(min(1.0, fraction / 0.3), "Analysing pitch"),
+            cancel=cancel,
+        )  # fmt: skip
+        return track.times, track.source_f0
 
     def warm_up(self) -> None:
         """Import what the first conversion and F0 estimate need (pyworld pulls in pkg_resources, ~0.3 s

@@ -1,4 +1,8 @@
-"""Loading an input file: samples first (so the waveform appears at once), then its F0 for the pitch plot."""
+"""Loading an input file: samples first (so the waveform appears at once), then its F0 for the pitch plot.
+
+With a built-in voice chosen, the F0 is that voice's own analysis with the chosen F0 method, which the voice
+keeps, so the Convert that follows does not analyse the input a second time (engine/world_cache.py).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Signal
 
-from autovoice_desktop.core.errors import AutoVoiceError
+from autovoice_desktop.core.errors import AutoVoiceError, ConversionCancelled
+from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.workers.job import Job
 
 log = logging.getLogger(__name__)
@@ -23,10 +28,14 @@ class FileLoadJob(Job):
     title = "Could not open the file"
     loaded = Signal(object)
 
-    def __init__(self, bridge: Any, path: str) -> None:
+    def __init__(
+        self, bridge: Any, path: str, voice_id: str | None = None, params: ConversionParams | None = None
+    ) -> None:
         super().__init__()
         self.bridge = bridge
         self.path = path
+        self.voice_id = voice_id  # with params: analyse as this voice's conversion will (reused by Convert)
+        self.params = params
 
     def work(self) -> Any:
         """Read, emit `loaded`, then estimate the input F0 (a failure there only loses the curve)."""
@@ -36,10 +45,24 @@ class FileLoadJob(Job):
         if self.cancel_event.is_set():
             return None
         try:
-            return self._pitch(audio.samples, audio.sample_rate)
+            found = self._voice_pitch(audio.samples, audio.sample_rate)
+            return found if found is not None else self._pitch(audio.samples, audio.sample_rate)
+        except ConversionCancelled:
+            return None
         except AutoVoiceError as exc:
             log.info("no input pitch curve for %s: %s", self.path, exc.user_message())
             return None
+
+    def _voice_pitch(self, samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """The chosen voice's own analysis (times, f0), or None when it has none to share (not built-in)."""
+        analyse = getattr(self.bridge, "analyse_input_pitch", None)
+        if self.voice_id is None or self.params is None or analyse is None:
+            return None
+        self.report(0.5, "Analysing pitch")
+        return analyse(
+            self.voice_id, samples, rate, self.params,
+            lambda fraction, stage: self.report(0.5 + 0.5 * fraction, stage), self.cancel_event,
+        )  # fmt: skip
 
     def _pitch(self, samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray] | None:
         """(times (T,) s, f0 (T,) Hz) analysed piece by piece with progress; None when cancelled."""

@@ -55,3 +55,32 @@ def test_the_memory_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert values[4] is world_cache.cached("k", np.full(100, 4, np.float32), RATE, (), lambda: None)
     assert world_cache._size <= 3 * 8000 and len(world_cache._entries) == 3
     world_cache.clear()
+
+
+def test_a_key_being_computed_is_waited_for_not_computed_twice() -> None:
+    import threading
+
+    world_cache.clear()
+    segment = np.full(20 * RATE, 0.1, np.float32)  # longer than MAX_SEGMENT_SECONDS: kept when asked
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def compute() -> np.ndarray:
+        calls.append(threading.current_thread().name)
+        started.set()
+        assert release.wait(30)
+        return np.arange(5.0)
+
+    results: list[np.ndarray] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(
+            world_cache.cached("f0", segment, RATE, (), compute, max_seconds=None)), name=f"t{i}")
+        for i in range(2)
+    ]
+    threads[0].start()
+    assert started.wait(30)
+    threads[1].start()
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert len(calls) == 1 and len(results) == 2 and results[0] is results[1]
+    world_cache.clear()

@@ -48,7 +48,7 @@ def open_file(qtbot, parts: Parts, path: Path) -> None:  # noqa: ANN001
     parts.window.dialogs.ask_open_audio = lambda start_dir: str(path)
     with qtbot.waitSignal(parts.controller.input_loaded, timeout=20000):
         parts.window.input_card.open_button.click()
-    qtbot.waitUntil(lambda: parts.controller.load_job is None, timeout=20000)
+    qtbot.waitUntil(lambda: parts.controller.load_job is None, timeout=120000)  # Harvest, loaded CI
 
 
 def convert(qtbot, parts: Parts, timeout: int = 60000) -> str:  # noqa: ANN001
