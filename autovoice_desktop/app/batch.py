@@ -35,7 +35,7 @@ class BatchController(QObject):
         self.dialog.cancel_requested.connect(self.cancel)
         self.dialog.removed.connect(self.remove)
         self.action = QAction("&Batch convert…", window)
-        self.action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.action.setShortcut(QKeySequence("Ctrl+Shift+B"))
         self.action.setStatusTip("Convert many files (or a folder) with the current voice")
         self.action.triggered.connect(self.show)
         window.addAction(self.action)

@@ -2,7 +2,7 @@
 
 Intents go out as signals (start, stop, bypass, voice and settings changes); state comes in through slots
 (devices, voices, running, stats, levels, errors). Meters and counters are repainted by a GUI timer, never
-once per audio block. The bypass shortcut (Ctrl+B) works while the window has focus; Qt has no global
+once per audio block. The bypass shortcut (F8) works while the window has focus; Qt has no global
 hotkeys, so it does not work from other programs (said in the tooltip and docs/live.md).
 """
 
@@ -29,7 +29,7 @@ from autovoice_desktop.gui.widgets.card import Card
 
 #: output names that are virtual cables on Windows/macOS (marked in the output list; see docs/live.md)
 VIRTUAL_CABLE_NAMES = ("cable input", "vb-audio", "voicemeeter", "blackhole", "loopback audio", "soundflower")
-BYPASS_SHORTCUT = "Ctrl+B"
+BYPASS_SHORTCUT = "F8"
 
 
 def is_virtual_cable(name: str) -> bool:

@@ -52,7 +52,7 @@ def test_start_stop_bypass_shortcut_and_counters(panel: LivePanel, qtbot: Any) -
     panel.set_running(True)
     assert panel.start_button.text() == "Stop live" and not panel.input_combo.isEnabled()
     with qtbot.waitSignal(panel.bypass_changed) as blocker:
-        panel.shortcut.activated.emit()  # Ctrl+B
+        panel.shortcut.activated.emit()  # F8
     assert blocker.args == [True] and panel.bypass_checkbox.isChecked()
     with qtbot.waitSignal(panel.settings_changed) as blocker:
         panel.transpose_spin.setValue(3.0)
