@@ -11,7 +11,12 @@ import pytest
 from autovoice_desktop.core.types import ConversionParams, F0Curve, VoiceInfo
 from autovoice_desktop.engine.sovits import SovitsModel
 from autovoice_desktop.engine.sovits.pipeline import convert
-from autovoice_desktop.engine.sovits.voice import SovitsVoice, get_content_encoder, release_content_encoders
+from autovoice_desktop.engine.sovits.voice import (
+    STREAM_MIN_CONTEXT_S,
+    SovitsVoice,
+    get_content_encoder,
+    release_content_encoders,
+)
 from tests.engine.content_helpers import save_content_vec_best, tiny_reference
 from tests.engine.sovits_helpers import voiced_signal, write_voice, zero_random_draws
 
@@ -88,11 +93,14 @@ def test_stream_keeps_its_context_across_block_sizes(voice: SovitsVoice, monkeyp
     """Blocks of changing size: each window is exactly the last context + block samples of the input."""
     seen: list[np.ndarray] = []
     stream = voice.open_stream(PARAMS, context_samples=960)
+    context = stream.context_samples  # raised to the least a So-VITS-SVC stream converts with
+    assert context == round(STREAM_MIN_CONTEXT_S * 16000)
     monkeypatch.setattr(stream, "convert_window", lambda w: seen.append(w.copy()) or np.zeros_like(w))
-    signal = np.arange(1, 5001, dtype=np.float32)
+    signal = np.arange(1, 15001, dtype=np.float32)
     pos = 0
-    for n in (640, 640, 320, 1280, 320):
+    for n in (640, 640, 320, 1280, 320, 6400, 640):
         stream.convert(signal[pos : pos + n], n)
         pos += n
-        full = np.concatenate([np.zeros(960, np.float32), signal[:pos]])[-(960 + n) :]
+        full = np.concatenate([np.zeros(context, np.float32), signal[:pos]])[-(context + n) :]
         np.testing.assert_array_equal(seen[-1], full[full.size % 320 :])
+

@@ -6,10 +6,13 @@ file conversion sets up per call is kept here instead: the model, encoder and F0
 speaker embedding, RNG and window planner are made once, the history is a preallocated buffer.
 Differences from `pipeline.convert` on the same window: no silence slicing (a live block is never skipped)
 and no per-call re-seeding (the noise continues from one block to the next).
+The model part of a window runs through `WindowPass` (stream_graph.py): on CUDA one captured graph replay
+per block instead of ~1,000 kernel launches from Python (AUTOVOICE_CUDA_GRAPHS=0 turns that off).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +22,11 @@ import torch
 
 from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse
+from autovoice_desktop.engine.sovits.stream_graph import WindowPass
 from autovoice_desktop.engine.sovits.windowed import CONTENT_RATE, WindowedSynth
+
+#: window sizes whose passes (and CUDA graphs, each with its own memory pool) are kept at once
+KEPT_PASSES = 3
 
 
 class SovitsStream:
@@ -43,11 +50,18 @@ class SovitsStream:
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         self._generator = torch.Generator(device=self._synth.device).manual_seed(seed)
         self._window = np.zeros(self.context_samples, np.float32)  # context + the last block, reused
+        self._graphs = os.environ.get("AUTOVOICE_CUDA_GRAPHS", "1") != "0"
+        self._passes: dict[tuple[int, int], WindowPass] = {}
         self._apply(opts)
 
     def _apply(self, opts: PipelineOptions) -> None:
+        old = getattr(self, "_opts", None)
         self._opts = opts
         self._g = self._synth.speaker(opts.speaker)  # computed once per setting, not per block
+        if old is None or (old.noise_scale, old.auto_predict_f0) != (opts.noise_scale, opts.auto_predict_f0):
+            self._passes.clear()  # baked into the captured graphs
+        for window_pass in self._passes.values():
+            window_pass.set_speaker(self._g)
 
     def set_params(self, params: ConversionParams) -> None:
         """Apply new conversion settings from the next block on (no restart, no reload)."""
@@ -79,12 +93,25 @@ class SovitsStream:
 
     def convert_window(self, window: np.ndarray) -> np.ndarray:
         """A whole window (N,), N a multiple of hop -> converted audio (N,) float32."""
-        model, opts, synth = self.model, self._opts, self._synth
+        model, opts = self.model, self._opts
         frames = window.size // self._hop
-        found = analyse(model, window, opts)
         wav16 = soxr.resample(window, self.sample_rate, CONTENT_RATE, quality="HQ").astype(np.float32)
-        wav, _ = synth.render(
-            synth.content(wav16, frames), found.target, found.target_uv, self._g, volume=found.volume,
-            noise_scale=opts.noise_scale, predict_f0=opts.auto_predict_f0, generator=self._generator,
-        )  # fmt: skip
+        found = analyse(model, window, opts)
+        wav = self._pass(frames, wav16.size)(wav16, found.target, found.target_uv, found.volume)
         return np.nan_to_num(wav, nan=0.0, posinf=0.0, neginf=0.0)
+
+    def _pass(self, frames: int, length16: int) -> WindowPass:
+        """The WindowPass for this window size (made on first use; the oldest dropped past KEPT_PASSES)."""
+        key = (frames, length16)
+        if key not in self._passes:
+            while len(self._passes) >= KEPT_PASSES:
+                self._passes.pop(next(iter(self._passes)))
+            opts = self._opts
+            self._passes[key] = WindowPass(
+                self._synth, frames, length16, self._g, noise_scale=opts.noise_scale,
+                predict_f0=opts.auto_predict_f0, use_volume=bool(self.model.vol_embedding),
+                generator=self._generator, graph=self._graphs,
+            )  # fmt: skip
+            if self._graphs and self._synth.device.type == "cuda" and not self._passes[key].captured:
+                self._graphs = False  # one failed capture is enough: later window sizes run eagerly too
+        return self._passes[key]

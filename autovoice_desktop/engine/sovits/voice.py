@@ -45,6 +45,8 @@ def default_f0_method(device: str) -> str:
 
 
 _MAX_ENCODERS = 2
+#: the least left context a live stream converts with each block (seconds)
+STREAM_MIN_CONTEXT_S = 0.4
 _encoders: OrderedDict[tuple[str, str, str, bool], ContentEncoder] = OrderedDict()
 _encoders_lock = threading.Lock()
 
@@ -226,20 +228,26 @@ class SovitsVoice(Voice):
         """A block-by-block converter for the live voice changer (engine/stream.py's VoiceStream).
 
         The model and content encoder are loaded now, on params.device; context_samples is at the model's
-        rate (the stream's sample_rate).
+        rate (the stream's sample_rate), at least STREAM_MIN_CONTEXT_S.
         """
         from autovoice_desktop.engine.sovits.config import check_encoder_dim
 
         self._check_method(params)
         with self._lock:
             device = _resolve(params.device or self.device_choice)
-            model, encoder, device = self._load_on(device, params.half, lambda message: None)
+            # bf16 on a CPU costs a fixed oneDNN weight reorder per call: a 0.5 s window took 1.65 s in bf16
+            # against 0.19 s in float32 (2-core EPYC, benchmarks/stream_speed.py): streams stay float32 there
+            half = params.half and device.startswith("cuda")
+            model, encoder, device = self._load_on(device, half, lambda message: None)
             check_encoder_dim(model.speech_encoder, encoder.dim, model.ssl_dim)
 
             def to_options(new: ConversionParams) -> PipelineOptions:
                 return self._options(new, model, device)
 
-            return SovitsStream(model, encoder, params, context_samples, to_options)
+            # ContentVec and the prior encoder need a few hundred ms around a block to give the units and
+            # pitch a whole conversion gives; past audio adds compute, not latency
+            context = max(int(context_samples), round(STREAM_MIN_CONTEXT_S * model.sample_rate))
+            return SovitsStream(model, encoder, params, context, to_options)
 
     def _load_on(self, device: str, half: bool, notice: Any) -> tuple[Any, ContentEncoder, str]:
         """(model, encoder, device) ready on `device`, or on the CPU if the voice does not fit the GPU."""

@@ -96,7 +96,10 @@ class WindowedSynth:
         self, wav16: np.ndarray | torch.Tensor, frames: int
     ) -> list[tuple[list[Window], torch.Tensor]]:
         """16 kHz audio of `frames` frames -> per window batch: units stretched to its windows (B, S, L)."""
-        wav = torch.as_tensor(np.asarray(wav16, dtype=np.float32)).to(self.device)
+        if isinstance(wav16, torch.Tensor):
+            wav = wav16.to(self.device, torch.float32)
+        else:
+            wav = torch.as_tensor(np.asarray(wav16, dtype=np.float32)).to(self.device)
         windows = self.plan(frames)
         length16 = int(round(windows[0].length * self.hop_16k))
         per = max(1, self.settings.max_batch_samples // max(1, length16 * 4))
@@ -132,11 +135,42 @@ class WindowedSynth:
         g: (1, G, 1) from `speaker`; step(fraction) is called between window and tile batches (it may raise
         to cancel).
         """
+        dev = self.device
+        audio, f0_used = self.render_tensors(
+            units,
+            torch.as_tensor(np.asarray(f0, np.float32)).to(dev),
+            torch.as_tensor(np.asarray(uv, np.float32)).to(dev),
+            g,
+            volume=torch.as_tensor(np.asarray(volume, np.float32)).to(dev) if volume is not None else None,
+            noise_scale=noise_scale,
+            predict_f0=predict_f0,
+            generator=generator,
+            step=step,
+        )
+        return audio.cpu().numpy(), f0_used.cpu().numpy()
+
+    @torch.inference_mode()
+    def render_tensors(
+        self,
+        units: list[tuple[list[Window], torch.Tensor]],
+        f0_t: torch.Tensor,
+        uv_t: torch.Tensor,
+        g: torch.Tensor,
+        *,
+        volume: torch.Tensor | None = None,
+        noise_scale: float = 0.4,
+        predict_f0: bool = False,
+        generator: torch.Generator | None = None,
+        step: Callable[[float], None] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """`render` on device tensors: f0_t, uv_t, volume (T,) float32 -> (audio (T * hop,), f0 used (T,)).
+
+        Nothing here waits for the device or copies from the host, so a fixed-size call can be captured as
+        a CUDA graph (engine/sovits/stream_graph.py).
+        """
         net = self.model.net
-        dev, total = self.device, len(f0)
-        f0_t = torch.as_tensor(np.asarray(f0, np.float32)).to(dev)
-        uv_t = torch.as_tensor(np.asarray(uv, np.float32)).to(dev)
-        vol_t = torch.as_tensor(np.asarray(volume, np.float32)).to(dev) if volume is not None else None
+        dev, total = self.device, f0_t.numel()
+        vol_t = volume
         eps = torch.randn(1, net.cfg.inter_channels, total, device=dev, generator=generator)
         z_all = torch.empty(1, net.cfg.inter_channels, total, device=dev, dtype=net.pre.weight.dtype)
         f0_used = f0_t.clone()
@@ -160,8 +194,7 @@ class WindowedSynth:
                 f0_used[w.keep_lo : w.keep_hi] = f0w[i, a:b]
         har = self.source(f0_used, generator)
         tile_step = None if step is None else (lambda f: step(0.3 + 0.7 * f))
-        audio = self.decode(z_all, har, g, tile_step)
-        return audio.cpu().numpy(), f0_used.cpu().numpy()
+        return self.decode(z_all, har, g, tile_step), f0_used
 
     def source(self, f0: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
         """Harmonic source (1, 1, N) for F0 (T,), generated in chunks that carry the phase."""
