@@ -65,10 +65,13 @@ def _voice(args: argparse.Namespace) -> tuple[Any, Any, str]:
                             encoder_path=folder / "contentvec")
         params = ConversionParams(speaker="bench", device=args.device, f0_method=args.f0_method)
         return voice, params, f"So-VITS-SVC bench voice (44.1 kHz, random weights), {args.device}"
+    from autovoice_desktop.engine.tts.say import tts_params
+
     info = find_voice(args.voice)
     params = replace(info.defaults, device="cpu")
     if args.f0_method:
         params = replace(params, f0_method=args.f0_method)
+    params = tts_params(info.kind, params, f0_method_chosen=bool(args.f0_method))  # as `autovoice say` does
     return load_voice(info, device="cpu"), params, f"{info.name} (f0 {params.f0_method or 'default'})"
 
 
@@ -95,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--voice", default="Pitch & Formant", help="built-in voice for the CPU rows")
     parser.add_argument("--sovits", type=Path, help="So-VITS-SVC folder: G_0.pth, config.json, contentvec/")
-    parser.add_argument("--f0-method", help="F0 method (default: the voice's)")
+    parser.add_argument("--f0-method", help="F0 method (default: what `autovoice say` uses)")
     parser.add_argument("--tts-voice", help="TTS voice (default: the first installed)")
     parser.add_argument("--sessions", type=int, help="parallel TTS sessions (default: usable cores, ≤ 2)")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads per session (default 1)")
