@@ -26,9 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-SENTENCE = (
-    "The quick brown fox jumps over the lazy dog today."
-)
+SENTENCE = "The quick brown fox jumps over the lazy dog today."
 PARAGRAPH = (
     "Every morning the small harbour town wakes up slowly, long before the first ferry arrives. Fishermen "
     "check their nets by lamplight, talking quietly about the weather and the price of fuel. A baker opens "
@@ -61,14 +59,22 @@ def _voice(args: argparse.Namespace) -> tuple[Any, Any, str]:
 
             folder = make_bench_model(Path("/tmp/avbench/model"))
         info = VoiceInfo("sovits/bench", "bench", "sovits", speakers=("bench",), path=str(folder))
-        voice = SovitsVoice(info, folder / "G_0.pth", folder / "config.json", device=args.device,
-                            encoder_path=folder / "contentvec")
+        voice = SovitsVoice(
+            info,
+            folder / "G_0.pth",
+            folder / "config.json",
+            device=args.device,
+            encoder_path=folder / "contentvec",
+        )
         params = ConversionParams(speaker="bench", device=args.device, f0_method=args.f0_method)
         return voice, params, f"So-VITS-SVC bench voice (44.1 kHz, random weights), {args.device}"
+    from autovoice_desktop.engine.tts.say import tts_params
+
     info = find_voice(args.voice)
     params = replace(info.defaults, device="cpu")
     if args.f0_method:
         params = replace(params, f0_method=args.f0_method)
+    params = tts_params(info.kind, params, f0_method_chosen=bool(args.f0_method))  # as `autovoice say` does
     return load_voice(info, device="cpu"), params, f"{info.name} (f0 {params.f0_method or 'default'})"
 
 
@@ -86,8 +92,16 @@ def _run_once(tts: Any, text: str, voice: Any, params: Any) -> dict[str, float]:
         speech += piece.tts_audio_s
         tts_s += piece.tts_s
     total, cpu = time.perf_counter() - start, time.process_time() - cpu
-    return {"first_s": first or 0.0, "total_s": total, "speech_s": speech, "tts_s": tts_s, "cpu_s": cpu,
-            "x_rt": speech / total, "x_cpu": speech / cpu, "pieces": len(pieces)}
+    return {
+        "first_s": first or 0.0,
+        "total_s": total,
+        "speech_s": speech,
+        "tts_s": tts_s,
+        "cpu_s": cpu,
+        "x_rt": speech / total,
+        "x_cpu": speech / cpu,
+        "pieces": len(pieces),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--voice", default="Pitch & Formant", help="built-in voice for the CPU rows")
     parser.add_argument("--sovits", type=Path, help="So-VITS-SVC folder: G_0.pth, config.json, contentvec/")
-    parser.add_argument("--f0-method", help="F0 method (default: the voice's)")
+    parser.add_argument("--f0-method", help="F0 method (default: what `autovoice say` uses)")
     parser.add_argument("--tts-voice", help="TTS voice (default: the first installed)")
     parser.add_argument("--sessions", type=int, help="parallel TTS sessions (default: usable cores, ≤ 2)")
     parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads per session (default 1)")
@@ -107,37 +121,54 @@ def main(argv: list[str] | None = None) -> int:
     from autovoice_desktop.engine.tts.piper_engine import PiperTts, find_tts_voice
 
     t0 = time.perf_counter()
-    tts = PiperTts(find_tts_voice(args.tts_voice), sessions=args.sessions, threads=args.threads,
-                   device=args.device)
+    tts = PiperTts(
+        find_tts_voice(args.tts_voice), sessions=args.sessions, threads=args.threads, device=args.device
+    )
     load_tts = time.perf_counter() - t0
     t0 = time.perf_counter()
     voice, params, label = _voice(args)
     _run_once(tts, SENTENCE, voice, params)  # warm-up: first conversion loads models, JIT caches
     load_voice = time.perf_counter() - t0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"# TTS {tts.info.name} ({tts.parallelism} sessions x {args.threads} thread, {cores} usable cores; "
-          f"load {load_tts:.2f} s); voice {label} (load + warm-up {load_voice:.2f} s); load avg "
-          f"{os.getloadavg()[0]:.2f}", flush=True)
-    print("| text | words | speech | pieces | TTS alone: × real time (per CPU-s) | + voice: first audio "
-          "| + voice: × real time (per CPU-s) |")
+    print(
+        f"# TTS {tts.info.name} ({tts.parallelism} sessions x {args.threads} thread, {cores} usable cores; "
+        f"load {load_tts:.2f} s); voice {label} (load + warm-up {load_voice:.2f} s); load avg "
+        f"{os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    print(
+        "| text | words | speech | pieces | TTS alone: × real time (per CPU-s) | + voice: first audio "
+        "| + voice: × real time (per CPU-s) |"
+    )
     print("|---|---|---|---|---|---|---|")
     texts = [("10-word sentence", SENTENCE), ("200-word paragraph", PARAGRAPH)]
     for name, text in [t for t in texts if args.only is None or t[0].endswith(args.only)]:
         tts_only = [_run_once(tts, text, None, params) for _ in range(args.runs)]
         chain = [_run_once(tts, text, voice, params) for _ in range(args.runs)]
+
         def best(rows: list[dict[str, float]], key: str) -> str:
             values = [r[key] for r in rows]
             return f"{max(values):.1f} (median {statistics.median(values):.1f})"
 
         firsts = [r["first_s"] for r in chain]
-        print(f"| {name} | {len(text.split())} | {chain[0]['speech_s']:.1f} s | {chain[0]['pieces']} | "
-              f"{best(tts_only, 'x_rt')}; {best(tts_only, 'x_cpu')} | "
-              f"{min(firsts):.2f} s (median {statistics.median(firsts):.2f}) | "
-              f"{best(chain, 'x_rt')}; {best(chain, 'x_cpu')} |", flush=True)
+        print(
+            f"| {name} | {len(text.split())} | {chain[0]['speech_s']:.1f} s | {chain[0]['pieces']} | "
+            f"{best(tts_only, 'x_rt')}; {best(tts_only, 'x_cpu')} | "
+            f"{min(firsts):.2f} s (median {statistics.median(firsts):.2f}) | "
+            f"{best(chain, 'x_rt')}; {best(chain, 'x_cpu')} |",
+            flush=True,
+        )
         if args.json:
-            record = {"text": name, "device": args.device, "voice": label, "tts": tts.info.name,
-                      "tts_only": tts_only, "chain": chain, "load_tts_s": load_tts,
-                      "load_voice_s": load_voice}
+            record = {
+                "text": name,
+                "device": args.device,
+                "voice": label,
+                "tts": tts.info.name,
+                "tts_only": tts_only,
+                "chain": chain,
+                "load_tts_s": load_tts,
+                "load_voice_s": load_voice,
+            }
             with args.json.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(record) + "\n")
     return 0

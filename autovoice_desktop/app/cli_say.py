@@ -141,8 +141,15 @@ def _targets(args: argparse.Namespace, numbers: list[int], slug: str) -> list[Pa
     return [output / f"{args.text_file.stem}-{n:0{width}d}.{slug}.{fmt}" for n in numbers]
 
 
-def _say_one(tts: Any, voice: Any, params: Any, text: str, target: Path, args: argparse.Namespace,
-             cancel: threading.Event) -> str:
+def _say_one(
+    tts: Any,
+    voice: Any,
+    params: Any,
+    text: str,
+    target: Path,
+    args: argparse.Namespace,
+    cancel: threading.Event,
+) -> str:
     """Speak, convert and write one utterance; returns a one-line summary."""
     from autovoice_desktop.audio.stream_writer import StreamWriter
     from autovoice_desktop.engine.tts.say import speak
@@ -156,8 +163,12 @@ def _say_one(tts: Any, voice: Any, params: Any, text: str, target: Path, args: a
         for piece in speak(tts, pieces, voice=voice, params=params, rate=args.rate, cancel=cancel):
             if writer is None:
                 first = time.perf_counter() - start
-                writer = StreamWriter(target, piece.sample_rate, overwrite=args.overwrite,
-                                      protected=[args.text_file] if args.text_file else [])
+                writer = StreamWriter(
+                    target,
+                    piece.sample_rate,
+                    overwrite=args.overwrite,
+                    protected=[args.text_file] if args.text_file else [],
+                )
             writer.write(piece.audio)
             speech += len(piece.audio) / piece.sample_rate
         if writer is None:
@@ -169,8 +180,10 @@ def _say_one(tts: Any, voice: Any, params: Any, text: str, target: Path, args: a
         if writer is not None:
             writer.__exit__(None, None, None)
     total = time.perf_counter() - start
-    return (f"wrote {target} ({speech:.1f} s of speech in {len(pieces)} piece(s); first audio after "
-            f"{first:.2f} s; {speech / max(total, 1e-9):.1f}x real time)")
+    return (
+        f"wrote {target} ({speech:.1f} s of speech in {len(pieces)} piece(s); first audio after "
+        f"{first:.2f} s; {speech / max(total, 1e-9):.1f}x real time)"
+    )
 
 
 def run_say(args: argparse.Namespace) -> int:
@@ -182,6 +195,7 @@ def run_say(args: argparse.Namespace) -> int:
     if args.output is None or args.voice is None:
         return _usage("--voice and -o/--output are required")
     from autovoice_desktop.engine.tts.piper_engine import PiperTts, find_tts_voice
+    from autovoice_desktop.engine.tts.say import tts_params
     from autovoice_desktop.engine.tts.text import check_text
     from autovoice_desktop.engine.voices import find_voice, load_voice, voice_slug
 
@@ -196,7 +210,7 @@ def run_say(args: argparse.Namespace) -> int:
         return _usage(str(exc))
     tts = PiperTts(tts_info, device=args.device)
     voice = load_voice(info, device=args.device)
-    params = args.say_params(args, info)
+    params = tts_params(info.kind, args.say_params(args, info), f0_method_chosen=args.f0_method is not None)
     cancel = threading.Event()
     failures: list[AutoVoiceError] = []
     with args.say_cancels(cancel):

@@ -28,6 +28,10 @@ def pyworld_module() -> ModuleType:
     return pyworld
 
 
+#: F0 methods of the built-in voices. harvest and dio (WORLD's) are each cross-checked with the other; nccf
+#: is causal_f0's normalised cross-correlation (periodicity, so it needs no fundamental: Piper's TTS voices
+#: have theirs 30 dB down, and harvest/dio then lock on to harmonics and disagree), about 14x cheaper.
+F0_METHODS = ("harvest", "dio", "nccf")
 #: frames where harvest and dio disagree by more than this are treated as unvoiced
 AGREEMENT_CENTS = 50.0
 #: voiced runs lose this many frames at each end (0: onsets keep their timing, which estimators notice)
@@ -51,9 +55,14 @@ BRIDGE_STEP_CENTS = 200.0
 
 
 def _raw_f0(x: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
+    if method not in F0_METHODS:
+        raise ValueError(f"the built-in voice supports f0 methods {F0_METHODS}, not {method!r}")
+    if method == "nccf":
+        from autovoice_desktop.engine import causal_f0  # it imports this module's F0 range
+
+        frames = int(1000.0 * len(x) / sample_rate / FRAME_PERIOD_MS) + 1  # as many frames as WORLD gives
+        return causal_f0.track(x, sample_rate, np.arange(frames) * sample_rate * FRAME_PERIOD_MS / 1000.0)
     world = pyworld_module()
-    if method not in ("harvest", "dio"):
-        raise ValueError(f"the built-in voice supports f0 methods 'harvest' and 'dio', not {method!r}")
     estimator = world.harvest if method == "harvest" else world.dio
     f0, times = estimator(
         x, sample_rate, f0_floor=F0_FLOOR_HZ, f0_ceil=F0_CEIL_HZ, frame_period=FRAME_PERIOD_MS
@@ -175,8 +184,9 @@ def bridge_gaps(f0: np.ndarray, longest: int, max_step_cents: float) -> np.ndarr
 def estimate_f0(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
     """F0 (T,) in Hz, 0 where unvoiced, of a segment (N,), with voicing kept only where the pitch is clear.
 
-    harvest (or dio) + StoneMask gives the track; a frame becomes unvoiced where the other WORLD estimator
-    disagrees by more than AGREEMENT_CENTS, where the waveform is weakly periodic or period-doubled
+    harvest (or dio) + StoneMask gives the track (or nccf, see F0_METHODS); a frame becomes unvoiced where the
+    other WORLD estimator (harvest/dio only) disagrees by more than AGREEMENT_CENTS, where the waveform is
+    weakly periodic or period-doubled
     (unreliable_frames), or where the track jumps (pitch_jumps). The rest is refined to the period with the
     best normalised autocorrelation (refine_by_correlation), and voiced runs shorter than MIN_VOICED_FRAMES
     are dropped. Frames whose pitch is ambiguous are thus rendered as breath noise rather than at a pitch
@@ -184,11 +194,13 @@ def estimate_f0(segment: np.ndarray, sample_rate: int, method: str) -> np.ndarra
     """
     x = np.ascontiguousarray(segment, dtype=np.float64)
     primary = _raw_f0(x, sample_rate, method)
-    check = _raw_f0(x, sample_rate, "dio" if method == "harvest" else "harvest")
-    both = (primary > 0) & (check > 0)
-    cents = np.zeros_like(primary)
-    cents[both] = 1200.0 * np.abs(np.log2(primary[both] / check[both]))
-    unclear = both & (cents > AGREEMENT_CENTS)
+    unclear = np.zeros(len(primary), dtype=bool)
+    if method != "nccf":
+        check = _raw_f0(x, sample_rate, "dio" if method == "harvest" else "harvest")
+        both = (primary > 0) & (check > 0)
+        cents = np.zeros_like(primary)
+        cents[both] = 1200.0 * np.abs(np.log2(primary[both] / check[both]))
+        unclear = both & (cents > AGREEMENT_CENTS)
     unclear |= unreliable_frames(x, primary, sample_rate)
     refined = refine_by_correlation(x, primary, sample_rate)
     unclear |= refined <= 0

@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from autovoice_desktop.core.types import ConversionParams
+from autovoice_desktop.engine.world_dsp import F0_METHODS
 
 log = logging.getLogger("autovoice_desktop.engine.world_voice")
 
@@ -49,7 +50,7 @@ def _checked(params: ConversionParams) -> ConversionParams:
             breathiness,
         )
     method = params.f0_method or DEFAULT_F0_METHOD
-    if method not in ("harvest", "dio"):
+    if method not in F0_METHODS:
         log.warning("built-in voice: f0 method %r is not available here, using %s", method, DEFAULT_F0_METHOD)
         method = DEFAULT_F0_METHOD
     return replace(

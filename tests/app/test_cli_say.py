@@ -165,3 +165,23 @@ def test_say_with_a_sovits_voice_writes_at_the_voice_rate(tmp_path: Path, capsys
     assert info.samplerate == 16000 and 1.5 < info.duration < 6.0
     samples, _ = sf.read(target, dtype="float32")
     assert np.all(np.isfinite(samples)) and np.max(np.abs(samples)) > 0
+
+
+@pytest.mark.parametrize(("options", "method"), [([], "nccf"), (["--f0-method", "harvest"], "harvest")])
+def test_a_built_in_voice_analyses_the_speech_with_the_tts_f0_method_unless_one_is_given(
+    options: list[str], method: str, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autovoice_desktop.engine.tts import say
+
+    seen: list[str | None] = []
+    real_speak = say.speak
+
+    def recording_speak(*args, **kwargs):
+        seen.append(kwargs["params"].f0_method)
+        return real_speak(*args, **kwargs)
+
+    monkeypatch.setattr(say, "speak", recording_speak)
+    code, _, err = run(["say", "Good morning.", "--voice", "Deeper", *options, "-o", str(tmp_path / "a.wav")],
+                       capsys)
+    assert code == 0, err
+    assert seen == [method]

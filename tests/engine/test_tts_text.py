@@ -81,3 +81,30 @@ def test_huge_text_is_refused_before_any_work_and_the_limit_itself_splits_in_bou
     pieces = split_text(check_text(huge))
     assert len(pieces) == tts_text.MAX_TEXT_CHARS // len(sentence) + 1  # the first sentence is cut in two
     assert max(len(p.text) for p in pieces) <= MAX_PIECE_CHARS
+
+
+def test_first_piece_is_a_few_words_cut_at_a_clause_or_a_space_the_rest_of_the_sentence_follows() -> None:
+    first = tts_text.FIRST_PIECE_CHARS
+    sentence = "The quick brown fox jumps over the lazy dog today."
+    pieces = split_text(f"{sentence} Second one.")
+    assert [p.text for p in pieces] == ["The quick brown", sentence[16:], "Second one."]
+    assert [p.pause_s for p in pieces] == [0.1, 0.25, 0.5]  # a short pause inside the sentence
+    clause = split_text("Oh, I think that this is going to be fine.")
+    assert [p.text for p in clause] == ["Oh,", "I think that this is going to be fine."]
+    # the head does not end on a short word when an earlier space allows it
+    assert split_text("Every morning the small harbour town wakes up.")[0].text == "Every morning"
+    assert all(len(p.text) <= first for p in (pieces[0], clause[0]))
+
+
+def test_first_piece_never_cuts_inside_a_word_nor_leaves_one_word_alone() -> None:
+    long_word = "Internationalization"
+    assert len(long_word) >= tts_text.FIRST_PIECE_CHARS
+    pieces = split_text(f"{long_word} is a long word to start with.")
+    assert [p.text for p in pieces] == [long_word, "is a long word to start with."]
+    assert [p.text for p in split_text("Hello there my good friend.")] == ["Hello there my good friend."]
+    assert [p.text for p in split_text("Supercalifragilisticexpialidocious!")] == [
+        "Supercalifragilisticexpialidocious!"
+    ]
+    # only the first sentence is cut short; later sentences keep their length
+    later = "Fishermen check their nets by lamplight, talking quietly about the weather."
+    assert [p.text for p in split_text(f"Hi. {later}")] == ["Hi.", later]

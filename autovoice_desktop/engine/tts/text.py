@@ -17,8 +17,11 @@ from autovoice_desktop.core.errors import AutoVoiceError
 MAX_TEXT_CHARS = 1_000_000
 #: The longest piece synthesised at once (a few seconds of speech; bounds memory and cancel latency).
 MAX_PIECE_CHARS = 300
-#: The first piece is kept short (a few words, cut at a comma or a space) so the first audio is ready early.
-FIRST_PIECE_CHARS = 30
+#: The first piece is kept short (a few words, cut at a comma or a space) so the first audio is ready early:
+#: about 1.3 s of speech (Piper's English voices say about 15 characters per second).
+FIRST_PIECE_CHARS = 20
+#: a first piece does not end on a word this short if an earlier space allows it ("Every morning | the …")
+_SHORT_WORD = 3
 
 # Sentence end: . ! ? … plus closing quotes/brackets, then whitespace or the end; CJK 。！？ need no space.
 _SENTENCE_END = re.compile(r"""([.!?…]+["'”’)\]»]*(?=\s|$)|[。！？]+[”’」』)]*)\s*""")
@@ -113,10 +116,36 @@ def _split_long(sentence: str, limit: int) -> list[str]:
     return [sentence[:limit], *_split_long(sentence[limit:], limit)]
 
 
+def _first_cut(sentence: str, limit: int) -> list[str]:
+    """The first sentence as [head, rest] with head ≤ limit characters, or [sentence] if no cut is worth it.
+
+    head ends after the last clause break (, ; : —) within the limit, else at the last space within it that
+    does not leave a word of ≤ _SHORT_WORD characters at its end (else at the last space), else after the
+    first word (a long word is never cut here). No cut if the rest would be a single word.
+    """
+    if len(sentence) <= limit:
+        return [sentence]
+    cut = -1
+    for match in _CLAUSE_BREAK.finditer(sentence, 0, limit + 1):
+        if 0 < match.start() < limit:
+            cut = match.end()
+    if cut < 0:
+        spaces = [m for m in re.finditer(r"\s+", sentence) if m.start() > 0]
+        within = [m for m in spaces if m.start() <= limit]
+        good = [m for m in within if len(sentence[: m.start()].rsplit(None, 1)[-1]) > _SHORT_WORD]
+        chosen = (good or within or spaces[:1])[-1:]
+        cut = chosen[0].end() if chosen else -1
+    rest = sentence[cut:].strip() if cut > 0 else ""
+    if len(rest.split()) < 2:
+        return [sentence]
+    return [sentence[:cut].strip(), rest]
+
+
 def split_text(
     text: str, max_chars: int = MAX_PIECE_CHARS, first_max_chars: int = FIRST_PIECE_CHARS
 ) -> list[Piece]:
-    """Pieces of a text, in order: sentences, long ones cut to max_chars (the first to first_max_chars).
+    """Pieces of a text, in order: sentences, long ones cut to max_chars; the first cut after about
+    first_max_chars (_first_cut: at a comma or a space, never inside a word, never leaving one word alone).
 
     Pieces without a letter or digit are dropped (their pause is kept). Pause after a piece: 0.1 s inside a
     sentence, 0.25 s after a sentence, 0.5 s after a paragraph (a line break).
@@ -125,12 +154,10 @@ def split_text(
     for paragraph in clean_text(text).split("\n"):
         sentences = split_sentences(paragraph)
         for s_index, sentence in enumerate(sentences):
-            limit = first_max_chars if not pieces else max_chars
-            parts = _split_long(sentence, min(limit, max_chars))
-            if len(parts) > 1 and pieces:
-                parts = _split_long(sentence, max_chars)
-            elif len(parts) > 1:  # first piece short, the rest of the sentence at the normal size
-                parts = [parts[0], *_split_long(sentence[len(parts[0]):].strip(), max_chars)]
+            parts = [sentence]
+            if not pieces:  # the first piece short (the first audio early), the rest at the normal size
+                parts = _first_cut(sentence, min(first_max_chars, max_chars))
+            parts = [short for part in parts for short in _split_long(part, max_chars)]
             for p_index, part in enumerate(parts):
                 last_part = p_index == len(parts) - 1
                 pause = 0.1 if not last_part else 0.5 if s_index == len(sentences) - 1 else 0.25
