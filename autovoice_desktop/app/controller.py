@@ -70,6 +70,8 @@ class Controller(QObject):
         self.voices: list[VoiceInfo] = []
         self.input_path: str | None = None
         self.input_audio: Any = None
+        self.input_from_tts = False  # the input is speech the Text card made (see _input_params)
+        self._loading_tts = False
         self.output: ConversionOutput | None = None
         self.load_job: FileLoadJob | None = None
         self.conversion_job: ConversionJob | None = None
@@ -182,14 +184,18 @@ class Controller(QObject):
         self.window.show_error(title, message)
 
     # --- input -------------------------------------------------------------------------------------------
-    def open_file(self, path: str) -> None:
-        """Load `path` in the background; the waveform appears as soon as the samples are read."""
+    def open_file(self, path: str, *, from_tts: bool = False) -> None:
+        """Load `path` in the background; the waveform appears as soon as the samples are read.
+
+        from_tts: the file is speech the Text card just made (built-in voices then track its pitch with the
+        method `autovoice say` uses; see _input_params)."""
         if self.load_job is not None:
             self.load_job.request_cancel()
         if self.conversion_job is not None:  # a new input makes the running conversion pointless
             self.cancel()
         voice = self.window.voice_panel.current_voice()  # its analysis is kept for Convert (same F0 method)
-        params = self.window.voice_panel.params()
+        params = self._input_params(voice, self.window.voice_panel.params(), from_tts)
+        self._loading_tts = from_tts
         job = FileLoadJob(self.bridge, path, voice.voice_id if voice else None, params)
         # Bound methods of this GUI-thread object: the calls are queued onto the GUI thread (a lambda
         # would run on the worker thread). The slots use sender() to ignore a superseded load.
@@ -201,11 +207,22 @@ class Controller(QObject):
         self.window.statusBar().showMessage(f"Opening {Path(path).name}…")
         self.runner.start(job)
 
+    @staticmethod
+    def _input_params(voice: VoiceInfo | None, params: ConversionParams, from_tts: bool) -> ConversionParams:
+        """Piper's speech has a weak fundamental that harvest/dio miss (a built-in voice then whispers most of
+        it): TTS input to a built-in voice uses the F0 method `autovoice say` uses (engine/tts/say.py)."""
+        if not from_tts or voice is None:
+            return params
+        from autovoice_desktop.engine.tts.say import tts_params
+
+        return tts_params(voice.kind, params, f0_method_chosen=False)
+
     def _on_loaded(self, audio: Any) -> None:
         job = self.load_job
         if job is None or self.sender() is not job:
             return
         self.input_path, self.input_audio, self.output = job.path, audio, None
+        self.input_from_tts = self._loading_tts
         self.display.cancel()  # the rest of a previous result is not shown over the new input
         self.window.banner.hide()
         self.window.show_input(audio.info, audio.samples, audio.sample_rate)
@@ -280,9 +297,11 @@ class Controller(QObject):
             return
         params = self.window.voice_panel.params()
         self.update_settings(params=params, voice_id=voice.voice_id)
+        params = self._input_params(voice, params, self.input_from_tts)
         params = self.curve_for_params(params) if self.curve_for_params is not None else params
-        job = ConversionJob(self.bridge, voice.voice_id, params, self.input_audio.samples,
-                            self.input_audio.sample_rate)
+        job = ConversionJob(
+            self.bridge, voice.voice_id, params, self.input_audio.samples, self.input_audio.sample_rate
+        )
         job.progress.connect(self.window.set_progress)
         job.notice.connect(self._on_device_notice)
         job.succeeded.connect(self._on_converted)
@@ -325,17 +344,25 @@ class Controller(QObject):
     def _show_result(self, out: ConversionOutput) -> None:
         w = self.window
         w.show_output(out.audio, out.sample_rate)
-        w.show_result(f"Done in {out.elapsed:.1f} s for {out.duration:.1f} s of audio · RTF {out.rtf:.2f} · "
-                      f"{out.device_label}")
+        w.show_result(
+            f"Done in {out.elapsed:.1f} s for {out.duration:.1f} s of audio · RTF {out.rtf:.2f} · "
+            f"{out.device_label}"
+        )
         voice = w.voice_panel.current_voice()
-        w.set_status(device=f"Device: {out.device_label}",
-                     voice=f"Voice: {voice.name} (loaded)" if voice else None,
-                     last=f"Last: {out.elapsed:.1f} s · RTF {out.rtf:.2f}")
+        w.set_status(
+            device=f"Device: {out.device_label}",
+            voice=f"Voice: {voice.name} (loaded)" if voice else None,
+            last=f"Last: {out.elapsed:.1f} s · RTF {out.rtf:.2f}",
+        )
         w.suggested_output = self._suggested_output(voice)
 
     def _result_shown(self, out: ConversionOutput) -> None:
-        self.playback.set_sources({"input": (self.input_audio.samples, self.input_audio.sample_rate),
-                                   "output": (out.audio, out.sample_rate)})
+        self.playback.set_sources(
+            {
+                "input": (self.input_audio.samples, self.input_audio.sample_rate),
+                "output": (out.audio, out.sample_rate),
+            }
+        )
         self.conversion_ended.emit("done")
         self.conversion_done.emit()
 
@@ -394,8 +421,14 @@ class Controller(QObject):
         if self.output is None:
             return
         protected = (self.input_path,) if self.input_path else ()
-        job = ExportJob(self.bridge, path, self.output.audio, self.output.sample_rate, protected,
-                        getattr(self.window, "export_subtype", None))
+        job = ExportJob(
+            self.bridge,
+            path,
+            self.output.audio,
+            self.output.sample_rate,
+            protected,
+            getattr(self.window, "export_subtype", None),
+        )
         job.succeeded.connect(self._on_exported)
         job.failed.connect(self._on_failed)
         self.runner.start(job)
@@ -425,11 +458,14 @@ class Controller(QObject):
             return
         self._closed = True
         self.display.cancel()
-        self.update_settings(window=self.window.window_state(), folders=Folders(
-            open_dir=self.window.open_dir or self.settings.folders.open_dir,
-            save_dir=self.settings.folders.save_dir,
-            import_dir=self.window.import_dir or self.settings.folders.import_dir,
-        ))
+        self.update_settings(
+            window=self.window.window_state(),
+            folders=Folders(
+                open_dir=self.window.open_dir or self.settings.folders.open_dir,
+                save_dir=self.settings.folders.save_dir,
+                import_dir=self.window.import_dir or self.settings.folders.import_dir,
+            ),
+        )
         self.playback.shutdown()
         self.runner.shutdown()
         self.save()

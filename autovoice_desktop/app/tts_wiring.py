@@ -71,7 +71,7 @@ class TtsController(QObject):
 
     def _on_spoken(self, path: str) -> None:
         self.panel.set_status("Done: the speech is the input now; press Convert")
-        self.controller.open_file(path)
+        self.controller.open_file(path, from_tts=True)
         self.speech_ready.emit(path)
         self.speech_ended.emit("done")
 

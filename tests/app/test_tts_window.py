@@ -27,7 +27,18 @@ def _attach(qtbot, parts: Parts) -> TtsController:  # noqa: ANN001
     return tts
 
 
-def test_spoken_text_becomes_the_input_and_converts(qtbot, parts) -> None:  # noqa: ANN001
+def test_spoken_text_becomes_the_input_and_converts(qtbot, parts, monkeypatch) -> None:  # noqa: ANN001
+    import autovoice_desktop.app.controller as controller_module
+    from autovoice_desktop.engine.tts.say import TTS_BUILTIN_F0_METHOD
+
+    used: list = []
+
+    class SpyJob(controller_module.ConversionJob):
+        def __init__(self, bridge, voice_id, params, *args, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+            used.append(params)
+            super().__init__(bridge, voice_id, params, *args, **kwargs)
+
+    monkeypatch.setattr(controller_module, "ConversionJob", SpyJob)
     tts = _attach(qtbot, parts)
     panel, w = tts.panel, parts.window
     assert panel.voice_combo.currentText() == "en_US-joe-medium"
@@ -48,6 +59,10 @@ def test_spoken_text_becomes_the_input_and_converts(qtbot, parts) -> None:  # no
     assert x is not None and len(x) > 100
     assert panel.speak_button.text() == "Speak" and "press Convert" in panel.status.text()
     assert convert(qtbot, parts) == "done"  # the usual conversion works on the speech
+    assert parts.controller.input_from_tts and parts.window.voice_panel.current_voice().kind == "builtin"
+    # Piper's weak fundamental: a built-in voice tracks TTS pitch as `autovoice say` does, not with harvest
+    assert used[-1].f0_method == TTS_BUILTIN_F0_METHOD
+    assert parts.window.voice_panel.params().f0_method != TTS_BUILTIN_F0_METHOD  # the panel is unchanged
 
 
 def test_cancel_stops_the_synthesis_and_keeps_the_input(qtbot, parts) -> None:  # noqa: ANN001
