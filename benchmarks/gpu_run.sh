@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Device-machine driver (one H100): install the carried wheels once, build the benchmark voice and inputs, then
 # run the side-by-side speed suite. Results go to $OUT (or /tmp/avbench/results, outside the repository).
-#   bash benchmarks/gpu_run.sh [setup|speed|all] [extra benchmarks.speed args...]
-# Carry: .whl (wheels + pyworld sdist) and .bench (pure-Python so_vits_svc_fork, torchcrepe, cm_time, resampy).
+#   bash benchmarks/gpu_run.sh [setup|speed|stream|all] [extra benchmarks.speed args...]
+# speed: files end to end (benchmarks/speed.py); stream: per-block cost, the live engine at real time and the
+# fork's realtime path (benchmarks/stream_speed.py).
+# Carry: .whl (wheels: soundfile, cffi, pycparser, soxr, librosa, audioread, pooch, decorator, platformdirs,
+# torchfcpe, local-attention, hyper-connections, torch-einops-utils; pyworld 0.3.5 sdist) and .bench/site
+# (pure-Python so_vits_svc_fork 4.2.30, torchcrepe without its weights, cm_time, resampy).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 STAGE=${1:-all}; shift || true
@@ -38,4 +42,12 @@ for s in (10, 60, 600):
 mkdir -p "$OUTDIR"
 if [ "$STAGE" = speed ] || [ "$STAGE" = all ]; then
   python3 -m benchmarks.speed --device cuda --fork-python python3 --workdir /tmp/avbench --out-dir "$OUTDIR/speed" "$@"
+fi
+if [ "$STAGE" = stream ] || [ "$STAGE" = all ]; then
+  S="python3 -m benchmarks.stream_speed"
+  R="--out $OUTDIR/stream.jsonl"
+  for b in 100 40; do $S blocks --device cuda --f0 fcpe --precision fp16 --block-ms $b --context-ms 400 $R; done
+  $S live --device cuda --f0 fcpe --precision fp16 --block-ms 40 --seconds 60 $R
+  $S fork-realtime --device cuda --seconds 60 $R
+  $S live --device cuda --f0 fcpe --precision fp16 --block-ms 0 --seconds 30 $R
 fi
