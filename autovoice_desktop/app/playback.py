@@ -93,7 +93,7 @@ class PlaybackController(QObject):
         return bool(callable(needs) and needs())
 
     def _start_prepare(self) -> None:
-        """Run Player.prepare() on a helper thread (one at a time; a newer request supersedes an older one)."""
+        """Run Player.prepare() on a helper thread (one at a time; a newer request supersedes older ones)."""
         self._prepare_generation += 1
         if self._prepare_thread is not None and self._prepare_thread.is_alive():
             return  # it re-checks when done: _on_prepared starts another one for the newer generation
