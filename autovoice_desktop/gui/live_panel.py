@@ -116,10 +116,14 @@ class LivePanel(Card):
         row.addWidget(self.start_button, 1)
         row.addWidget(self.bypass_checkbox)
         self.body.addLayout(row)
-        self.body.addWidget(QLabel("Input"))
-        self.body.addWidget(self.input_meter)
-        self.body.addWidget(QLabel("Output"))
-        self.body.addWidget(self.output_meter)
+        meters = QGridLayout()  # labels beside the meters: the card fits the side panel at the minimum size
+        meters.setHorizontalSpacing(6)
+        meters.addWidget(QLabel("Input"), 0, 0)
+        meters.addWidget(self.input_meter, 0, 1)
+        meters.addWidget(QLabel("Output"), 1, 0)
+        meters.addWidget(self.output_meter, 1, 1)
+        meters.setColumnStretch(1, 1)
+        self.body.addLayout(meters)
         self.body.addWidget(self.stats_label)
         self.body.addWidget(self.status_label)
 
