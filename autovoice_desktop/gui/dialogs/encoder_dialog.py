@@ -75,8 +75,9 @@ class EncoderDialog(QDialog):
 
     def ask_file(self) -> None:
         """Choose a checkpoint file."""
-        path, _ = QFileDialog.getOpenFileName(self, "Content encoder file", "",
-                                              "Checkpoints (*.pt *.bin);;All (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Content encoder file", "", "Checkpoints (*.pt *.bin);;All (*)"
+        )
         if path:
             self.local_requested.emit(path)
 
@@ -94,7 +95,8 @@ class EncoderDialog(QDialog):
             f"{lead}So-VITS-SVC voices need a content encoder, downloaded once: {title}, "
             f"about {approx_mb} MB "
             f"({licence}, {homepage}). After that AutoVoice works offline. An interrupted download resumes "
-            "where it stopped. If you already have the files, use them instead.")
+            "where it stopped. If you already have the files, use them instead."
+        )
         self._set_busy(False)
         self.status.setText("")
         self._fit()
