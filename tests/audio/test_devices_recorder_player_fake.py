@@ -199,6 +199,8 @@ def test_player_resamples_to_a_rate_the_device_accepts_and_seeks() -> None:
     assert player.position_seconds == 0.0
     played = sd.played_audio()
     assert not np.isnan(played).any() and np.abs(played).max() <= 1.0
+    # pause() and stop() release their streams on helper threads: every one must be closed afterwards
+    _wait(lambda: len(sd.streams) == 2 and all(stream.closed for stream in sd.streams))
 
 
 def test_player_without_output_device() -> None:
