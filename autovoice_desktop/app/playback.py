@@ -39,7 +39,7 @@ def default_player_factory(device: str | None = None) -> PlayerFactory:
 
 
 class _Prepared(QObject):
-    """Carries "the helper thread finished Player.prepare() for generation N" to the GUI thread."""
+    """Carries "a helper thread finished its Player call for generation N" to the GUI thread."""
 
     done = Signal(int)
 
@@ -60,6 +60,10 @@ class PlaybackController(QObject):
         self._prepare_thread: threading.Thread | None = None
         self._prepared = _Prepared(self)
         self._prepared.done.connect(self._on_prepared)  # queued: emitted on the helper thread
+        self._replace_generation = 0
+        self._replace_thread: threading.Thread | None = None
+        self._replaced = _Prepared(self)
+        self._replaced.done.connect(self._on_replaced)  # queued: emitted on the helper thread
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
@@ -148,6 +152,7 @@ class PlaybackController(QObject):
             self._call("stop")
         self.timer.stop()
         self.starting = False
+        self._replace_generation += 1  # a re-rendered source still being resampled is superseded
         self.window.set_playing(False)
         self.sources = dict(sources)
         if "output" not in self.sources and self.source == "output":
@@ -161,16 +166,42 @@ class PlaybackController(QObject):
         self.window.set_position(self.position if not input_changed else None)
 
     def update_source(self, name: str, samples: np.ndarray, sample_rate: int) -> None:
-        """New samples for one source of the same length (an edit re-rendered): playback goes on."""
+        """New samples for one source of the same length (an edit re-rendered): playback goes on. The Player
+        resamples them to its rate on a helper thread; if it cannot take them there, the sources are
+        reloaded (back on the GUI thread)."""
         old = self.sources.get(name)
         same_shape = old is not None and len(old[0]) == len(samples) and old[1] == sample_rate
         self.sources[name] = (samples, sample_rate)
         if self.player is None:
             return
         replace_source = getattr(self.player, "replace_source", None)
-        if same_shape and callable(replace_source) and replace_source(name, samples, sample_rate):
+        if not (same_shape and callable(replace_source)):
+            self.set_sources(dict(self.sources))
             return
-        self.set_sources(dict(self.sources))
+        self._replace_generation += 1
+        self._replace_thread = threading.Thread(
+            target=self._replace_on_helper,
+            args=(replace_source, name, samples, sample_rate, self._replace_generation),
+            name="player-replace",
+            daemon=True,
+        )
+        self._replace_thread.start()
+
+    def _replace_on_helper(
+        self, replace_source: Any, name: str, samples: np.ndarray, sample_rate: int, generation: int
+    ) -> None:
+        try:
+            done = bool(replace_source(name, samples, sample_rate))
+        except Exception:  # noqa: BLE001
+            log.exception("replacing the playback source failed")
+            done = False
+        self._replaced.done.emit(generation if not done else -generation)
+
+    @Slot(int)
+    def _on_replaced(self, signed_generation: int) -> None:
+        """Negative: the Player took the new samples; positive: it did not (reload unless superseded)."""
+        if signed_generation > 0 and signed_generation == self._replace_generation:
+            self.set_sources(dict(self.sources))
 
     @property
     def is_playing(self) -> bool:
@@ -251,9 +282,10 @@ class PlaybackController(QObject):
         """Stop the sound before the window goes away (and wait for a helper thread still resampling)."""
         self.timer.stop()
         self.starting = False
-        if self._prepare_thread is not None:
-            self._prepare_thread.join(timeout=30)
-            self._prepare_thread = None
+        for thread in (self._prepare_thread, self._replace_thread):
+            if thread is not None:
+                thread.join(timeout=30)
+        self._prepare_thread = self._replace_thread = None
         if self.player is not None:
             try:
                 self.player.stop()

@@ -130,17 +130,22 @@ class Player:
     def replace_source(self, name: str, samples: np.ndarray, sample_rate: int) -> bool:
         """Swap in new samples for source `name` without stopping (the pitch editor's re-rendered output).
 
-        Only for the same length and rate (the playhead stays valid); False (nothing changed) otherwise.
+        Only for the same length and rate (the playhead stays valid); False (nothing changed) otherwise, or
+        when the sources or the playback rate changed while it resampled. Any thread: the resampling to the
+        playback rate runs without the lock (callers run it off the GUI thread: seconds for a long file).
         """
+        data = finite(np.asarray(samples, dtype=np.float32))
         with self._lock:
-            data = finite(np.asarray(samples, dtype=np.float32))
             old = self._raw.get(name)
             if old is None or data.ndim != 1 or len(old[0]) != len(data) or old[1] != int(sample_rate):
                 return False
+            raw, rate, prepared = self._raw, self.sample_rate, name in self._buffers
+        fresh = resample(data, sample_rate, rate) if prepared and sample_rate != rate else data
+        with self._lock:
+            if self._raw is not raw or self.sample_rate != rate or (name in self._buffers) != prepared:
+                return False
             self._raw = {**self._raw, name: (data, int(sample_rate))}
-            if name in self._buffers:
-                rate = self.sample_rate
-                fresh = resample(data, sample_rate, rate) if sample_rate != rate else data
+            if prepared:
                 # one store: the audio callback sees the old or the new buffer, never a mix
                 self._buffers = {**self._buffers, name: np.ascontiguousarray(fresh)}
             return True

@@ -90,3 +90,41 @@ def test_pressing_play_again_while_preparing_cancels_the_start(
     finally:
         release.set()
         parts.controller.shutdown()
+
+
+def test_a_rerendered_source_is_resampled_off_the_gui_thread_while_playing(
+    qtbot: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    parts = build(qtbot, tmp_path / "settings.toml")
+    sd = FakeSoundDevice()
+    sd.supported_rates = {44100}
+    player = Player(sd=sd, preroll=0.0)
+    parts.controller.playback.player_factory = lambda: player
+    open_file(qtbot, parts, SPEECH_MALE)
+    window, playback = parts.window, parts.controller.playback
+    window.transport.play_button.click()
+    qtbot.waitUntil(lambda: player.is_playing, timeout=10000)
+    calls: list[str] = []
+    release = threading.Event()
+    real_resample = player_module.resample
+
+    def slow_resample(data: np.ndarray, src: int, dst: int) -> np.ndarray:
+        calls.append(threading.current_thread().name)
+        release.wait(timeout=5)
+        return real_resample(data, src, dst)
+
+    monkeypatch.setattr(player_module, "resample", slow_resample)
+    samples, rate = playback.sources["input"]
+    louder = np.clip(samples * 2.0, -1.0, 1.0).astype(np.float32)
+    try:
+        playback.update_source("input", louder, rate)  # as a span re-render of the pitch editor does
+        qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)
+        assert not release.is_set() and player.is_playing  # returned at once; the sound goes on
+        old_buffer = player._buffers["input"]
+        release.set()
+        qtbot.waitUntil(lambda: player._buffers["input"] is not old_buffer, timeout=5000)
+        assert player.is_playing and calls == ["player-replace"]
+        window.transport.play_button.click()  # pause
+    finally:
+        release.set()
+        parts.controller.shutdown()
