@@ -23,8 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-import numpy as np
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -38,20 +37,13 @@ RECORDINGS = (
 def simulated_sounddevice() -> object:
     """The test suite's stand-in for the sounddevice module: a microphone and a speaker, in real time."""
     sys.path.insert(0, str(ROOT))
-    from tests.audio.fakes import FakeSoundDevice, device_entry
+    from tests.audio.fakes import device_entry, realtime_device_with_voice
 
-    sd = FakeSoundDevice(
-        [
-            device_entry(0, "Simulated microphone", 2, 0, 48000.0),
-            device_entry(1, "Simulated speakers", 0, 2, 48000.0),
-        ]
-    )
-    sd.speed = 1.0
-    sd.blocksize = 480
-    t = np.arange(48000 * 60) / 48000
-    wave = sum(np.sin(2 * np.pi * 170 * k * t) / k for k in range(1, 9))
-    sd.input_signal = (0.3 * wave / np.max(np.abs(wave))).astype(np.float32)
-    return sd
+    devices = [
+        device_entry(0, "Simulated microphone", 2, 0, 48000.0),
+        device_entry(1, "Simulated speakers", 0, 2, 48000.0),
+    ]
+    return realtime_device_with_voice(devices, seconds=60.0)
 
 
 def wait(app: object, done: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -70,6 +62,17 @@ def settle(app: object, seconds: float = 0.4) -> None:
     while time.monotonic() < end:
         app.processEvents()  # type: ignore[attr-defined]
         time.sleep(0.02)
+
+
+def grab_default_and_minimum(app: object, widget: Any, stem: Path) -> None:
+    """Save `widget` at its current size as <stem>.png and at its minimum size as <stem>-minimum.png."""
+    for suffix, resize in (("", False), ("-minimum", True)):
+        if resize:
+            widget.resize(1, 1)  # held at its minimum size
+        settle(app)
+        path = stem.with_name(f"{stem.name}{suffix}.png")
+        widget.grab().save(str(path))
+        print(f"saved {path} ({widget.width()}x{widget.height()})")
 
 
 def main() -> int:
@@ -142,13 +145,7 @@ def main() -> int:
     encoder.open_dialog()
     wait(app, lambda: encoder.status is not None)
     settle(app)
-    for suffix, resize in (("", False), ("-minimum", True)):
-        if resize:
-            encoder.dialog.resize(1, 1)
-        settle(app)
-        path = out / f"encoder-{args.theme}{suffix}.png"
-        encoder.dialog.grab().save(str(path))
-        print(f"saved {path} ({encoder.dialog.width()}x{encoder.dialog.height()})")
+    grab_default_and_minimum(app, encoder.dialog, out / f"encoder-{args.theme}")
     encoder.dialog.close()
 
     # --- the batch window after converting three recordings ---------------------------------------------
@@ -162,13 +159,7 @@ def main() -> int:
     wait(app, lambda: batch.job is not None)
     wait(app, lambda: batch.job is None, timeout=600)
     settle(app)
-    for suffix, resize in (("", False), ("-minimum", True)):
-        if resize:
-            batch.dialog.resize(1, 1)
-        settle(app)
-        path = out / f"batch-{args.theme}{suffix}.png"
-        batch.dialog.grab().save(str(path))
-        print(f"saved {path} ({batch.dialog.width()}x{batch.dialog.height()})")
+    grab_default_and_minimum(app, batch.dialog, out / f"batch-{args.theme}")
     batch.dialog.close()
 
     window.close()

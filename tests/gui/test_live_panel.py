@@ -6,13 +6,12 @@ import threading
 import time
 from typing import Any
 
-import numpy as np
 import pytest
 
 from autovoice_desktop.app.live_wiring import LiveWiring
 from autovoice_desktop.core.types import AudioDeviceInfo
 from autovoice_desktop.gui.live_panel import LivePanel, is_virtual_cable
-from tests.audio.fakes import FakeSoundDevice
+from tests.audio.fakes import FakeSoundDevice, realtime_device_with_voice
 
 
 def _devices() -> list[AudioDeviceInfo]:
@@ -66,13 +65,7 @@ def test_start_stop_bypass_shortcut_and_counters(panel: LivePanel, qtbot: Any) -
 
 
 def _fake_sd() -> FakeSoundDevice:
-    sd = FakeSoundDevice()
-    sd.speed = 1.0
-    sd.blocksize = 480
-    t = np.arange(48000 * 20) / 48000
-    wave = sum(np.sin(2 * np.pi * 170 * k * t) / k for k in range(1, 9))
-    sd.input_signal = (0.3 * wave / np.max(np.abs(wave))).astype(np.float32)
-    return sd
+    return realtime_device_with_voice()
 
 
 def _live_threads() -> list[str]:
