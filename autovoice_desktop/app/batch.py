@@ -50,8 +50,12 @@ class BatchController(QObject):
         """Open the batch window (non-modal) with the current voice described."""
         voice = self.window.voice_panel.current_voice()
         params = self.window.voice_panel.params()
-        text = (f"Voice: {voice.name} · transpose {params.transpose:+g} · F0 {params.f0_method} · "
-                f"device {params.device}" if voice else "Choose a voice in the main window first")
+        f0 = params.f0_method or "voice default"
+        text = (
+            f"Voice: {voice.name} · transpose {params.transpose:+g} · F0 {f0} · device {params.device}"
+            if voice
+            else "Choose a voice in the main window first"
+        )
         self.dialog.set_voice_text(text)
         self.dialog.show()
         self.dialog.raise_()

@@ -190,10 +190,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     tts = attach_tts(window, controller)  # the Text card, below Record
     attach_live(window, controller, recording)
     stop_signals = handle_stop_signals(window)  # SIGTERM / SIGHUP close the window like its close button
+
+    def log_plots_built() -> None:
+        log.info("plots built %.0f ms after process start", process_age_ms(started))
+
+    window.plots.when_built(log_plots_built)
     window.show()
     app.processEvents()
-    log.info("window shown %.0f ms after process start (torch loaded: %s)", process_age_ms(started),
-             "torch" in sys.modules)
+    log.info(
+        "window shown %.0f ms after process start (torch loaded: %s)",
+        process_age_ms(started),
+        "torch" in sys.modules,
+    )
     if loaded.message:
         window.show_notice("Settings", loaded.message)
     script = _Script(app, window, controller, args)

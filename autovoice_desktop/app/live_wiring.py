@@ -255,5 +255,9 @@ def attach_live(window: Any, controller: Any = None, recording: Any = None, **op
         controller.voices_loaded.connect(wiring.voices_from_controller)
     if recording is not None and hasattr(recording, "devices_listed"):
         recording.devices_listed.connect(panel.set_devices)
+        # a listing that finished before this connection was made is not delivered to it: start from it
+        listed = getattr(recording, "last_devices", None)
+        if listed is not None:
+            panel.set_devices(listed)
     window.closing.connect(wiring.shutdown)
     return wiring

@@ -53,6 +53,7 @@ class RecordingController(QObject):
         self.list_devices = list_devices or _list_devices
         self.worker: RecordingWorker | None = None
         self.thread: QThread | None = None
+        self.last_devices: list[Any] | None = None  # the latest device listing (None: none finished yet)
         self._convert_pending: str | None = None  # the take to convert once it is the loaded input
         panel.record_requested.connect(self.start_recording)
         panel.stop_requested.connect(self.stop_recording)
@@ -75,10 +76,14 @@ class RecordingController(QObject):
 
         def work() -> None:
             try:
-                self.devices_listed.emit(self.list_devices())
+                devices = self.list_devices()
             except AutoVoiceError as exc:
+                self.last_devices = []
                 self.devices_listed.emit([])
                 self.device_error.emit(exc.user_message())
+                return
+            self.last_devices = devices  # before the emit: a listener connected later starts from it
+            self.devices_listed.emit(devices)
 
         if self.worker is None:  # never re-initialise PortAudio under a running stream
             threading.Thread(target=work, name="list-audio-devices", daemon=True).start()

@@ -130,17 +130,22 @@ class Player:
     def replace_source(self, name: str, samples: np.ndarray, sample_rate: int) -> bool:
         """Swap in new samples for source `name` without stopping (the pitch editor's re-rendered output).
 
-        Only for the same length and rate (the playhead stays valid); False (nothing changed) otherwise.
+        Only for the same length and rate (the playhead stays valid); False (nothing changed) otherwise, or
+        when the sources or the playback rate changed while it resampled. Any thread: the resampling to the
+        playback rate runs without the lock (callers run it off the GUI thread: seconds for a long file).
         """
+        data = finite(np.asarray(samples, dtype=np.float32))
         with self._lock:
-            data = finite(np.asarray(samples, dtype=np.float32))
             old = self._raw.get(name)
             if old is None or data.ndim != 1 or len(old[0]) != len(data) or old[1] != int(sample_rate):
                 return False
+            raw, rate, prepared = self._raw, self.sample_rate, name in self._buffers
+        fresh = resample(data, sample_rate, rate) if prepared and sample_rate != rate else data
+        with self._lock:
+            if self._raw is not raw or self.sample_rate != rate or (name in self._buffers) != prepared:
+                return False
             self._raw = {**self._raw, name: (data, int(sample_rate))}
-            if name in self._buffers:
-                rate = self.sample_rate
-                fresh = resample(data, sample_rate, rate) if sample_rate != rate else data
+            if prepared:
                 # one store: the audio callback sees the old or the new buffer, never a mix
                 self._buffers = {**self._buffers, name: np.ascontiguousarray(fresh)}
             return True
@@ -152,26 +157,52 @@ class Player:
             self._device_spec = device
             self._prepared_for = None
 
-    def _prepare(self) -> None:
-        """Open-time work: pick device and rate, resample every source to it, build the fade ramps."""
+    def _choose_rate(self) -> tuple[AudioDeviceInfo, int]:
+        """The output device and the playback rate: the first source's rate if the device takes it."""
         sd = self._sd if self._sd is not None else load_sounddevice()
         self._sd = sd
         dev = resolve_device(self._device_spec, "output", sd)
-        first_rate = next(iter(self._raw.values()))[1]
-        rate = first_rate
+        rate = next(iter(self._raw.values()))[1]
         check = getattr(sd, "check_output_settings", None)
         if check is not None:
             try:
                 check(device=dev.index, samplerate=rate, channels=1, dtype="float32")
             except Exception:
                 rate = int(round(dev.default_sample_rate)) or 48000
-        if self._prepared_for == (dev.index, rate):
-            return
+        return dev, rate
+
+    def _prepare(self) -> None:
+        """Open-time work: pick device and rate, resample every source to it, build the fade ramps."""
+        dev, rate = self._choose_rate()
+        if self._prepared_for != (dev.index, rate):
+            self._commit(dev, rate, _resampled(self._raw, rate))
+
+    def prepare(self) -> None:
+        """Do play()'s slow part now, on the calling thread (a helper thread; never the GUI thread): pick the
+        device rate and resample every source to it. The resampling (seconds for a long file) runs without
+        the lock, so play(), load() and the position stay responsive meanwhile; when the sources changed
+        in the meantime the result is dropped (the next prepare() or play() does the new ones)."""
+        with self._lock, portaudio_lock():
+            if not self._raw:
+                return
+            dev, rate = self._choose_rate()
+            if self._prepared_for == (dev.index, rate):
+                return
+            raw = self._raw
+        buffers = _resampled(raw, rate)
+        with self._lock:
+            if self._raw is raw and self._prepared_for != (dev.index, rate) and not self._playing:
+                self._commit(dev, rate, buffers)
+
+    def needs_prepare(self) -> bool:
+        """True when play() would have to resample (or check the device) first: call prepare() off the GUI
+        thread before it. Cheap: no device query."""
+        return bool(self._raw) and self._prepared_for is None
+
+    def _commit(self, dev: AudioDeviceInfo, rate: int, buffers: dict[str, np.ndarray]) -> None:
+        """Under the lock: use `buffers` (resampled to `rate`) on `dev`; the playhead keeps its time."""
         position = self.position_seconds
-        self._buffers = {
-            name: np.ascontiguousarray(resample(data, src_rate, rate) if src_rate != rate else data)
-            for name, (data, src_rate) in self._raw.items()
-        }
+        self._buffers = buffers
         self._device, self.sample_rate, self._prepared_for = dev, rate, (dev.index, rate)
         self._fade_len = max(1, int(CROSSFADE_SECONDS * rate))
         ramp = 0.5 - 0.5 * np.cos(np.linspace(0.0, np.pi, self._fade_len, dtype=np.float64))
@@ -422,6 +453,14 @@ class Player:
                 self._stream = None
         if self.on_finished is not None:
             self.on_finished()
+
+
+def _resampled(raw: dict[str, tuple[np.ndarray, int]], rate: int) -> dict[str, np.ndarray]:
+    """Every source of `raw` at `rate`, contiguous (a source already at `rate` is used as it is)."""
+    return {
+        name: np.ascontiguousarray(resample(data, src_rate, rate) if src_rate != rate else data)
+        for name, (data, src_rate) in raw.items()
+    }
 
 
 def _release(stream: Any) -> None:

@@ -29,7 +29,13 @@ from PySide6.QtWidgets import (
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au", ".w64", ".caf", ".rf64")
 AUDIO_FILTER = "Audio files (" + " ".join(f"*{s}" for s in AUDIO_SUFFIXES) + ");;All files (*)"
 QUEUED, CONVERTING, DONE, FAILED, SKIPPED, CANCELLED = (
-    "Queued", "Converting", "Done", "Failed", "Skipped", "Cancelled")
+    "Queued",
+    "Converting",
+    "Done",
+    "Failed",
+    "Skipped",
+    "Cancelled",
+)
 
 
 def audio_files_in(paths: list[str]) -> list[str]:
@@ -57,6 +63,7 @@ class BatchDialog(QDialog):
         self.setWindowTitle("Batch conversion — AutoVoice")
         self.setAcceptDrops(True)
         self.setMinimumSize(640, 420)
+        self.resize(780, 480)
         self.paths: list[str] = []
         self.running = False
         self.folder = ""
@@ -67,21 +74,27 @@ class BatchDialog(QDialog):
         self.table.setAccessibleName("Batch queue")
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # "Done: speech…0000.higher.wav"
+        self.table.setWordWrap(False)  # wrapped, the status read "Done: …" (the name on an unseen 2nd line)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         self.table.setColumnWidth(1, 220)
         self.add_files_button = self._button("Add files…", "Add audio files to the queue", self.ask_files)
-        self.add_folder_button = self._button("Add folder…", "Add every audio file of a folder",
-                                              self.ask_folder)
-        self.remove_button = self._button("Remove", "Remove the selected files from the queue",
-                                          self.remove_selected)
+        self.add_folder_button = self._button(
+            "Add folder…", "Add every audio file of a folder", self.ask_folder
+        )
+        self.remove_button = self._button(
+            "Remove", "Remove the selected files from the queue", self.remove_selected
+        )
         self.folder_label = QLabel("Output folder: not chosen")
         self.folder_label.setWordWrap(True)
-        self.folder_button = self._button("Output folder…", "Where the converted files are written",
-                                          self.ask_folder_out)
-        self.start_button = self._button("Convert all", "Convert the queued files with the current voice",
-                                         self._start)
+        self.folder_button = self._button(
+            "Output folder…", "Where the converted files are written", self.ask_folder_out
+        )
+        self.start_button = self._button(
+            "Convert all", "Convert the queued files with the current voice", self._start
+        )
         self.start_button.setObjectName("primary")
         self.cancel_button = self._button("Cancel", "Stop after the current chunk", self.cancel_requested)
         self.summary = QLabel("Drop files or a folder here, or use Add files…")
@@ -197,8 +210,12 @@ class BatchDialog(QDialog):
 
     def ask_existing(self, names: list[str]) -> str:
         """Some outputs exist: "replace", "skip" or "cancel"."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Files already exist",
-                          f"{len(names)} output file(s) already exist, e.g. {names[0]}.", parent=self)
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Files already exist",
+            f"{len(names)} output file(s) already exist, e.g. {names[0]}.",
+            parent=self,
+        )
         replace_button = box.addButton("Replace them", QMessageBox.ButtonRole.AcceptRole)
         skip_button = box.addButton("Skip those files", QMessageBox.ButtonRole.ActionRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
@@ -220,17 +237,21 @@ class BatchDialog(QDialog):
         """Enable what can be used now and count the queue."""
         pending = [r for r in range(self.table.rowCount()) if self.status(r) in (QUEUED, CANCELLED)]
         self.start_button.setEnabled(not self.running and bool(pending))
-        self.start_button.setToolTip("Convert the queued files with the current voice" if pending
-                                     else "Add files first")
+        self.start_button.setToolTip(
+            "Convert the queued files with the current voice" if pending else "Add files first"
+        )
         self.cancel_button.setEnabled(self.running)
         self.add_folder_button.setEnabled(not self.running)
         self.add_files_button.setEnabled(not self.running)
         self.folder_button.setEnabled(not self.running)
-        counts = {s: sum(self.status(r) == s for r in range(self.table.rowCount()))
-                  for s in (QUEUED, DONE, FAILED)}
+        counts = {
+            s: sum(self.status(r) == s for r in range(self.table.rowCount())) for s in (QUEUED, DONE, FAILED)
+        }
         if self.table.rowCount():
-            self.summary.setText(f"{self.table.rowCount()} file(s): {counts[DONE]} done, "
-                                 f"{counts[FAILED]} failed, {counts[QUEUED]} queued")
+            self.summary.setText(
+                f"{self.table.rowCount()} file(s): {counts[DONE]} done, "
+                f"{counts[FAILED]} failed, {counts[QUEUED]} queued"
+            )
 
     def _start(self) -> None:
         rows = [r for r in range(self.table.rowCount()) if self.status(r) in (QUEUED, CANCELLED)]

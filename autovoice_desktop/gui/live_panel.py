@@ -38,6 +38,17 @@ def is_virtual_cable(name: str) -> bool:
     return any(marker in low for marker in VIRTUAL_CABLE_NAMES)
 
 
+def _labelled_rows(rows: list[tuple[str, QWidget]]) -> QGridLayout:
+    """A label and a widget on each row; the widgets take the spare width."""
+    grid = QGridLayout()
+    grid.setHorizontalSpacing(6)
+    for index, (text, widget) in enumerate(rows):
+        grid.addWidget(QLabel(text), index, 0)
+        grid.addWidget(widget, index, 1)
+    grid.setColumnStretch(1, 1)
+    return grid
+
+
 class LivePanel(Card):
     """Live voice changer controls."""
 
@@ -97,16 +108,11 @@ class LivePanel(Card):
         self.redraw_timer.timeout.connect(self._redraw)
 
     def _layout(self) -> None:
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        grid.addWidget(QLabel("In"), 0, 0)
-        grid.addWidget(self.input_combo, 0, 1)
-        grid.addWidget(QLabel("Out"), 1, 0)
-        grid.addWidget(self.output_combo, 1, 1)
-        grid.addWidget(QLabel("Voice"), 2, 0)
-        grid.addWidget(self.voice_combo, 2, 1)
-        grid.setColumnStretch(1, 1)
-        self.body.addLayout(grid)
+        self.body.addLayout(
+            _labelled_rows(
+                [("In", self.input_combo), ("Out", self.output_combo), ("Voice", self.voice_combo)]
+            )
+        )
         self.body.addWidget(self.virtual_mic_checkbox)
         settings = QHBoxLayout()
         settings.addWidget(self.transpose_spin)
@@ -116,10 +122,8 @@ class LivePanel(Card):
         row.addWidget(self.start_button, 1)
         row.addWidget(self.bypass_checkbox)
         self.body.addLayout(row)
-        self.body.addWidget(QLabel("Input"))
-        self.body.addWidget(self.input_meter)
-        self.body.addWidget(QLabel("Output"))
-        self.body.addWidget(self.output_meter)
+        # labels beside the meters, not above: the card fits the side panel at the minimum window size
+        self.body.addLayout(_labelled_rows([("Input", self.input_meter), ("Output", self.output_meter)]))
         self.body.addWidget(self.stats_label)
         self.body.addWidget(self.status_label)
 

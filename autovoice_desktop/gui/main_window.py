@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.banner = MessageBanner()
         self.transport = TransportBar()
         self.plots = PlotsPanel()
+        self.plots.when_built(self._on_plots_built)
         right = self.right_panel = QFrame()
         right.setObjectName("plotsPanel")
         right_layout = QVBoxLayout(right)
@@ -133,8 +134,11 @@ class MainWindow(QMainWindow):
         self.device_status = QLabel("Device: detecting…")
         self.voice_status = QLabel("Voice: none")
         self.last_status = QLabel("No conversion yet")
-        for label, name in ((self.device_status, "Compute device"), (self.voice_status, "Voice status"),
-                            (self.last_status, "Last conversion")):
+        for label, name in (
+            (self.device_status, "Compute device"),
+            (self.voice_status, "Voice status"),
+            (self.last_status, "Last conversion"),
+        ):
             label.setAccessibleName(name)
             label.setContentsMargins(8, 0, 8, 0)
             self.statusBar().addPermanentWidget(label)
@@ -183,11 +187,27 @@ class MainWindow(QMainWindow):
 
     def _set_tab_order(self) -> None:
         vp, tb = self.voice_panel, self.transport
-        chain = [self.input_card.open_button, self.input_card.recent_button, vp.voice_combo, vp.speaker_combo,
-                 vp.import_button, vp.transpose.slider, vp.formant.slider, vp.noise.slider, vp.f0_combo,
-                 vp.device_combo, vp.auto_f0, vp.half, self.convert_card.convert_button,
-                 self.convert_card.cancel_button, tb.play_button, tb.stop_button, tb.a_button, tb.b_button,
-                 tb.export_button]
+        chain = [
+            self.input_card.open_button,
+            self.input_card.recent_button,
+            vp.voice_combo,
+            vp.speaker_combo,
+            vp.import_button,
+            vp.transpose.slider,
+            vp.formant.slider,
+            vp.noise.slider,
+            vp.f0_combo,
+            vp.device_combo,
+            vp.auto_f0,
+            vp.half,
+            self.convert_card.convert_button,
+            self.convert_card.cancel_button,
+            tb.play_button,
+            tb.stop_button,
+            tb.a_button,
+            tb.b_button,
+            tb.export_button,
+        ]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
 
@@ -202,6 +222,9 @@ class MainWindow(QMainWindow):
         for action in (self.actions_.play, self.actions_.stop, self.actions_.toggle_ab):
             action.setEnabled(self._has_input)
         self.transport.set_available(self._has_input, self._has_output)
+
+    def _on_plots_built(self) -> None:
+        self.fit_minimum_sizes()
 
     def _request_dark(self) -> None:
         self.theme_requested.emit("dark")
@@ -378,8 +401,9 @@ class MainWindow(QMainWindow):
 
     def fit_minimum_sizes(self) -> None:
         """Minimum sizes from the content, so nothing is cut (see gui.layout_rules)."""
-        fit_minimum_sizes(self, self.side, self.side_column, self.side_scroll, self.right_panel,
-                          self.splitter.handleWidth())
+        fit_minimum_sizes(
+            self, self.side, self.side_column, self.side_scroll, self.right_panel, self.splitter.handleWidth()
+        )
 
     def move_side_widget(self, widget: QWidget, index: int) -> None:
         """Move a card of the side panel to position `index`."""
@@ -391,8 +415,14 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme.apply_theme(app, name)
-        for part in (self.input_card, self.voice_panel, self.convert_card, self.transport, self.actions_,
-                     self.banner):
+        for part in (
+            self.input_card,
+            self.voice_panel,
+            self.convert_card,
+            self.transport,
+            self.actions_,
+            self.banner,
+        ):
             part.refresh_icons()
         self.plots.apply_theme()
         self.fit_minimum_sizes()
@@ -405,7 +435,7 @@ class MainWindow(QMainWindow):
         return WindowState(
             geometry=bytes(self.saveGeometry().toHex().data()).decode("ascii"),
             main_splitter=tuple(self.splitter.sizes()),
-            plot_splitter=tuple(self.plots.splitter.sizes()),
+            plot_splitter=tuple(self.plots.splitter_sizes()),
         )
 
     def restore_window_state(self, state: WindowState) -> None:
@@ -415,7 +445,7 @@ class MainWindow(QMainWindow):
         if len(state.main_splitter) == 2 and all(s > 0 for s in state.main_splitter):
             self.splitter.setSizes(list(state.main_splitter))
         if len(state.plot_splitter) == 3 and all(s > 0 for s in state.plot_splitter):
-            self.plots.splitter.setSizes(list(state.plot_splitter))
+            self.plots.set_splitter_sizes(list(state.plot_splitter))
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         """Styled size hints are known now: fit the minimum sizes to them."""

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from autovoice_desktop.core.types import AudioDeviceInfo
+from autovoice_desktop.gui.style import theme
 from autovoice_desktop.gui.widgets.card import Card
 
 FLOOR_DB = -60.0
@@ -88,15 +89,19 @@ class LevelMeter(QWidget):
         lamp = self.height()
         width = max(1.0, self.width() - lamp - 4.0)
         height = float(self.height())
-        painter.fillRect(QRectF(0, 0, width, height), QColor(40, 44, 52))
+        t = theme.current()  # trough, tick and unlit lamp follow the theme (was a dark bar in the light one)
+        painter.fillRect(QRectF(0, 0, width, height), QColor(t.border))
         colour = QColor(80, 200, 120) if self.peak_db < -6 else QColor(230, 190, 60)
         peak_colour = QColor(colour)
         peak_colour.setAlpha(110)
         painter.fillRect(QRectF(0, 0, self._x(self.peak_db, width), height), peak_colour)
         painter.fillRect(QRectF(0, 0, self._x(self.rms_db, width), height), colour)
         tick = self._x(self.held_peak_db, width)
-        painter.fillRect(QRectF(max(0.0, tick - 1.5), 0, 2.0, height), QColor(240, 240, 240))
-        lamp_colour = QColor(220, 50, 50) if self.clipped else QColor(70, 40, 40)
+        painter.fillRect(QRectF(max(0.0, tick - 1.5), 0, 2.0, height), QColor(t.text))
+        lamp_colour = QColor(220, 50, 50)  # lit: the same signal red in both themes
+        if not self.clipped:
+            lamp_colour = QColor(t.danger)
+            lamp_colour.setAlpha(60)
         painter.fillRect(QRectF(width + 4.0, 0, lamp, height), lamp_colour)
         painter.end()
 

@@ -29,15 +29,21 @@ def test_playback_keeps_its_rate_while_a_long_file_converts(qtbot: Any, tmp_path
     path = tmp_path / "ten-minutes.wav"
     t = np.arange(RATE * 600, dtype=np.float32) / RATE
     sf.write(path, (0.3 * np.sin(2 * np.pi * 220 * t) * np.sin(2 * np.pi * 0.3 * t)).astype(np.float32), RATE)
-    sd = FakeSoundDevice([device_entry(0, "Fake Mic", 1, 0, RATE),
-                          device_entry(1, "Fake Speaker", 0, 2, RATE)])
+    sd = FakeSoundDevice(
+        [device_entry(0, "Fake Mic", 1, 0, RATE), device_entry(1, "Fake Speaker", 0, 2, RATE)]
+    )
     sd.speed = 1.0  # the fake device takes audio in real time, as a sound card does
     player = Player(sd=sd)
     bridge = FakeBridge(voice_factory=lambda info: SleepyVoice(info, chunk_s=0.05, chunk_audio_s=2.0))
     window = MainWindow("test")
     qtbot.addWidget(window)
-    controller = Controller(window, Settings(), bridge=bridge, player_factory=lambda: player,
-                            settings_path=tmp_path / "settings.toml")
+    controller = Controller(
+        window,
+        Settings(),
+        bridge=bridge,
+        player_factory=lambda: player,
+        settings_path=tmp_path / "settings.toml",
+    )
     window.resize(1280, 800)
     window.show()
     qtbot.waitExposed(window)
@@ -46,7 +52,7 @@ def test_playback_keeps_its_rate_while_a_long_file_converts(qtbot: Any, tmp_path
     with qtbot.waitSignal(controller.input_loaded, timeout=30000):
         controller.open_file(str(path))
     qtbot.waitUntil(lambda: controller.load_job is None, timeout=30000)
-    assert len(window.plots.pitch_plot.curves["input"].getData()[0]) == 60000
+    assert len(window.plots.pitch_plot.curve_data("input")[0]) == 60000
     qtbot.waitUntil(lambda: window.plots.input_plot.envelope is not None, timeout=30000)
     window.plots.input_plot.setXRange(0, 600, padding=0)  # the whole file in view: every curve point drawn
     updates: list[float] = []

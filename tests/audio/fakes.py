@@ -203,3 +203,17 @@ class FakeSoundDevice:
         if not self.played:
             return np.zeros(0, dtype=np.float32)
         return np.concatenate([block[:, 0] for block in self.played])
+
+
+def realtime_device_with_voice(
+    devices: list[dict[str, Any]] | None = None, seconds: float = 20.0
+) -> FakeSoundDevice:
+    """A FakeSoundDevice that runs in real time (48 kHz, 480-frame blocks) and whose microphone plays a
+    170 Hz harmonic tone (a voice-like signal with a clear pitch) for `seconds`."""
+    sd = FakeSoundDevice(devices)
+    sd.speed = 1.0
+    sd.blocksize = 480
+    t = np.arange(int(48000 * seconds)) / 48000
+    wave = sum(np.sin(2 * np.pi * 170 * k * t) / k for k in range(1, 9))
+    sd.input_signal = (0.3 * wave / np.max(np.abs(wave))).astype(np.float32)
+    return sd

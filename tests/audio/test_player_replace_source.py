@@ -50,3 +50,5 @@ def test_replacing_a_resampled_source() -> None:
     assert player.replace_source("output", np.full(16000, 0.5, np.float32), 16000)
     player.stop()
     assert player.sample_rate == 44100
+    # stop() fades out and releases the stream on a helper thread: it must really be closed afterwards
+    _wait(lambda: sd.streams and all(stream.closed for stream in sd.streams))

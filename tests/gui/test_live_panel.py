@@ -6,13 +6,12 @@ import threading
 import time
 from typing import Any
 
-import numpy as np
 import pytest
 
 from autovoice_desktop.app.live_wiring import LiveWiring
 from autovoice_desktop.core.types import AudioDeviceInfo
 from autovoice_desktop.gui.live_panel import LivePanel, is_virtual_cable
-from tests.audio.fakes import FakeSoundDevice
+from tests.audio.fakes import FakeSoundDevice, realtime_device_with_voice
 
 
 def _devices() -> list[AudioDeviceInfo]:
@@ -66,13 +65,7 @@ def test_start_stop_bypass_shortcut_and_counters(panel: LivePanel, qtbot: Any) -
 
 
 def _fake_sd() -> FakeSoundDevice:
-    sd = FakeSoundDevice()
-    sd.speed = 1.0
-    sd.blocksize = 480
-    t = np.arange(48000 * 20) / 48000
-    wave = sum(np.sin(2 * np.pi * 170 * k * t) / k for k in range(1, 9))
-    sd.input_signal = (0.3 * wave / np.max(np.abs(wave))).astype(np.float32)
-    return sd
+    return realtime_device_with_voice()
 
 
 def _live_threads() -> list[str]:
@@ -117,3 +110,26 @@ def test_start_failure_is_shown(panel: LivePanel, qtbot: Any) -> None:
     panel.start_button.click()
     qtbot.waitUntil(lambda: "busy" in panel.status_label.text(), timeout=20000)
     assert not panel.running and panel.start_button.isEnabled()
+
+
+def test_live_card_gets_devices_listed_before_it_was_attached(qtbot: Any, tmp_path: Any) -> None:
+    """The record panel lists devices on a thread as soon as it is attached; a listing that finished before
+    the Live card was attached was lost (the Live card's pickers stayed empty with fast device listings)."""
+    from autovoice_desktop.app.live_wiring import attach_live
+    from autovoice_desktop.app.recording import attach_recording
+    from tests.gui.harness import build
+
+    parts = build(qtbot, tmp_path / "settings.toml")
+    recording = attach_recording(parts.window, parts.controller, list_devices=_devices)
+    deadline = time.monotonic() + 10
+    while recording.last_devices is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # no event loop: the queued delivery to the record panel waits
+    live = attach_live(parts.window, parts.controller, recording)
+    try:
+        qtbot.wait(50)
+        inputs = [live.panel.input_combo.itemText(i) for i in range(live.panel.input_combo.count())]
+        assert any("Fake Mic" in text for text in inputs), inputs
+        assert recording.panel.input_combo.count() > 1
+    finally:
+        live.shutdown()
+        recording.shutdown()

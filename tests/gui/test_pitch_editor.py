@@ -120,7 +120,9 @@ def test_an_edit_rerenders_only_its_span_while_playing(qtbot, parts) -> None:  #
     core = slice(round(1.05 * rate), round(1.95 * rate))
     gain = after[core] / np.where(before[core] == 0, 1, before[core])
     assert np.median(gain[before[core] != 0]) > 1.5  # the octave-up curve doubled this voice's gain
-    assert parts.player.is_playing and ("replace_source", "output") in parts.player.calls
+    # the player takes the new output on a helper thread (it resamples it to the device rate there)
+    qtbot.waitUntil(lambda: ("replace_source", "output") in parts.player.calls, timeout=5000)
+    assert parts.player.is_playing
     assert [call[0] for call in parts.player.calls[calls_before:]] == ["replace_source"]  # no stop, no reload
     np.testing.assert_array_equal(parts.player.sources["output"][0], after)
     _wait_idle(qtbot, parts)

@@ -75,8 +75,9 @@ class EncoderDialog(QDialog):
 
     def ask_file(self) -> None:
         """Choose a checkpoint file."""
-        path, _ = QFileDialog.getOpenFileName(self, "Content encoder file", "",
-                                              "Checkpoints (*.pt *.bin);;All (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Content encoder file", "", "Checkpoints (*.pt *.bin);;All (*)"
+        )
         if path:
             self.local_requested.emit(path)
 
@@ -94,9 +95,11 @@ class EncoderDialog(QDialog):
             f"{lead}So-VITS-SVC voices need a content encoder, downloaded once: {title}, "
             f"about {approx_mb} MB "
             f"({licence}, {homepage}). After that AutoVoice works offline. An interrupted download resumes "
-            "where it stopped. If you already have the files, use them instead.")
+            "where it stopped. If you already have the files, use them instead."
+        )
         self._set_busy(False)
         self.status.setText("")
+        self._fit()
 
     def show_ready(self, path: str) -> None:
         """The encoder is there."""
@@ -104,6 +107,7 @@ class EncoderDialog(QDialog):
         self._set_busy(False)
         self.download_button.setEnabled(False)
         self.progress.hide()
+        self._fit()
 
     def show_started(self) -> None:
         """A download started."""
@@ -112,6 +116,7 @@ class EncoderDialog(QDialog):
         self.progress.show()
         self.status.setText("Connecting…")
         self._set_busy(True)
+        self._fit()
 
     def show_progress(self, fraction: float, stage: str) -> None:
         """Download progress (stage names the file and the MB so far)."""
@@ -120,11 +125,24 @@ class EncoderDialog(QDialog):
         left = time_left(time.monotonic() - self._started, fraction)
         self.progress.setFormat(f"{fraction * 100:.0f}%")
         self.status.setText(stage + (f" · {left}" if left else ""))
+        self._fit()
 
     def show_stopped(self, message: str) -> None:
         """The download or the check of local files failed, or was cancelled."""
         self._set_busy(False)
         self.status.setText(message)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Grow to the wrapped text (a shown dialog keeps its size otherwise: the text was cut off) and keep
+        it from being made smaller than that."""
+        layout = self.layout()
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        needed = max(needed, layout.totalMinimumSize().height())
+        self.setMinimumHeight(needed)
+        if self.height() < needed:
+            self.resize(self.width(), needed)
 
     def _set_busy(self, busy: bool) -> None:
         self.busy = busy

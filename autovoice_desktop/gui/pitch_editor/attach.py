@@ -8,15 +8,21 @@ from autovoice_desktop.gui.pitch_editor.editor import PitchEditor, install_edit_
 
 
 def attach_editor(window: QMainWindow) -> tuple[PitchEditor, QMenu]:
-    """Wrap window.plots.pitch_plot in the editor (same place in the plot splitter) and add the Edit menu."""
+    """Add the Edit menu now and, once the window's plots exist, wrap window.plots.pitch_plot in the editor
+    (same place in the plot splitter)."""
     plots = window.plots
-    plot = plots.pitch_plot
-    splitter = plots.splitter
-    sizes = splitter.sizes()
-    index = splitter.indexOf(plot)
-    editor = PitchEditor(plot, window)
-    editor.container.layout().addWidget(plot, 1)
-    editor.container.setMinimumHeight(plot.minimumHeight() + 30)
-    splitter.insertWidget(index, editor.container)
-    splitter.setSizes(sizes)
+    editor = PitchEditor(None, window)
+
+    def place() -> None:
+        plot = plots.pitch_plot
+        splitter = plots.splitter
+        sizes = splitter.sizes()
+        index = splitter.indexOf(plot)
+        editor.container.layout().addWidget(plot, 1)
+        editor.container.setMinimumHeight(plot.minimumHeight() + 30)
+        splitter.insertWidget(index, editor.container)
+        splitter.setSizes(sizes)
+        editor.bind(plot)
+
+    plots.when_built(place)
     return editor, install_edit_menu(window, editor)

@@ -10,8 +10,9 @@ Every edit is one undo step on `model.stack`. The edited curve is drawn solid an
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import QMainWindow, QMenu, QVBoxLayout, QWidget
@@ -20,7 +21,11 @@ from autovoice_desktop.gui.pitch_editor import curve_ops
 from autovoice_desktop.gui.pitch_editor.model import PitchCurveModel
 from autovoice_desktop.gui.pitch_editor.toolbar import PitchToolbar
 from autovoice_desktop.gui.style import theme
-from autovoice_desktop.gui.widgets.pitch_plot import PitchPlot
+
+if TYPE_CHECKING:
+    import pyqtgraph as pg
+
+    from autovoice_desktop.gui.widgets.pitch_plot import PitchPlot
 
 CLICK_PIXELS = 4  # a press and release closer than this is a click, not a drag
 
@@ -38,9 +43,10 @@ class PitchEditor(QObject):
 
     curve_edited = Signal(float, float)
 
-    def __init__(self, plot: PitchPlot, parent: QObject | None = None) -> None:
+    def __init__(self, plot: PitchPlot | None, parent: QObject | None = None) -> None:
+        """`plot` may come later (`bind`): the window builds its plots after it is first shown."""
         super().__init__(parent)
-        self.plot = plot
+        self.plot: PitchPlot | None = None
         self.model = PitchCurveModel(self)
         self.toolbar = PitchToolbar()
         self.container = QWidget()
@@ -53,6 +59,17 @@ class PitchEditor(QObject):
         self._press: tuple[QPointF, float, float] | None = None  # (viewport pos, time, note) at the press
         self._mode = ""  # "select", "move" or "draw" while the button is down
         self._stroke: list[tuple[float, float]] = []
+        self.edited_item: pg.PlotCurveItem | None = None
+        self.region: pg.LinearRegionItem | None = None
+        self._connect()
+        if plot is not None:
+            self.bind(plot)
+
+    def bind(self, plot: PitchPlot) -> None:
+        """Draw on `plot` and take its mouse: the edited curve and the selection band are added to it."""
+        import pyqtgraph as pg  # only once the plots exist (start-up time)
+
+        self.plot = plot
         self.edited_item = pg.PlotCurveItem(connect="finite", name="Edited F0")
         self.edited_item.setZValue(20)
         plot.addItem(self.edited_item)
@@ -60,8 +77,12 @@ class PitchEditor(QObject):
         self.region.setZValue(-10)
         self.region.setVisible(False)
         plot.addItem(self.region, ignoreBounds=True)
+        self.region.sigRegionChangeFinished.connect(self._on_region_moved)
+        plot.viewport().installEventFilter(self)
         self.apply_theme()
-        self._connect()
+        self.set_editing(self.editing)
+        self._redraw()
+        self._show_selection()
 
     def _connect(self) -> None:
         t, m = self.toolbar, self.model
@@ -76,11 +97,13 @@ class PitchEditor(QObject):
         m.curve_changed.connect(self._on_curve_changed)
         m.reset_done.connect(self._redraw)
         m.selection_changed.connect(self._show_selection)
-        self.region.sigRegionChangeFinished.connect(self._on_region_moved)
-        self.plot.viewport().installEventFilter(self)
 
     def apply_theme(self) -> None:
         """Colours: the edited curve in the accent colour, the selection as a translucent band."""
+        if self.edited_item is None or self.region is None:
+            return
+        import pyqtgraph as pg
+
         t = theme.current()
         self.edited_item.setPen(pg.mkPen(t.accent, width=3.5))
         fill = QColor(t.accent)
@@ -107,7 +130,8 @@ class PitchEditor(QObject):
     def set_editing(self, on: bool) -> None:
         """Turn the mouse tools on or off."""
         self.editing = bool(on)
-        self.plot.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        if self.plot is not None:
+            self.plot.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
 
     def set_tool(self, tool: str) -> None:
         """ "select" or "draw"."""
@@ -162,6 +186,8 @@ class PitchEditor(QObject):
 
     def _redraw(self, preview: np.ndarray | None = None) -> None:
         """Draw the edited curve where it differs from the detected one (and one frame either side)."""
+        if self.edited_item is None:
+            return
         curve = preview if preview is not None else self.model.edited
         if curve.size == 0:
             self.edited_item.setData([], [])
@@ -172,6 +198,8 @@ class PitchEditor(QObject):
         self.edited_item.setData(self.model.times, midi)
 
     def _show_selection(self) -> None:
+        if self.region is None:
+            return
         selection = self.model.selection
         self.region.setVisible(selection is not None)
         if selection is not None:

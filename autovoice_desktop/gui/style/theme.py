@@ -7,9 +7,12 @@ followed by each widget's `apply_theme()`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
+
+from autovoice_desktop.core import paths
 
 
 @dataclass(frozen=True)
@@ -37,16 +40,44 @@ class Theme:
 
 
 DARK = Theme(
-    name="dark", window="#15171c", panel="#1c1f26", card="#232730", border="#323743", text="#e6e8ee",
-    muted="#9aa1b1", accent="#6c5ce7", accent_text="#ffffff", danger="#f26d6d", plot_bg="#181a20",
-    grid="#3a4050", wave_in="#5fb4f5", wave_out="#b392f0", f0_in="#5fb4f5", f0_target="#f2c14e",
-    f0_out="#e86fb0", playhead="#ff5c5c",
+    name="dark",
+    window="#15171c",
+    panel="#1c1f26",
+    card="#232730",
+    border="#323743",
+    text="#e6e8ee",
+    muted="#9aa1b1",
+    accent="#6c5ce7",
+    accent_text="#ffffff",
+    danger="#f26d6d",
+    plot_bg="#181a20",
+    grid="#3a4050",
+    wave_in="#5fb4f5",
+    wave_out="#b392f0",
+    f0_in="#5fb4f5",
+    f0_target="#f2c14e",
+    f0_out="#e86fb0",
+    playhead="#ff5c5c",
 )
 LIGHT = Theme(
-    name="light", window="#f3f4f7", panel="#ffffff", card="#f7f8fb", border="#d9dce4", text="#1d2130",
-    muted="#5d6475", accent="#5b4bd6", accent_text="#ffffff", danger="#c93c3c", plot_bg="#ffffff",
-    grid="#c9cdd8", wave_in="#1f78c8", wave_out="#7a4fd0", f0_in="#1f78c8", f0_target="#b27800",
-    f0_out="#c2307d", playhead="#d92020",
+    name="light",
+    window="#f3f4f7",
+    panel="#ffffff",
+    card="#f7f8fb",
+    border="#d9dce4",
+    text="#1d2130",
+    muted="#5d6475",
+    accent="#5b4bd6",
+    accent_text="#ffffff",
+    danger="#c93c3c",
+    plot_bg="#ffffff",
+    grid="#c9cdd8",
+    wave_in="#1f78c8",
+    wave_out="#7a4fd0",
+    f0_in="#1f78c8",
+    f0_target="#b27800",
+    f0_out="#c2307d",
+    playhead="#d92020",
 )
 THEMES = {"dark": DARK, "light": LIGHT}
 _current: Theme = DARK
@@ -60,12 +91,18 @@ def current() -> Theme:
 def _palette(t: Theme) -> QPalette:
     p = QPalette()
     roles = {
-        QPalette.ColorRole.Window: t.window, QPalette.ColorRole.WindowText: t.text,
-        QPalette.ColorRole.Base: t.card, QPalette.ColorRole.AlternateBase: t.panel,
-        QPalette.ColorRole.Text: t.text, QPalette.ColorRole.Button: t.card,
-        QPalette.ColorRole.ButtonText: t.text, QPalette.ColorRole.Highlight: t.accent,
-        QPalette.ColorRole.HighlightedText: t.accent_text, QPalette.ColorRole.ToolTipBase: t.card,
-        QPalette.ColorRole.ToolTipText: t.text, QPalette.ColorRole.PlaceholderText: t.muted,
+        QPalette.ColorRole.Window: t.window,
+        QPalette.ColorRole.WindowText: t.text,
+        QPalette.ColorRole.Base: t.card,
+        QPalette.ColorRole.AlternateBase: t.panel,
+        QPalette.ColorRole.Text: t.text,
+        QPalette.ColorRole.Button: t.card,
+        QPalette.ColorRole.ButtonText: t.text,
+        QPalette.ColorRole.Highlight: t.accent,
+        QPalette.ColorRole.HighlightedText: t.accent_text,
+        QPalette.ColorRole.ToolTipBase: t.card,
+        QPalette.ColorRole.ToolTipText: t.text,
+        QPalette.ColorRole.PlaceholderText: t.muted,
         QPalette.ColorRole.Link: t.accent,
     }
     for role, colour in roles.items():
@@ -75,8 +112,46 @@ def _palette(t: Theme) -> QPalette:
     return p
 
 
-def style_sheet(t: Theme) -> str:
-    """The application style sheet for theme `t`."""
+_ARROW_PATHS = {"down": "M1 1.2 L5 4.8 L9 1.2", "up": "M1 4.8 L5 1.2 L9 4.8"}
+
+
+def arrow_images(t: Theme, folder: Path) -> dict[str, str]:
+    """Chevron images for combo and spin boxes in `t`'s colours, written to `folder` once (style sheets take
+    images only from files): {"down": path, "up": path, "down-disabled": …, "up-disabled": …}. Without them
+    the Fusion style draws no arrow at all on the styled boxes (combo boxes looked like text fields)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for direction, path in _ARROW_PATHS.items():
+        for state, colour in (("", t.text), ("-disabled", t.border)):
+            svg = (
+                '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="6" viewBox="0 0 10 6">'
+                f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="1.6" stroke-linecap="round" '
+                'stroke-linejoin="round"/></svg>'
+            )
+            target = folder / f"arrow-{direction}-{colour.lstrip('#')}.svg"
+            if not target.is_file() or target.read_text(encoding="utf-8") != svg:
+                target.write_text(svg, encoding="utf-8")
+            files[direction + state] = target.as_posix()
+    return files
+
+
+def _arrow_rules(arrows: dict[str, str] | None) -> str:
+    if not arrows:
+        return ""
+    size = "width: 10px; height: 6px;"
+    down, up = f'url("{arrows["down"]}")', f'url("{arrows["up"]}")'
+    down_off, up_off = f'url("{arrows["down-disabled"]}")', f'url("{arrows["up-disabled"]}")'
+    return (
+        f"QComboBox::down-arrow, QAbstractSpinBox::down-arrow {{ image: {down}; {size} }}\n"
+        f"QAbstractSpinBox::up-arrow {{ image: {up}; {size} }}\n"
+        f"QComboBox::down-arrow:disabled, QAbstractSpinBox::down-arrow:disabled {{ image: {down_off}; }}\n"
+        f"QAbstractSpinBox::up-arrow:disabled {{ image: {up_off}; }}"
+    )
+
+
+def style_sheet(t: Theme, arrows: dict[str, str] | None = None) -> str:
+    """The application style sheet for theme `t` (`arrows`: images from `arrow_images`)."""
+    arrow_rules = _arrow_rules(arrows)
     return f"""
 QMainWindow, QDialog {{ background: {t.window}; }}
 QWidget {{ font-size: 10pt; }}
@@ -108,7 +183,12 @@ QComboBox, QDoubleSpinBox, QSpinBox {{
     padding: 4px 8px; min-height: 20px;
 }}
 QComboBox::drop-down {{ border: none; width: 22px; }}
-QComboBox::down-arrow {{ width: 10px; height: 10px; }}
+{arrow_rules}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{
+    subcontrol-origin: border; width: 18px; background: transparent; border: none;
+}}
+QAbstractSpinBox::up-button {{ subcontrol-position: top right; }}
+QAbstractSpinBox::down-button {{ subcontrol-position: bottom right; }}
 QComboBox QAbstractItemView {{
     background: {t.card}; color: {t.text}; selection-background-color: {t.accent};
 }}
@@ -152,5 +232,9 @@ def apply_theme(app: QApplication, name: str) -> Theme:
     _current = THEMES.get(name, DARK)
     app.setStyle("Fusion")
     app.setPalette(_palette(_current))
-    app.setStyleSheet(style_sheet(_current))
+    try:
+        arrows: dict[str, str] | None = arrow_images(_current, paths.cache_dir() / "style")
+    except OSError:  # a read-only cache: boxes without arrows, as before
+        arrows = None
+    app.setStyleSheet(style_sheet(_current, arrows))
     return _current

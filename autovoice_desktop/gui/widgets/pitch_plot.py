@@ -1,7 +1,9 @@
 """Pitch plot on a musical axis: F0 in MIDI note numbers (log-frequency), note names on the grid lines.
 
 Three curves: the input's F0, the target F0 the voice was asked for (after transpose) and the F0 measured in
-the output. Unvoiced frames (F0 = 0) are gaps.
+the output. Unvoiced frames (F0 = 0) are gaps. Each curve is drawn from at most two points per pixel column of
+the visible range (gui/widgets/decimate.py), redrawn when the view pans, zooms or resizes, so the first paint
+of a long file costs what a short one does; `curve_data()` has the full curves.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from autovoice_desktop.gui.style import theme
+from autovoice_desktop.gui.widgets.decimate import min_max_decimate
 from autovoice_desktop.gui.widgets.time_plot import TimePlot
 
 NOTE_NAMES = ("C", "C♯", "D", "D♯", "E", "F", "F♯", "G", "G♯", "A", "A♯", "B")
@@ -72,6 +75,11 @@ class PitchPlot(TimePlot):
             self.addItem(curve)
         self.setYRange(*DEFAULT_RANGE, padding=0)
         self._data: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # (x0, x1, pixel columns) each curve's shown points were decimated for
+        self._drawn_for: dict[str, tuple[float, float, int] | None] = {}
+        view = self.getPlotItem().getViewBox()
+        view.sigXRangeChanged.connect(self._redraw)
+        view.sigResized.connect(self._redraw)
         self.apply_theme()
 
     def apply_theme(self) -> None:
@@ -92,7 +100,8 @@ class PitchPlot(TimePlot):
         midi = hz_to_midi(f0_hz)
         times = np.asarray(times, dtype=np.float64)
         self._data[which] = (times, midi)
-        self.curves[which].setData(times, midi)
+        self._drawn_for[which] = None
+        self._draw(which)
         self.set_placeholder("")
         self._fit_y()
 
@@ -103,7 +112,36 @@ class PitchPlot(TimePlot):
                 continue
             curve.setData([], [])
             self._data.pop(which, None)
+            self._drawn_for.pop(which, None)
         self._fit_y()
+
+    def curve_data(self, which: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The full curve `which` as set: (frame times in s, MIDI note numbers with NaN gaps), or None."""
+        return self._data.get(which)
+
+    def _columns(self) -> int:
+        return max(200, int(self.getPlotItem().getViewBox().width()))
+
+    def _draw(self, which: str) -> None:
+        """Show curve `which` decimated to the visible range (whole when it has few enough points)."""
+        times, midi = self._data[which]
+        columns = self._columns()
+        if len(times) <= 2 * columns:
+            if self._drawn_for.get(which) != (0.0, 0.0, 0):
+                self.curves[which].setData(times, midi)
+                self._drawn_for[which] = (0.0, 0.0, 0)  # all points: no redraw on view changes
+            return
+        (x0, x1), _ = self.viewRange()
+        key = (float(x0), float(x1), columns)
+        if self._drawn_for.get(which) == key:
+            return
+        x, y = min_max_decimate(times, midi, x0, x1, columns)
+        self.curves[which].setData(x, y)
+        self._drawn_for[which] = key
+
+    def _redraw(self, *_: object) -> None:
+        for which in self._data:
+            self._draw(which)
 
     def _fit_y(self) -> None:
         values = [m[np.isfinite(m)] for _, m in self._data.values()]

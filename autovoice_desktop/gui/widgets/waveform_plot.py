@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -53,8 +54,12 @@ class WaveformPlot(TimePlot):
         duration = len(samples) / sample_rate if sample_rate else 0.0
         self.set_duration(duration)
         if len(samples) > BACKGROUND_BUILD_SAMPLES:
+            builder = self._builder
+
             def build() -> None:
-                self._builder.done.emit(Envelope(samples, sample_rate), generation)
+                envelope = Envelope(samples, sample_rate)
+                with contextlib.suppress(RuntimeError):  # the plot was closed meanwhile: nothing to show
+                    builder.done.emit(envelope, generation)
 
             threading.Thread(target=build, name="waveform-envelope", daemon=True).start()
         else:
