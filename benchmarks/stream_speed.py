@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import threading
 import time
 from pathlib import Path
 
@@ -119,65 +118,14 @@ def run_blocks(args: argparse.Namespace) -> dict:
     }
 
 
-class _ClockIO:
-    """Device side for the live engine without a sound card: a thread moves `period` of input in and of
-    output out at real time (silence and an underrun when the output queue holds too little)."""
+def _clock_io(signal: np.ndarray, rate: int):  # noqa: ANN202 - tests.engine.live_fakes.ClockIO
+    """The device side without a sound card: the tests' clock thread (input in and output out at real time in
+    5 ms periods, an underrun when the output queue holds too little), reporting 10 ms of device buffers."""
+    from tests.engine.live_fakes import ClockIO
 
-    def __init__(self, signal: np.ndarray, rate: int, period: float = 0.005) -> None:
-        from autovoice_desktop.audio.ring_buffer import RingBuffer
-
-        self.input_rate = self.output_rate = rate
-        self.signal = signal
-        self.period = period
-        self.step = int(rate * period)
-        self._in = RingBuffer(rate * 2)
-        self._out = RingBuffer(rate * 2)
-        self._underruns = 0
-        self._primed = False
-        self._halt = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    device_latency_s = 0.010  # two 5 ms periods, as a duplex device with 5 ms buffers would add
-
-    @property
-    def output_queued(self) -> int:
-        return self._out.available
-
-    @property
-    def underruns(self) -> int:
-        return self._underruns
-
-    def read_input(self) -> np.ndarray:
-        return self._in.read()[:, 0]
-
-    def write_output(self, samples: np.ndarray) -> None:
-        self._out.write(samples.reshape(-1, 1))
-        self._primed = True
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._halt.set()
-        self._thread.join(5)
-
-    @property
-    def done(self) -> bool:
-        return not self._thread.is_alive()
-
-    def _run(self) -> None:
-        position, next_time = 0, time.monotonic()
-        while not self._halt.is_set() and position < len(self.signal):
-            chunk = self.signal[position : position + self.step]
-            self._in.write(chunk.reshape(-1, 1))
-            position += len(chunk)
-            available = self._out.available
-            if available:
-                self._out.read(min(len(chunk), available))
-            if available < len(chunk) and self._primed:
-                self._underruns += 1
-            next_time += self.period
-            self._halt.wait(max(0.0, next_time - time.monotonic()))
+    io = ClockIO(signal, rate, period=0.005)
+    io.device_latency_s = 0.010  # two 5 ms periods, as a duplex device with 5 ms buffers would add
+    return io
 
 
 def run_live(args: argparse.Namespace) -> dict:
@@ -189,7 +137,7 @@ def run_live(args: argparse.Namespace) -> dict:
     voice, params = _voice_and_params(args)
     rate = voice.info.sample_rate or MODEL_RATE
     stream = voice.open_stream(params, context_samples=round(CONTEXT_S * rate))
-    io = _ClockIO(_speech(args.seconds, 48000), 48000)
+    io = _clock_io(_speech(args.seconds, 48000), 48000)
     fixed = args.block_ms if args.block_ms > 0 else None  # 0: the automatic block size, as the app starts
     start_ms = start_block_ms(warm_up(stream), WARMUP_BLOCK_MS)
     processor = LiveProcessor(io, stream, block_ms=fixed, start_block_ms=start_ms)

@@ -125,15 +125,12 @@ class WindowedSynth:
         g: torch.Tensor,
         *,
         volume: np.ndarray | None = None,
-        noise_scale: float = 0.4,
-        predict_f0: bool = False,
-        generator: torch.Generator | None = None,
-        step: Callable[[float], None] | None = None,
+        **options: Any,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Units from `content` + F0/uv/volume (T,) -> (audio (T * hop,) float32, f0 used (T,)).
 
-        g: (1, G, 1) from `speaker`; step(fraction) is called between window and tile batches (it may raise
-        to cancel).
+        g: (1, G, 1) from `speaker`; options as for `render_tensors` (noise_scale, predict_f0, generator,
+        step: called between window and tile batches, it may raise to cancel).
         """
         dev = self.device
         audio, f0_used = self.render_tensors(
@@ -142,10 +139,7 @@ class WindowedSynth:
             torch.as_tensor(np.asarray(uv, np.float32)).to(dev),
             g,
             volume=torch.as_tensor(np.asarray(volume, np.float32)).to(dev) if volume is not None else None,
-            noise_scale=noise_scale,
-            predict_f0=predict_f0,
-            generator=generator,
-            step=step,
+            **options,
         )
         return audio.cpu().numpy(), f0_used.cpu().numpy()
 
