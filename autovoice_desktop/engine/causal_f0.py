@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from autovoice_desktop.engine.world_dsp import F0_CEIL_HZ, F0_FLOOR_HZ
+from autovoice_desktop.engine.f0_range import F0_CEIL_HZ, F0_FLOOR_HZ
 
 ANALYSIS_RATE = 8000
 WINDOW_S = 0.025

@@ -12,9 +12,9 @@ from types import ModuleType
 
 import numpy as np
 
+from autovoice_desktop.engine.f0_range import F0_CEIL_HZ, F0_FLOOR_HZ  # noqa: F401 - part of this module's API
+
 FRAME_PERIOD_MS = 5.0
-F0_FLOOR_HZ = 60.0
-F0_CEIL_HZ = 1100.0
 #: pyworld's unvoiced marker
 UNVOICED = 0.0
 
@@ -58,7 +58,7 @@ def _raw_f0(x: np.ndarray, sample_rate: int, method: str) -> np.ndarray:
     if method not in F0_METHODS:
         raise ValueError(f"the built-in voice supports f0 methods {F0_METHODS}, not {method!r}")
     if method == "nccf":
-        from autovoice_desktop.engine import causal_f0  # it imports this module's F0 range
+        from autovoice_desktop.engine import causal_f0
 
         frames = int(1000.0 * len(x) / sample_rate / FRAME_PERIOD_MS) + 1  # as many frames as WORLD gives
         return causal_f0.track(x, sample_rate, np.arange(frames) * sample_rate * FRAME_PERIOD_MS / 1000.0)
