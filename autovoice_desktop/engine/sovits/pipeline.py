@@ -4,8 +4,8 @@
     defaults: -40 dB relative, 0.5 s chunks) -> pieces on the frame grid, long runs cut into crossfaded pieces
     -> F0 once over the file (`analyse`: T = N // hop frames, uv before interpolation, the model's lineage's
     gap fill, then transpose or the user's F0 curve) -> spans = pieces plus 1 s of context, long silences
-    skipped, at most `span_s` each -> per span: 16 kHz audio -> `WindowedSynth` (content, latent, source,
-    decoder) -> each piece cut from its span's output, faded and crossfaded into the result (`place_piece`).
+    skipped, at most `span_s` each -> per span: 16 kHz audio (`content_input`: the lineage's resampler) ->
+    `WindowedSynth` (content, latent, source, decoder) -> each piece cut from its span's output, faded and crossfaded into the result (`place_piece`).
 
 Differences from the fork, all for smoother joins: piece edges are snapped to the model's frame grid; the
 context around a piece is the real neighbouring audio rather than zero padding; a speech run longer than the
@@ -40,7 +40,8 @@ from autovoice_desktop.engine.sovits.slicing import (
     speech_spans,
     volume_rms,
 )
-from autovoice_desktop.engine.sovits.windowed import CONTENT_RATE, WindowedSynth, WindowSettings
+from autovoice_desktop.engine.sovits.content_input import to_content_rate
+from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack
 
 DEFAULT_SEED = 52468  # So-VITS-SVC 4.1 seeds every inference with this value
@@ -144,8 +145,6 @@ def convert(
     audio, or features given by the caller) replaces the F0 and volume estimation. progress(fraction,
     stage) is called and `cancel` checked (raising ConversionCancelled) between window and tile batches.
     """
-    import soxr
-
     audio = to_model_rate(audio, sample_rate, int(model.sample_rate))
     sr, hop = int(model.sample_rate), int(model.hop_length)
     n, n_frames = audio.size, audio.size // hop
@@ -182,7 +181,7 @@ def convert(
             if not on_cuda:
                 future.result()  # on the CPU, F0 threads beside the OpenMP team stall it: run F0 first
             pitch = future.result
-        wav16 = soxr.resample(audio, sr, CONTENT_RATE, quality="HQ").astype(np.float32)
+        wav16 = to_content_rate(audio, sr, model.config.style)
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         g = synth.speaker(opts.speaker)
         spans = speech_spans(
