@@ -184,10 +184,10 @@ class OurRun:
 
     def features(self, audio: np.ndarray) -> dict[str, np.ndarray]:
         from autovoice_desktop.engine.pitch import raw_f0
+        from autovoice_desktop.engine.sovits.content_input import to_content_rate
         from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, analyse
         from autovoice_desktop.engine.sovits.slicing import speech_intervals
         from autovoice_desktop.engine.sovits.voice import get_content_encoder
-        from autovoice_desktop.engine.sovits.content_input import to_content_rate
         from autovoice_desktop.engine.sovits.windowed import WindowedSynth
 
         model = self.voice.model("cpu", False)
@@ -272,7 +272,8 @@ def main() -> int:
             print(
                 f"{label:32s} SNR {row['snr_db']:7.2f} dB  max|diff| {row['max_abs_diff']:.3e} "
                 f"(peak {row['peak']:.3f})  first diverging {row['first_diverging_s']}  "
-                f"raw_f0 {row['raw_f0']['frames_differing']} frames (max {row['raw_f0']['max_abs_diff']:.3g} Hz)"
+                f"raw_f0 {row['raw_f0']['frames_differing']} frames "
+                f"(max {row['raw_f0']['max_abs_diff']:.3g} Hz)"
                 f"  f0 {row['f0']['frames_differing']} (max {row['f0']['max_abs_diff']:.3g})"
                 f"  uv {row['uv']['frames_differing']}  units rel {row['units']['rel_rms_diff']:.2e}",
                 flush=True,

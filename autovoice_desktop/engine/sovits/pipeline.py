@@ -5,7 +5,8 @@
     -> F0 once over the file (`analyse`: T = N // hop frames, uv before interpolation, the model's lineage's
     gap fill, then transpose or the user's F0 curve) -> spans = pieces plus 1 s of context, long silences
     skipped, at most `span_s` each -> per span: 16 kHz audio (`content_input`: the lineage's resampler) ->
-    `WindowedSynth` (content, latent, source, decoder) -> each piece cut from its span's output, faded and crossfaded into the result (`place_piece`).
+    `WindowedSynth` (content, latent, source, decoder) -> each piece cut from its span's output, faded and
+    crossfaded into the result (`place_piece`).
 
 Differences from the fork, all for smoother joins: piece edges are snapped to the model's frame grid; the
 context around a piece is the real neighbouring audio rather than zero padding; a speech run longer than the
@@ -32,6 +33,7 @@ from autovoice_desktop.core.errors import AudioContentError, AudioEmptyError
 from autovoice_desktop.core.types import F0Curve, ProgressFn, check_cancel
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.pitch import compute_f0, interpolate_f0, transpose_f0
+from autovoice_desktop.engine.sovits.content_input import to_content_rate
 from autovoice_desktop.engine.sovits.slicing import (
     place_piece,
     plan_pieces,
@@ -40,7 +42,6 @@ from autovoice_desktop.engine.sovits.slicing import (
     speech_spans,
     volume_rms,
 )
-from autovoice_desktop.engine.sovits.content_input import to_content_rate
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack
 
