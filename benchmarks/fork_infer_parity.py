@@ -15,7 +15,8 @@ Run it where the fork is importable, with AutoVoice on the path (never a depende
 Printed per clip: SNR of our output against the fork's (dB), max |diff|, the first sample where they differ
 by more than 1e-3 of the fork's peak, and the intermediate features compared (raw F0 after dio and the
 resize, F0 after gap filling, uv, content units on the frame grid).
-`--save-dir` writes the model folder and, per clip, the input and the fork's output (for test data).
+`--save-dir` writes the model folder and, per clip, the input and the fork's output.
+`--write-test-data tests/engine/sovits/data/fork_infer_40` writes the CI reference (`write_test_data`).
 """
 
 from __future__ import annotations
@@ -95,6 +96,71 @@ def make_model(folder: Path, size: str, seed: int = 1234) -> Path:
     )
     make_contentvec(folder / "contentvec", seed)
     return folder
+
+
+TINY_CONTENTVEC = {  # a 9+ layer HubertModel small enough for test data (vec256l9 through final_proj)
+    "hidden_size": 32,
+    "num_hidden_layers": 9,
+    "num_attention_heads": 2,
+    "intermediate_size": 48,
+    "conv_dim": (16,) * 7,
+    "conv_kernel": (10, 3, 3, 3, 3, 2, 2),
+    "conv_stride": (5, 2, 2, 2, 2, 2, 2),
+    "num_conv_pos_embeddings": 16,
+    "num_conv_pos_embedding_groups": 4,
+    "classifier_proj_size": 256,
+    "feat_extract_norm": "group",
+    "conv_bias": False,
+    "do_stable_layer_norm": False,
+}
+TEST_CLIP = ("speech_en_f_librispeech-1995-1837-0001.wav", 1.1, 1.0)
+
+
+def write_test_data(folder: Path, seed: int = 7, boost: float = 20.0) -> None:
+    """tests/engine/sovits/data/fork_infer_40: a tiny 4.0 voice saved by the fork (legacy 256-d content, final
+    proj; a release file: fp16, no enc_q), a tiny random ContentVec folder, a 1 s real clip (44.1 kHz PCM_16) and the fork's `Svc.infer`
+    output for it with every random draw zero (expected.npy)."""
+    from so_vits_svc_fork.modules.synthesizers import SynthesizerTrn
+    from transformers import HubertConfig, HubertModel
+
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = json.loads(json.dumps(BENCH_CONFIG))
+    cfg["data"]["contentvec_final_proj"] = True
+    cfg["model"] = small_model(256, 2) | {"type_": "hifi-gan", "upsample_initial_channel": 32}
+    cfg["model"].update(inter_channels=16, hidden_channels=16, filter_channels=32)
+    cfg["spk"] = {"bench": 0, "other": 1}
+    (folder / "config.json").write_text(json.dumps(cfg, indent=1))
+    data = cfg["data"]
+    torch.manual_seed(seed)
+    net = SynthesizerTrn(
+        data["filter_length"] // 2 + 1, cfg["train"]["segment_size"] // data["hop_length"], **cfg["model"]
+    )
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+        modules = dict(net.named_modules())
+        for name in BOOSTED:
+            conv = modules[name]
+            (conv.weight_g if hasattr(conv, "weight_g") else conv.weight).mul_(boost)
+    sd = {k: v.half() for k, v in net.state_dict().items() if not k.startswith("enc_q.")}  # release, fp16
+    torch.save({"model": sd, "iteration": 0, "optimizer": None, "learning_rate": 1e-4}, folder / "G_0.pth")
+    torch.manual_seed(seed)
+    hubert = HubertModel(HubertConfig(**TINY_CONTENTVEC)).eval()
+    with torch.no_grad():
+        for p in hubert.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    proj = torch.nn.Linear(TINY_CONTENTVEC["hidden_size"], TINY_CONTENTVEC["classifier_proj_size"])
+    (folder / "contentvec").mkdir(exist_ok=True)
+    hubert.config.to_json_file(str(folder / "contentvec" / "config.json"))
+    weights = dict(hubert.state_dict()) | {f"final_proj.{k}": v for k, v in proj.state_dict().items()}
+    torch.save(weights, folder / "contentvec" / "pytorch_model.bin")
+    sf.write(folder / "clip.wav", load_clip(*TEST_CLIP), MODEL_RATE, subtype="PCM_16")
+    clip, _ = sf.read(folder / "clip.wav", dtype="float32")
+    fork = ForkRun(folder)
+    expected = fork(clip)
+    np.save(folder / "expected.npy", expected.astype(np.float32))
+    print(f"{folder}: {clip.size} samples in, {expected.size} out, peak {np.abs(expected).max():.3f}, "
+          f"{UNIT_NOISE:.0%} unit noise -> {fork.sensitivity(clip):.1f} dB")  # fmt: skip
 
 
 def load_clip(name: str, start: float, length: float) -> np.ndarray:
@@ -256,8 +322,12 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--save-dir", type=Path, help="keep the model folder, inputs and fork outputs here")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--write-test-data", type=Path, help="write the CI reference folder here and stop")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.write_test_data:
+        write_test_data(args.write_test_data)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         folder = make_model((args.save_dir or Path(tmp)) / f"model_{args.size}", args.size)
         fork, ours = ForkRun(folder), OurRun(folder)
