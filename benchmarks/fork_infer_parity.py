@@ -118,9 +118,9 @@ TEST_CLIP = ("speech_en_f_librispeech-1995-1837-0001.wav", 1.1, 1.0)
 
 def write_test_data(folder: Path, seed: int = 7, boost: float = 20.0) -> None:
     """tests/engine/sovits/data/fork_infer_40 (see its README): a tiny 4.0 voice saved by the fork (legacy
-    256-d content through final_proj; a release file: fp16, no enc_q), a tiny random ContentVec folder (float32:
-    transformers 5 would run an fp16 file in fp16),
-    a 1 s real clip (44.1 kHz PCM_16) and the fork's `Svc.infer` output for it, random draws zero."""
+    256-d content through final_proj; a release file: fp16, no enc_q), a tiny random ContentVec folder
+    (float32: transformers 5 would run an fp16 file in fp16), a 1 s real clip (44.1 kHz PCM_16) and the
+    fork's `Svc.infer` output for it, random draws zero."""
     from so_vits_svc_fork.modules.synthesizers import SynthesizerTrn
     from transformers import HubertConfig, HubertModel
 
