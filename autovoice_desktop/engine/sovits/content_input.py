@@ -1,6 +1,7 @@
 """What the content encoder sees, as each lineage prepares it: model-rate audio -> 16 kHz, units -> frames.
 
-* 4.1 (original 4.1-Stable): `librosa.resample` (soxr HQ in current librosa), so soxr HQ here.
+* 4.1 (original 4.1-Stable): `librosa.resample` (soxr HQ in current librosa, then zero-padded or cut to
+  ceil(N * 16000 / sr) samples), so soxr HQ and that length here.
 * 4.0 (so-vits-svc-fork, the reference for 4.0-style voices): torchaudio's `Resample` with its defaults, a
   Hann-windowed sinc of 6 zero crossings, roll-off 0.99 (`sinc_resample` computes the same kernel; torchaudio
   is not a dependency). The fork then stretches the units to the F0 frames with
@@ -72,7 +73,10 @@ def to_content_rate(audio: np.ndarray, sr: int, lineage: str) -> np.ndarray:
         return sinc_resample(audio, sr, CONTENT_RATE)
     import soxr
 
-    return soxr.resample(np.asarray(audio, np.float32), sr, CONTENT_RATE, quality="HQ").astype(np.float32)
+    x = np.asarray(audio, np.float32)
+    out = soxr.resample(x, sr, CONTENT_RATE, quality="HQ").astype(np.float32)
+    size = math.ceil(x.size * CONTENT_RATE / sr)
+    return np.pad(out, (0, max(0, size - out.size)))[:size]
 
 
 def unit_index(length: int, units: int, lineage: str, device: torch.device | str = "cpu") -> torch.Tensor:
