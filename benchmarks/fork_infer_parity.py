@@ -65,25 +65,32 @@ def bench_config(size: str) -> dict:
     return cfg
 
 
-def make_model(folder: Path, size: str, seed: int = 1234) -> Path:
-    """config.json + G_0.pth saved exactly as the fork saves checkpoints + contentvec/ (random weights)."""
+def fork_net(cfg: dict, seed: int, boost: float) -> torch.nn.Module:
+    """The fork's SynthesizerTrn for `cfg`, every weight moved off its init value (weight norms included),
+    BOOSTED layers scaled by `boost`: a random net barely depends on its content; a trained voice does."""
     from so_vits_svc_fork.modules.synthesizers import SynthesizerTrn
 
-    folder.mkdir(parents=True, exist_ok=True)
-    cfg = bench_config(size)
-    (folder / "config.json").write_text(json.dumps(cfg, indent=1))
     data = cfg["data"]
     torch.manual_seed(seed)
     net = SynthesizerTrn(
         data["filter_length"] // 2 + 1, cfg["train"]["segment_size"] // data["hop_length"], **cfg["model"]
     )
     with torch.no_grad():
-        for p in net.parameters():  # move every weight off its init value (weight norms included)
+        for p in net.parameters():
             p.add_(torch.randn_like(p) * 0.05)
         modules = dict(net.named_modules())
-        for name in BOOSTED:  # a random net barely depends on its content input; a trained voice does
+        for name in BOOSTED:
             conv = modules[name]
-            (conv.weight_g if hasattr(conv, "weight_g") else conv.weight).mul_(10.0)
+            (conv.weight_g if hasattr(conv, "weight_g") else conv.weight).mul_(boost)
+    return net
+
+
+def make_model(folder: Path, size: str, seed: int = 1234) -> Path:
+    """config.json + G_0.pth saved exactly as the fork saves checkpoints + contentvec/ (random weights)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg = bench_config(size)
+    (folder / "config.json").write_text(json.dumps(cfg, indent=1))
+    net = fork_net(cfg, seed, 10.0)
     optimizer = torch.optim.AdamW(net.parameters(), 1e-4)
     torch.save(
         {
@@ -121,7 +128,6 @@ def write_test_data(folder: Path, seed: int = 7, boost: float = 20.0) -> None:
     256-d content through final_proj; a release file: fp16, no enc_q), a tiny random ContentVec folder
     (float32: transformers 5 would run an fp16 file in fp16), a 1 s real clip (44.1 kHz PCM_16) and the
     fork's `Svc.infer` output for it, random draws zero."""
-    from so_vits_svc_fork.modules.synthesizers import SynthesizerTrn
     from transformers import HubertConfig, HubertModel
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -131,18 +137,7 @@ def write_test_data(folder: Path, seed: int = 7, boost: float = 20.0) -> None:
     cfg["model"].update(inter_channels=16, hidden_channels=16, filter_channels=32)
     cfg["spk"] = {"bench": 0, "other": 1}
     (folder / "config.json").write_text(json.dumps(cfg, indent=1))
-    data = cfg["data"]
-    torch.manual_seed(seed)
-    net = SynthesizerTrn(
-        data["filter_length"] // 2 + 1, cfg["train"]["segment_size"] // data["hop_length"], **cfg["model"]
-    )
-    with torch.no_grad():
-        for p in net.parameters():
-            p.add_(torch.randn_like(p) * 0.05)
-        modules = dict(net.named_modules())
-        for name in BOOSTED:
-            conv = modules[name]
-            (conv.weight_g if hasattr(conv, "weight_g") else conv.weight).mul_(boost)
+    net = fork_net(cfg, seed, boost)
     sd = {k: v.half() for k, v in net.state_dict().items() if not k.startswith("enc_q.")}  # release, fp16
     torch.save({"model": sd, "iteration": 0, "optimizer": None, "learning_rate": 1e-4}, folder / "G_0.pth")
     torch.manual_seed(seed)
