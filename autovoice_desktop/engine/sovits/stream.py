@@ -14,12 +14,12 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import soxr
 import torch
 
 from autovoice_desktop.core.types import ConversionParams
+from autovoice_desktop.engine.sovits.content_input import to_content_rate
 from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse
-from autovoice_desktop.engine.sovits.windowed import CONTENT_RATE, WindowedSynth
+from autovoice_desktop.engine.sovits.windowed import WindowedSynth
 
 
 class SovitsStream:
@@ -82,7 +82,7 @@ class SovitsStream:
         model, opts, synth = self.model, self._opts, self._synth
         frames = window.size // self._hop
         found = analyse(model, window, opts)
-        wav16 = soxr.resample(window, self.sample_rate, CONTENT_RATE, quality="HQ").astype(np.float32)
+        wav16 = to_content_rate(window, self.sample_rate, model.config.style)
         wav, _ = synth.render(
             synth.content(wav16, frames), found.target, found.target_uv, self._g, volume=found.volume,
             noise_scale=opts.noise_scale, predict_f0=opts.auto_predict_f0, generator=self._generator,
