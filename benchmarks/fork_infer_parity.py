@@ -167,6 +167,20 @@ def load_clip(name: str, start: float, length: float) -> np.ndarray:
     return whole[round(start * MODEL_RATE) : round((start + length) * MODEL_RATE)].copy()
 
 
+def native_clip(name: str, start: float, length: float) -> tuple[np.ndarray, int]:
+    """The clip cut at the recording's own rate (mono float32)."""
+    audio, rate = sf.read(TEST_DATA / name, dtype="float32", always_2d=True)
+    mono = audio.mean(axis=1)
+    return mono[round(start * rate) : round((start + length) * rate)].copy(), rate
+
+
+def librosa_to_model_rate(audio: np.ndarray, rate: int) -> np.ndarray:
+    """What `librosa.load(path, sr=44100)` (the fork's CLI) makes of audio at `rate`."""
+    import librosa
+
+    return librosa.resample(audio, orig_sr=rate, target_sr=MODEL_RATE).astype(np.float32)
+
+
 def snr_db(ref: np.ndarray, out: np.ndarray) -> float:
     err = float(np.sum((ref.astype(np.float64) - out) ** 2))
     return float("inf") if err == 0 else 10 * np.log10(float(np.sum(ref.astype(np.float64) ** 2)) / err)
@@ -239,12 +253,12 @@ class OurRun:
             info, folder / "G_0.pth", folder / "config.json", device="cpu", encoder_path=folder / "contentvec"
         )
 
-    def __call__(self, audio: np.ndarray) -> np.ndarray:
+    def __call__(self, audio: np.ndarray, rate: int = MODEL_RATE) -> np.ndarray:
         from autovoice_desktop.core.types import ConversionParams
 
         params = ConversionParams(f0_method="dio", half=False, device="cpu", auto_predict_f0=False)
         with zero_random_draws():
-            return self.voice.convert(audio, MODEL_RATE, params).audio
+            return self.voice.convert(audio, rate, params).audio
 
     def features(self, audio: np.ndarray) -> dict[str, np.ndarray]:
         from autovoice_desktop.engine.pitch import raw_f0
@@ -318,6 +332,9 @@ def main() -> int:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--save-dir", type=Path, help="keep the model folder, inputs and fork outputs here")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--native-rate", action="store_true", help="ours converts the clip at its own rate (16 kHz speech)"
+    )
     parser.add_argument("--write-test-data", type=Path, help="write the CI reference folder here and stop")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -336,6 +353,10 @@ def main() -> int:
             audio = load_clip(name, start, length)
             ref = fork(audio)
             out = ours(audio)
+            if args.native_rate:  # ours gets the recording at its own rate, the fork librosa.load's 44.1 kHz
+                native, rate = native_clip(name, start, length)
+                audio = librosa_to_model_rate(native, rate)
+                ref, out = fork(audio), ours(native, rate)
             label = f"{name.split('_librispeech')[0].split('_vocadito')[0]} {start:g}-{start + length:g} s"
             row = compare(label, ref, out, fork.seen, ours.features(audio))
             rows.append(row)
