@@ -28,7 +28,8 @@ def _patch_content_loader(contentvec_dir: Path) -> None:
     from transformers import HubertModel
 
     def load(device, final_proj: bool = True):  # noqa: ANN001, ANN202 - mirrors the fork's signature
-        model = HubertModel.from_pretrained(contentvec_dir)
+        cls = utils.HubertModelWithFinalProj if final_proj else HubertModel  # legacy 256-d configs
+        model = cls.from_pretrained(contentvec_dir)
         return model.to(device).eval()
 
     utils.get_hubert_model = load

@@ -8,7 +8,11 @@ Reference semantics (sovits-reference.md §1.1, §10.7):
   The two lineages fill gaps differently (`interpolate_f0`): 4.1's F0 predictors use np.interp; 4.0 and
   so-vits-svc-fork use a frame loop whose ramp reaches the next voiced value one frame early and which holds
   the last voiced value when the next voiced frame is the very last one. A model gets its own lineage's fill.
-* dio/harvest can run over frame-aligned segments in parallel (`world_f0_segmented`, the WORLD workers).
+* dio/harvest can run over frame-aligned segments in parallel (`world_f0_segmented`, the WORLD workers);
+  `segmented=True` does so only past EXACT_UP_TO_S seconds: a shorter input gets the reference's single pass.
+  Segments change about one frame in 3000 by 0.1 Hz, and one such frame shifts the phase of the sine source
+  for the rest of the signal (measured against the fork's `Svc.infer`: docs/benchmarks.md).
+* 4.0 lineage (the fork's `compute_f0`): the audio is first divided by its 0.999 quantile of |x| in float32.
 * dio/harvest as the fork: f0_floor 50, f0_ceil 1100, frame_period 1000*hop/sr, StoneMask refinement, rounded
   to 0.1 Hz, then linearly resized to T frames with unvoiced frames treated as gaps (NaN -> 0).
 * fcpe: audio resampled to 16 kHz (soxr), 10 ms frames, confidence threshold 0.05 (4.1's); each model
@@ -25,6 +29,7 @@ import numpy as np
 
 from autovoice_desktop.core.errors import AudioContentError
 
+EXACT_UP_TO_S = 20.0  # segmented dio/harvest only for longer inputs (see the module docstring)
 F0_MIN = 50.0
 F0_MAX = 1100.0
 F0_METHODS = ("dio", "harvest", "fcpe")
@@ -167,7 +172,7 @@ def _world_f0(
     audio: np.ndarray, sr: int, hop: int, n_frames: int, method: str, segmented: bool,
     tick: Callable[[float], None] | None = None,
 ) -> np.ndarray:  # fmt: skip
-    if segmented:
+    if segmented and len(audio) > EXACT_UP_TO_S * sr:
         raw = world_f0_segmented(audio, sr, hop, method, tick=tick)
     else:
         raw = _world_pass(np.ascontiguousarray(audio, dtype=np.float64), sr, 1000.0 * hop / sr, method)
@@ -209,8 +214,9 @@ def raw_f0(
 ) -> np.ndarray:
     """(N,) mono audio -> raw f0 (n_frames,) float64 in Hz on the grid t_i = i*hop/sr, 0 where unvoiced.
 
-    segmented: dio/harvest over parallel segments (`world_f0_segmented`: several times faster, within
-    0.1 Hz of one pass); False: one pass. tick: see `world_f0_segmented` (segmented dio/harvest only).
+    segmented: dio/harvest over parallel segments when the audio is longer than EXACT_UP_TO_S
+    (`world_f0_segmented`: several times faster, within 0.1 Hz of one pass); False: one pass.
+    tick: see `world_f0_segmented` (segmented dio/harvest only).
     """
     if method not in F0_METHODS:
         raise ValueError(f"unknown F0 method {method!r}; use one of {', '.join(F0_METHODS)}")
@@ -240,11 +246,25 @@ def compute_f0(
     """Reference F0 for the synthesizer.
 
     audio: (N,) mono at the model rate sr; hop: the model's hop_length; n_frames: T (default N // hop);
-    lineage: the model's ("4.0" or "4.1"; see `interpolate_f0`); segmented: see `raw_f0`.
+    lineage: the model's ("4.0" or "4.1"; see `interpolate_f0`; 4.0 runs dio/harvest on the audio divided
+    by its 0.999 quantile of |x|, as the fork); segmented: see `raw_f0`.
     Returns (f0, uv), float32 (T,): f0 interpolated over unvoiced gaps (edges held), uv = raw f0 > 0.
     """
     n = len(audio) // hop if n_frames is None else int(n_frames)
+    if lineage == "4.0" and method in ("dio", "harvest"):
+        audio = _fork_normalised(audio)
     return interpolate_f0(raw_f0(audio, sr, hop, n, method, device, segmented, tick), lineage)
+
+
+def _fork_normalised(audio: np.ndarray) -> np.ndarray:
+    """float32 audio divided by its 0.999 quantile of |x| with the fork's numpy operations (as given if 0)."""
+    x = np.array(audio, dtype=np.float32)
+    if x.size == 0 or not np.all(np.isfinite(x)):
+        return x  # raw_f0 reports non-finite audio
+    scale = np.quantile(np.abs(x), 0.999)
+    if scale > 0:
+        x /= scale
+    return x
 
 
 def estimate_f0(

@@ -1,11 +1,12 @@
 """File conversion with a So-VITS-SVC model, for every length: the one conversion path.
 
-    audio -> model rate (soxr HQ) -> silence slicing (`slicing.speech_intervals`, the fork's split_silence
-    defaults: -40 dB relative, 0.5 s chunks) -> pieces on the frame grid, long runs cut into crossfaded pieces
-    -> F0 once over the file (`analyse`: T = N // hop frames, uv before interpolation, the model's lineage's
-    gap fill, then transpose or the user's F0 curve) -> spans = pieces plus 1 s of context, long silences
-    skipped, at most `span_s` each -> per span: 16 kHz audio -> `WindowedSynth` (content, latent, source,
-    decoder) -> each piece cut from its span's output, faded and crossfaded into the result (`place_piece`).
+    audio -> model rate (soxr HQ, ceil length) -> silence slicing (`slicing.speech_intervals`, the fork's
+    split_silence defaults: -40 dB relative, 0.5 s chunks) -> pieces on the frame grid, long runs cut into
+    crossfaded pieces -> F0 once over the file (`analyse`: T = N // hop frames, uv before interpolation, the
+    model's lineage's gap fill, then transpose or the user's F0 curve) -> spans = pieces plus 1 s of context,
+    long silences skipped, at most `span_s` each -> per span: 16 kHz audio (`content_input`: the lineage's
+    resampler) -> `WindowedSynth` (content, latent, source, decoder) -> each piece cut from its span's output,
+    faded and crossfaded into the result (`place_piece`).
 
 Differences from the fork, all for smoother joins: piece edges are snapped to the model's frame grid; the
 context around a piece is the real neighbouring audio rather than zero padding; a speech run longer than the
@@ -19,6 +20,7 @@ the model touches is at most one span (`WindowSettings.span_s`) long.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +34,7 @@ from autovoice_desktop.core.errors import AudioContentError, AudioEmptyError
 from autovoice_desktop.core.types import F0Curve, ProgressFn, check_cancel
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.pitch import compute_f0, interpolate_f0, transpose_f0
+from autovoice_desktop.engine.sovits.content_input import to_content_rate
 from autovoice_desktop.engine.sovits.slicing import (
     place_piece,
     plan_pieces,
@@ -40,7 +43,7 @@ from autovoice_desktop.engine.sovits.slicing import (
     speech_spans,
     volume_rms,
 )
-from autovoice_desktop.engine.sovits.windowed import CONTENT_RATE, WindowedSynth, WindowSettings
+from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack
 
 DEFAULT_SEED = 52468  # So-VITS-SVC 4.1 seeds every inference with this value
@@ -89,7 +92,11 @@ class Analysis:
 
 
 def to_model_rate(audio: np.ndarray, sample_rate: int, model_rate: int) -> np.ndarray:
-    """Check mono float audio (N,) and resample it to the model's rate (soxr HQ); typed errors if unusable."""
+    """Check mono float audio (N,) and resample it to the model's rate; typed errors if unusable.
+
+    soxr HQ, zero-padded or cut to ceil(N * model_rate / sample_rate) samples: what `librosa.load` (soxr_hq,
+    fix=True) gives the reference programs' command lines.
+    """
     import soxr
 
     audio = np.asarray(audio, dtype=np.float32)
@@ -99,8 +106,10 @@ def to_model_rate(audio: np.ndarray, sample_rate: int, model_rate: int) -> np.nd
         raise AudioEmptyError("the audio is empty")
     if not np.all(np.isfinite(audio)):
         raise AudioContentError("the audio contains NaN or infinite samples")
-    if sample_rate != model_rate:
-        audio = soxr.resample(audio, sample_rate, model_rate, quality="HQ").astype(np.float32)
+    if sample_rate != model_rate:  # as librosa.load(sr=model_rate) gives the references: ceil length
+        out = soxr.resample(audio, sample_rate, model_rate, quality="HQ").astype(np.float32)
+        size = math.ceil(audio.size * model_rate / sample_rate)
+        audio = np.pad(out, (0, max(0, size - out.size)))[:size]
     return audio
 
 
@@ -144,8 +153,6 @@ def convert(
     audio, or features given by the caller) replaces the F0 and volume estimation. progress(fraction,
     stage) is called and `cancel` checked (raising ConversionCancelled) between window and tile batches.
     """
-    import soxr
-
     audio = to_model_rate(audio, sample_rate, int(model.sample_rate))
     sr, hop = int(model.sample_rate), int(model.hop_length)
     n, n_frames = audio.size, audio.size // hop
@@ -182,7 +189,7 @@ def convert(
             if not on_cuda:
                 future.result()  # on the CPU, F0 threads beside the OpenMP team stall it: run F0 first
             pitch = future.result
-        wav16 = soxr.resample(audio, sr, CONTENT_RATE, quality="HQ").astype(np.float32)
+        wav16 = to_content_rate(audio, sr, model.config.style)
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         g = synth.speaker(opts.speaker)
         spans = speech_spans(

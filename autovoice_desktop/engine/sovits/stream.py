@@ -17,13 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import soxr
 import torch
 
 from autovoice_desktop.core.types import ConversionParams
+from autovoice_desktop.engine.sovits.content_input import to_content_rate
 from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse
 from autovoice_desktop.engine.sovits.stream_graph import WindowPass
-from autovoice_desktop.engine.sovits.windowed import CONTENT_RATE, WindowedSynth
+from autovoice_desktop.engine.sovits.windowed import WindowedSynth
 
 #: window sizes whose passes (and CUDA graphs, each with its own memory pool) are kept at once
 KEPT_PASSES = 3
@@ -95,8 +95,8 @@ class SovitsStream:
         """A whole window (N,), N a multiple of hop -> converted audio (N,) float32."""
         model, opts = self.model, self._opts
         frames = window.size // self._hop
-        wav16 = soxr.resample(window, self.sample_rate, CONTENT_RATE, quality="HQ").astype(np.float32)
         found = analyse(model, window, opts)
+        wav16 = to_content_rate(window, self.sample_rate, model.config.style)
         wav = self._pass(frames, wav16.size)(wav16, found.target, found.target_uv, found.volume)
         return np.nan_to_num(wav, nan=0.0, posinf=0.0, neginf=0.0)
 

@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import torch
 
+from autovoice_desktop.engine.sovits.content_input import CONTENT_RATE, unit_index
 from autovoice_desktop.engine.sovits.nsf_hifigan import SourcePhase
 from autovoice_desktop.engine.sovits.slicing import Window, batches, plan_windows
 
 DEC_CONTEXT = 16  # frames of decoder context each side (receptive field of the 44.1k NSF-HiFi-GAN ~12)
-CONTENT_RATE = 16000
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,21 @@ class WindowedSynth:
     def content(
         self, wav16: np.ndarray | torch.Tensor, frames: int
     ) -> list[tuple[list[Window], torch.Tensor]]:
-        """16 kHz audio of `frames` frames -> per window batch: units stretched to its windows (B, S, L)."""
+        """16 kHz audio of `frames` frames -> per window batch: units stretched to its windows (B, S, L).
+
+        One window: the whole 16 kHz signal is encoded, as the reference's `Svc.infer` does; several: each
+        window's share. Units are mapped to frames the model's lineage's way (`unit_index`). wav16 may be a
+        tensor already on the device (the live stream's static buffer).
+        """
         if isinstance(wav16, torch.Tensor):
             wav = wav16.to(self.device, torch.float32)
         else:
             wav = torch.as_tensor(np.asarray(wav16, dtype=np.float32)).to(self.device)
         windows = self.plan(frames)
-        length16 = int(round(windows[0].length * self.hop_16k))
+        single = len(windows) == 1
+        length16 = wav.numel() if single else int(round(windows[0].length * self.hop_16k))
         per = max(1, self.settings.max_batch_samples // max(1, length16 * 4))
+        lineage = self.model.config.style
         out = []
         for batch in batches(windows, per):
             rows = []
@@ -111,8 +118,7 @@ class WindowedSynth:
                 seg = wav[lo : lo + length16]
                 rows.append(torch.nn.functional.pad(seg, (0, length16 - seg.numel())))
             units = self.encoder.encode_batch(torch.stack(rows))  # (B, S, T_c)
-            length = batch[0].length
-            idx = torch.arange(length, device=units.device) * units.shape[2] // length  # floor(i*T_c/L)
+            idx = unit_index(batch[0].length, units.shape[2], lineage, units.device)
             out.append((batch, units[:, :, idx]))
         return out
 

@@ -1,0 +1,99 @@
+"""What the content encoder sees, as each lineage prepares it: model-rate audio -> 16 kHz, units -> frames.
+
+* 4.1 (original 4.1-Stable): `librosa.resample` (soxr HQ in current librosa, then zero-padded or cut to
+  ceil(N * 16000 / sr) samples), so soxr HQ and that length here.
+* 4.0 (so-vits-svc-fork, the reference for 4.0-style voices): torchaudio's `Resample` with its defaults, a
+  Hann-windowed sinc of 6 zero crossings, roll-off 0.99 (`sinc_resample` computes the same kernel; torchaudio
+  is not a dependency). The fork then stretches the units to the F0 frames with
+  `torch.nn.functional.interpolate(mode="nearest")`, whose index is floor(i * scale) in float32 with
+  scale = float32(T_c) / L (`unit_index`). soxr instead of the sinc changed the units by ~5 % RMS and cost
+  the 4.0 lineage 20-60 dB of SNR against the fork's `Svc.infer` (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import torch
+
+CONTENT_RATE = 16000
+SINC_ZEROS = 6  # torchaudio Resample: lowpass_filter_width
+SINC_ROLLOFF = 0.99
+_CHUNK_FRAMES = 4096  # output blocks of `new` samples per conv1d call (bounds the im2col memory)
+
+
+@functools.lru_cache(maxsize=8)
+def _sinc_kernel(orig: int, new: int) -> tuple[torch.Tensor, int]:
+    """(new, 1, 2*width + orig) float32 polyphase kernel for orig -> new (coprime rates), and width.
+
+    Tap j of phase p sits at time u = (j - width)/orig - p/new input periods; its value is
+    sinc(pi*b*u) * cos(pi*b*u / (2*zeros))^2 * b/orig with b = min(orig, new) * rolloff, b*u clamped to
+    +-zeros. Arithmetic as torchaudio's: p/new in float32, the rest in float64, cast to float32 at the end.
+    Cached: building it costs ~4 ms, the convolution of a live block ~0.1 ms (callers never modify it).
+    """
+    base = min(orig, new) * SINC_ROLLOFF
+    width = math.ceil(SINC_ZEROS * orig / base)
+    taps = torch.arange(-width, width + orig, dtype=torch.float64) / orig
+    phases = (torch.arange(0, -new, -1) / new).to(torch.float32)  # float32, as torchaudio's default dtype
+    u = phases[:, None, None].double() + taps[None, None, :]
+    bu = (u * base).clamp(-SINC_ZEROS, SINC_ZEROS)
+    window = torch.cos(bu * math.pi / SINC_ZEROS / 2) ** 2
+    arg = bu * math.pi
+    sinc = torch.where(arg == 0, torch.ones_like(arg), torch.sin(arg) / arg)
+    return (sinc * (window * (base / orig))).to(torch.float32), width
+
+
+def sinc_resample(audio: np.ndarray, sr: int, target: int = CONTENT_RATE) -> np.ndarray:
+    """Mono float32 (N,) at sr -> (ceil(N * target / sr),) float32 with the Hann-windowed sinc above.
+
+    Zero-padded at both ends; computed in blocks of output samples (each block is the same convolution).
+    """
+    x = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
+    if sr == target:
+        return x.numpy().copy()
+    g = math.gcd(int(sr), int(target))
+    orig, new = int(sr) // g, int(target) // g
+    kernel, width = _sinc_kernel(orig, new)
+    n = x.numel()
+    padded = torch.nn.functional.pad(x, (width, width + orig))
+    frames = (padded.numel() - kernel.shape[2]) // orig + 1
+    parts = []
+    with torch.inference_mode():
+        for lo in range(0, frames, _CHUNK_FRAMES):
+            hi = min(frames, lo + _CHUNK_FRAMES)
+            seg = padded[lo * orig : (hi - 1) * orig + kernel.shape[2]]
+            y = torch.nn.functional.conv1d(seg[None, None], kernel, stride=orig)  # (1, new, hi - lo)
+            parts.append(y[0].transpose(0, 1).reshape(-1))
+    out = torch.cat(parts)[: math.ceil(new * n / orig)]
+    return out.numpy()
+
+
+def to_content_rate(audio: np.ndarray, sr: int, lineage: str) -> np.ndarray:
+    """Model-rate mono audio -> 16 kHz float32 for the content encoder, the lineage's way (module doc)."""
+    if lineage == "4.0":
+        return sinc_resample(audio, sr, CONTENT_RATE)
+    import soxr
+
+    x = np.asarray(audio, np.float32)
+    out = soxr.resample(x, sr, CONTENT_RATE, quality="HQ").astype(np.float32)
+    size = math.ceil(x.size * CONTENT_RATE / sr)
+    return np.pad(out, (0, max(0, size - out.size)))[:size]
+
+
+def unit_index(length: int, units: int, lineage: str, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Index (length,) into `units` content frames for each of `length` model frames.
+
+    4.1: floor(i * units / length) (4.1's "left" repeat_expand_2d). 4.0: the fork's nearest interpolation
+    (float32 index arithmetic; the first `length` units when there are more units than frames).
+    """
+    i = torch.arange(length, device=device)
+    if lineage != "4.0":
+        return i * units // length
+    if length <= units:
+        return i
+    if length == 2 * units:
+        return i // 2
+    scale = torch.tensor(units, dtype=torch.float32) / length
+    return torch.clamp(torch.floor(i.to(torch.float32) * scale).long(), max=units - 1).to(device)
