@@ -73,24 +73,32 @@ def test_recorder_picks_a_pulseaudio_source_by_name(
 
 
 def test_player_plays_into_the_speaker(pulse: PulseServer) -> None:
+    """What the player plays arrives whole at the speaker. An ALSA underrun (the machine busy elsewhere) puts
+    a gap into the capture and lowers the correlation, so up to 3 attempts: wrong audio fails all three."""
     ref, rate = sf.read(str(SPEECH_MALE), dtype="float32")
     ref = ref[: rate * 4]
-    finished = []
-    player = Player(on_finished=lambda: finished.append(True))
-    player.load({"input": (ref, rate)})
-    with pulse.capture_speaker() as capture:
-        player.play("input")
-        deadline = time.monotonic() + 20
-        while player.is_playing and time.monotonic() < deadline:
-            time.sleep(0.05)
-    assert not player.is_playing and finished
-    assert player.position_seconds == pytest.approx(len(ref) / rate, abs=0.01)
-    corr, lag, overlap = correlate_aligned(resample(ref, rate, capture.rate), capture.samples)
-    print(
-        f"play corr={corr:.5f} lag={lag / capture.rate * 1000:.0f} ms overlap={overlap:.3f} "
-        f"dev_rate={player.sample_rate}"
-    )
-    assert corr >= 0.95 and overlap >= 0.95
+    results = []
+    for _attempt in range(3):
+        finished: list[bool] = []
+        player = Player(on_finished=lambda done=finished: done.append(True))
+        player.load({"input": (ref, rate)})
+        with pulse.capture_speaker() as capture:
+            player.play("input")
+            deadline = time.monotonic() + 20
+            while player.is_playing and time.monotonic() < deadline:
+                time.sleep(0.05)
+        assert not player.is_playing and finished
+        assert player.position_seconds == pytest.approx(len(ref) / rate, abs=0.01)
+        player.close()
+        corr, lag, overlap = correlate_aligned(resample(ref, rate, capture.rate), capture.samples)
+        print(
+            f"play corr={corr:.5f} lag={lag / capture.rate * 1000:.0f} ms overlap={overlap:.3f} "
+            f"dev_rate={player.sample_rate}"
+        )
+        results.append((corr, overlap))
+        if corr >= 0.95 and overlap >= 0.95:
+            break
+    assert any(corr >= 0.95 and overlap >= 0.95 for corr, overlap in results), results
 
 
 def test_player_ab_switch_keeps_position(pulse: PulseServer) -> None:

@@ -192,6 +192,7 @@ def test_player_resamples_to_a_rate_the_device_accepts_and_seeks() -> None:
     assert player.position_seconds == pytest.approx(0.5)
     player.play("input", start_seconds=None)
     assert player.sample_rate == 44100 and player.position_seconds >= 0.5
+    _wait(lambda: player.position_seconds > 0.5)  # the fake device's thread has played something
     player.pause()
     assert not player.is_playing and player.position_seconds > 0.5
     resumed_at = player.position_seconds
