@@ -59,8 +59,10 @@ def main() -> None:
         out = render_span(voice, audio, rate, curved, full.audio, rate, start, start + 1.0)
         if profiler:
             profiler.disable()
-        print(f"span {start:.1f}-{start + 1:.1f} s: {time.perf_counter() - began:.3f} s "
-              f"({out.seconds:.2f} s of input converted; load average {os.getloadavg()[0]:.1f})")
+        print(
+            f"span {start:.1f}-{start + 1:.1f} s: {time.perf_counter() - began:.3f} s "
+            f"({out.seconds:.2f} s of input converted; load average {os.getloadavg()[0]:.1f})"
+        )
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(14)
     _time_output_f0(full.audio, out, rate)
@@ -68,6 +70,7 @@ def main() -> None:
 
 def _time_output_f0(previous: np.ndarray, out: SplicedOutput, rate: int) -> None:
     """The window's output pitch curve after a re-render: the whole output measured vs only its change."""
+
     def estimate(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
         return estimate_f0(audio, sample_rate, method="dio", hop_seconds=OUTPUT_F0_HOP_S)
 
@@ -77,8 +80,10 @@ def _time_output_f0(previous: np.ndarray, out: SplicedOutput, rate: int) -> None
     whole = time.perf_counter() - began
     began = time.perf_counter()
     splice_output_f0(estimate, out.audio, rate, known, out.changed, round(rate * OUTPUT_F0_HOP_S))
-    print(f"output F0 after the last re-render: whole output {whole:.3f} s, "
-          f"changed part only {time.perf_counter() - began:.3f} s")
+    print(
+        f"output F0 after the last re-render: whole output {whole:.3f} s, "
+        f"changed part only {time.perf_counter() - began:.3f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,10 @@ class EncoderController(QObject):
     # --- when it is needed ---------------------------------------------------------------------------
     def _on_imported(self, _voice_id: str) -> None:
         if self._sovits_selected():
-            self.check(open_if_missing=True,
-                       reason="The voice was imported; to convert with it, one more download is needed.")
+            self.check(
+                open_if_missing=True,
+                reason="The voice was imported; to convert with it, one more download is needed.",
+            )
 
     def _on_voice(self, *_: object) -> None:
         if self._sovits_selected():
@@ -70,8 +72,9 @@ class EncoderController(QObject):
 
     def _on_conversion_ended(self, outcome: str) -> None:
         if outcome == "failed" and self._sovits_selected():
-            self.check(open_if_missing=True,
-                       reason="The conversion could not run: the content encoder is missing.")
+            self.check(
+                open_if_missing=True, reason="The conversion could not run: the content encoder is missing."
+            )
 
     def open_dialog(self) -> None:
         """Voice → Content encoder…: show the dialog with the current state."""
@@ -97,8 +100,11 @@ class EncoderController(QObject):
             return
         self.dialog.show_needed(status.title, status.approx_mb, status.licence, status.homepage, self._reason)
         if self._sovits_selected():
-            self.window.show_notice(NEEDED_TITLE, f"ContentVec, about {status.approx_mb} MB, downloaded "
-                                    "once: Voice → Content encoder… (or use files you already have).")
+            self.window.show_notice(
+                NEEDED_TITLE,
+                f"ContentVec, about {status.approx_mb} MB, downloaded "
+                "once: Voice → Content encoder… (or use files you already have).",
+            )
         if self._open_if_missing:
             self.dialog.show()
             self.dialog.raise_()

@@ -33,8 +33,14 @@ def history_to_json(session: PitchSession) -> tuple[list[dict[str, Any]], int]:
                 }
             )
         elif isinstance(command, VoiceEdit):
-            steps.append({"kind": "voice", "name": command.text(), "before": _voice_state(command.before),
-                          "after": _voice_state(command.after)})
+            steps.append(
+                {
+                    "kind": "voice",
+                    "name": command.text(),
+                    "before": _voice_state(command.before),
+                    "after": _voice_state(command.after),
+                }
+            )
     index = stack.index()
     if len(steps) > MAX_STEPS:  # dropped steps must be applied ones, or the base state would be wrong
         drop = min(len(steps) - MAX_STEPS, index)

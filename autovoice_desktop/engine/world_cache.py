@@ -41,7 +41,11 @@ def _key(kind: str, segment: np.ndarray, sample_rate: int, extra: tuple) -> tupl
 
 
 def cached(
-    kind: str, segment: np.ndarray, sample_rate: int, extra: tuple, compute: Callable[[], Any],
+    kind: str,
+    segment: np.ndarray,
+    sample_rate: int,
+    extra: tuple,
+    compute: Callable[[], Any],
     max_seconds: float | None = MAX_SEGMENT_SECONDS,
 ) -> Any:
     """compute(), or the value it gave before for the same kind, samples (N,), rate and extra key.

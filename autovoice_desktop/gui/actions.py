@@ -34,11 +34,22 @@ class Actions:
 
     def refresh_icons(self) -> None:
         """Re-tint icons after a theme change."""
-        for action, name in ((self.open, "open"), (self.save, "save"), (self.quit, "quit"),
-                             (self.import_voice, "import"), (self.import_folder, "folder"),
-                             (self.convert, "convert"), (self.cancel, "cancel"), (self.play, "play"),
-                             (self.stop, "stop"), (self.toggle_ab, "ab"), (self.about, "info"),
-                             (self.open_log, "log"), (self.open_data, "folder"), (self.dark, "theme")):
+        for action, name in (
+            (self.open, "open"),
+            (self.save, "save"),
+            (self.quit, "quit"),
+            (self.import_voice, "import"),
+            (self.import_folder, "folder"),
+            (self.convert, "convert"),
+            (self.cancel, "cancel"),
+            (self.play, "play"),
+            (self.stop, "stop"),
+            (self.toggle_ab, "ab"),
+            (self.about, "info"),
+            (self.open_log, "log"),
+            (self.open_data, "folder"),
+            (self.dark, "theme"),
+        ):
             action.setIcon(icon(name))
 
 

@@ -12,8 +12,14 @@ MIN_SIDE_WIDTH = 300
 MIN_HEIGHT = 600  # the Convert card, a few side-panel rows, the transport and three readable plots
 
 
-def fit_minimum_sizes(window: QMainWindow, side: QWidget, side_column: QFrame, side_scroll: QScrollArea,
-                      right: QWidget, handle: int = 1) -> tuple[int, int]:
+def fit_minimum_sizes(
+    window: QMainWindow,
+    side: QWidget,
+    side_column: QFrame,
+    side_scroll: QScrollArea,
+    right: QWidget,
+    handle: int = 1,
+) -> tuple[int, int]:
     """Set the side column's and the window's minimum sizes from their content; returns (width, height)."""
     scroll_bar = side_scroll.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
     side_width = max(MIN_SIDE_WIDTH, side.minimumSizeHint().width() + scroll_bar + 4)

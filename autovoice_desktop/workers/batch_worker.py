@@ -92,9 +92,13 @@ class BatchJob(Job):
         audio = self.bridge.load_audio(item.source)
         voice = self.bridge.voice(self.voice_id, params.device)
         check_cancel(self.cancel_event)
-        result = voice.convert(audio.samples, audio.sample_rate, params,
-                               progress=lambda f, _stage: self._item_progress(item.index, f),
-                               cancel=self.cancel_event)
+        result = voice.convert(
+            audio.samples,
+            audio.sample_rate,
+            params,
+            progress=lambda f, _stage: self._item_progress(item.index, f),
+            cancel=self.cancel_event,
+        )
         check_cancel(self.cancel_event)
         path = self.bridge.save_audio(item.target, result.audio, result.sample_rate, (item.source,))
         self.item_progress.emit(item.index, 1.0)

@@ -45,7 +45,11 @@ class EngineBridge:
         return load_audio(path)
 
     def save_audio(
-        self, path: str, samples: np.ndarray, sample_rate: int, protected: tuple[str, ...],
+        self,
+        path: str,
+        samples: np.ndarray,
+        sample_rate: int,
+        protected: tuple[str, ...],
         subtype: str | None = None,
     ) -> Path:
         """Write atomically (subtype: PCM_16, PCM_24, FLOAT or None = default); replaces an existing file the
@@ -61,8 +65,13 @@ class EngineBridge:
         return estimate_f0(audio, sample_rate, method="dio", hop_seconds=OUTPUT_F0_HOP_S)
 
     def analyse_input_pitch(
-        self, voice_id: str, audio: np.ndarray, sample_rate: int, params: ConversionParams,
-        progress: ProgressFn, cancel: threading.Event,
+        self,
+        voice_id: str,
+        audio: np.ndarray,
+        sample_rate: int,
+        params: ConversionParams,
+        progress: ProgressFn,
+        cancel: threading.Event,
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """(times (T,) s, source F0 (T,) Hz) exactly as a conversion with built-in voice `voice_id` and
         `params` (its F0 method) will estimate it, or None for other voices (their F0 needs the model).

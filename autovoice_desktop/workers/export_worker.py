@@ -16,7 +16,12 @@ class ExportJob(Job):
     title = "Could not save the file"
 
     def __init__(
-        self, bridge: Any, path: str, samples: np.ndarray, sample_rate: int, protected: tuple[str, ...],
+        self,
+        bridge: Any,
+        path: str,
+        samples: np.ndarray,
+        sample_rate: int,
+        protected: tuple[str, ...],
         subtype: str | None = None,
     ) -> None:
         super().__init__()
@@ -32,5 +37,8 @@ class ExportJob(Job):
         self.report(0.0, "Saving")
         if self.subtype is None:
             return Path(self.bridge.save_audio(self.path, self.samples, self.sample_rate, self.protected))
-        return Path(self.bridge.save_audio(self.path, self.samples, self.sample_rate, self.protected,
-                                           subtype=self.subtype))
+        return Path(
+            self.bridge.save_audio(
+                self.path, self.samples, self.sample_rate, self.protected, subtype=self.subtype
+            )
+        )

@@ -34,8 +34,9 @@ class EncoderCheckJob(Job):
         found: Any = None
         for key in KNOWN_WEIGHTS:
             found = found or download.find_weights(key)
-        return EncoderStatus(str(found) if found else None, spec.title, spec.approx_mb, spec.licence,
-                             spec.homepage)
+        return EncoderStatus(
+            str(found) if found else None, spec.title, spec.approx_mb, spec.licence, spec.homepage
+        )
 
 
 class EncoderDownloadJob(Job):
@@ -51,8 +52,9 @@ class EncoderDownloadJob(Job):
         """Download with progress; cancel_event stops it (the partial file is kept for a resume)."""
         from autovoice_desktop.engine import download
 
-        return str(download.ensure_weights(progress=self.report, cancel=self.cancel_event,
-                                           base_url=self.base_url))
+        return str(
+            download.ensure_weights(progress=self.report, cancel=self.cancel_event, base_url=self.base_url)
+        )
 
 
 class EncoderLocalJob(Job):

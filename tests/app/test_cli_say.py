@@ -38,8 +38,19 @@ def test_say_writes_converted_speech_and_honours_transpose(tmp_path: Path, capsy
     assert code == 0, err
     assert f"wrote {low}" in err and "first audio after" in err
     code, _, err = run(
-        ["say", SENTENCE, "--voice", "Pitch & Formant", "--transpose", "12", "--tts-voice", "joe", "-o",
-         str(high)], capsys,
+        [
+            "say",
+            SENTENCE,
+            "--voice",
+            "Pitch & Formant",
+            "--transpose",
+            "12",
+            "--tts-voice",
+            "joe",
+            "-o",
+            str(high),
+        ],
+        capsys,
     )
     assert code == 0, err
     info = sf.info(high)
@@ -50,8 +61,10 @@ def test_say_writes_converted_speech_and_honours_transpose(tmp_path: Path, capsy
 
 
 def test_say_into_a_folder_names_the_file_after_the_text_and_voice(tmp_path: Path, capsys) -> None:
-    code, _, err = run(["say", "Good morning, world!", "--voice", "Deeper", "--rate", "1.5", "-o",
-                        str(tmp_path / "out")], capsys)
+    code, _, err = run(
+        ["say", "Good morning, world!", "--voice", "Deeper", "--rate", "1.5", "-o", str(tmp_path / "out")],
+        capsys,
+    )
     assert code == 0, err
     assert (tmp_path / "out" / "good-morning-world.deeper.wav").is_file()
 
@@ -79,8 +92,9 @@ def test_text_file_gives_numbered_files_and_reports_bad_lines(tmp_path: Path, ca
         (["say", "--text-file", "missing.txt", "--voice", "Robot", "-o", "o"], "no such text file"),
     ],
 )
-def test_bad_requests_are_one_line_usage_errors(argv: list[str], message: str, tmp_path: Path, capsys,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_requests_are_one_line_usage_errors(
+    argv: list[str], message: str, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     code, _, err = run(argv, capsys)
     assert code == 2
@@ -132,11 +146,17 @@ def test_without_the_engine_say_explains_how_to_install_it(tmp_path: Path) -> No
     env = {**os.environ, "AUTOVOICE_HOME": str(tmp_path / "home")}
     tool = ROOT / "packaging" / "without_excluded.py"
     base = [sys.executable, str(tool), "-m", "autovoice_desktop", "say"]
-    result = subprocess.run([*base, "Hello.", "--voice", "Robot", "-o", str(tmp_path / "x.wav")],
-                            capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    result = subprocess.run(
+        [*base, "Hello.", "--voice", "Robot", "-o", str(tmp_path / "x.wav")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
     assert result.returncode == 5, result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        'error: text to speech is not installed (install the optional text-to-speech engine and a voice: '
+        "error: text to speech is not installed (install the optional text-to-speech engine and a voice: "
         'pip install "autovoice-desktop[tts]" (Piper, GPL-3.0; see docs/tts.md))'
     )
     listed = subprocess.run([*base, "--list"], capture_output=True, text=True, timeout=300, env=env)
@@ -144,8 +164,9 @@ def test_without_the_engine_say_explains_how_to_install_it(tmp_path: Path) -> No
     assert 'pip install "autovoice-desktop[tts]"' in listed.stdout
 
 
-def test_say_with_a_sovits_voice_writes_at_the_voice_rate(tmp_path: Path, capsys,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_say_with_a_sovits_voice_writes_at_the_voice_rate(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A So-VITS-SVC voice (tiny, random weights, 16 kHz) converts the 22.05 kHz speech piece by piece."""
     from autovoice_desktop.engine.sovits.voice import release_content_encoders
     from tests.engine.content_helpers import save_content_vec_best, tiny_reference
@@ -156,8 +177,20 @@ def test_say_with_a_sovits_voice_writes_at_the_voice_rate(tmp_path: Path, capsys
     encoder = save_content_vec_best(tmp_path / "cvb", *tiny_reference(seed=4, proj_dim=256))
     monkeypatch.setenv("AUTOVOICE_CONTENT_ENCODER", str(encoder))
     target = tmp_path / "tiny.wav"
-    argv = ["say", "Hello there. This is a tiny voice.", "--voice", "Tiny Voice", "--speaker", "bob",
-            "--seed", "3", "--device", "cpu", "-o", str(target)]
+    argv = [
+        "say",
+        "Hello there. This is a tiny voice.",
+        "--voice",
+        "Tiny Voice",
+        "--speaker",
+        "bob",
+        "--seed",
+        "3",
+        "--device",
+        "cpu",
+        "-o",
+        str(target),
+    ]
     code, _, err = run(argv, capsys)
     release_content_encoders()
     assert code == 0, err
@@ -181,7 +214,8 @@ def test_a_built_in_voice_analyses_the_speech_with_the_tts_f0_method_unless_one_
         return real_speak(*args, **kwargs)
 
     monkeypatch.setattr(say, "speak", recording_speak)
-    code, _, err = run(["say", "Good morning.", "--voice", "Deeper", *options, "-o", str(tmp_path / "a.wav")],
-                       capsys)
+    code, _, err = run(
+        ["say", "Good morning.", "--voice", "Deeper", *options, "-o", str(tmp_path / "a.wav")], capsys
+    )
     assert code == 0, err
     assert seen == [method]

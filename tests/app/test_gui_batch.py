@@ -114,8 +114,13 @@ def test_several_files_dropped_on_the_window_open_the_batch(qtbot: Any, tmp_path
     batch = attach_batch(parts.window, parts.controller)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(inputs / n)) for n in ("a.wav", "c.wav")])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     parts.window.dropEvent(event)
     assert batch.dialog.isVisible() and batch.dialog.table.rowCount() == 2
     assert parts.controller.load_job is None  # nothing was opened as the input

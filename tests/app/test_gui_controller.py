@@ -185,8 +185,9 @@ def test_export_saves_wav_and_flac_never_over_input(qtbot, parts, tmp_path) -> N
     before = source.read_bytes()
     w.dialogs.ask_save_audio = lambda suggested: str(source)
     QTest.keyClick(w, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: w.banner.isVisible() and "input" in w.banner.text_label.text().lower(),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: w.banner.isVisible() and "input" in w.banner.text_label.text().lower(), timeout=5000
+    )
     assert source.read_bytes() == before
 
 
@@ -224,8 +225,13 @@ def test_voice_import_by_drop_selects_the_new_voice(qtbot, parts, tmp_path) -> N
     (folder / "config.json").write_text("{}")
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(folder)), QUrl.fromLocalFile(str(SPEECH_MALE))])
-    event = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(400, 300),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     with qtbot.waitSignal(parts.controller.input_loaded, timeout=10000):
         parts.window.dropEvent(event)
     panel = parts.window.voice_panel
@@ -268,8 +274,9 @@ def test_settings_round_trip_across_a_restart(qtbot, tmp_path) -> None:  # noqa:
 def test_unwritable_settings_folder_does_not_stop_the_app(qtbot, tmp_path) -> None:  # noqa: ANN001
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    parts = build(qtbot, blocker / "settings.toml",
-                  settings=replace(Settings(), params=ConversionParams(transpose=2.0)))
+    parts = build(
+        qtbot, blocker / "settings.toml", settings=replace(Settings(), params=ConversionParams(transpose=2.0))
+    )
     parts.controller.shutdown()
     assert parts.window.banner.isVisible() and "could not be saved" in parts.window.banner.text_label.text()
 

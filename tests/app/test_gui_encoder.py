@@ -22,7 +22,10 @@ def parts(qtbot: Any, tmp_path: Path) -> Any:
 
 
 def test_import_says_what_the_voice_needs_and_the_download_works_from_the_window(
-    qtbot: Any, parts: Any, tmp_path: Path, mirror: str  # noqa: F811
+    qtbot: Any,
+    parts: Any,
+    tmp_path: Path,
+    mirror: str,  # noqa: F811
 ) -> None:
     encoder = attach_encoder(parts.window, parts.controller)
     encoder.base_url = mirror

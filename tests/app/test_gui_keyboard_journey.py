@@ -45,8 +45,9 @@ def test_keyboard_only_open_voice_convert_ab_save(qtbot: Any, tmp_path: Path) ->
     _key(qtbot, Qt.Key.Key_B, ctrl)  # A/B
     assert w.transport.source == "output"
     _key(qtbot, Qt.Key.Key_Space)  # play the output, whatever has the focus
-    qtbot.waitUntil(lambda: any(call[0] == "play" and call[1] == "output" for call in parts.player.calls),
-                    timeout=3000)
+    qtbot.waitUntil(
+        lambda: any(call[0] == "play" and call[1] == "output" for call in parts.player.calls), timeout=3000
+    )
     target = tmp_path / "saved.wav"
     w.dialogs.ask_save_audio = lambda suggested: str(target)
     with qtbot.waitSignal(c.exported, timeout=10000):

@@ -22,8 +22,16 @@ from autovoice_desktop.core.types import ConversionParams
 def test_dict_round_trip_keeps_every_field() -> None:
     settings = Settings(
         voice_id="sovits/duet",
-        params=ConversionParams(transpose=-3.0, formant_shift=1.5, f0_method="harvest", speaker="tenor",
-                                noise_scale=0.6, auto_predict_f0=True, device="cuda:0", half=True),
+        params=ConversionParams(
+            transpose=-3.0,
+            formant_shift=1.5,
+            f0_method="harvest",
+            speaker="tenor",
+            noise_scale=0.6,
+            auto_predict_f0=True,
+            device="cuda:0",
+            half=True,
+        ),
         theme="light",
         output_device="Speakers",
         convert_after_recording=True,
@@ -46,7 +54,11 @@ def test_bad_values_fall_back_to_defaults_and_ranges_are_clamped() -> None:
         "theme": "purple",
         "voice_id": 42,
         "params": {
-            "transpose": 99, "noise_scale": "loud", "f0_method": "crepe", "device": "tpu", "half": "yes",
+            "transpose": 99,
+            "noise_scale": "loud",
+            "f0_method": "crepe",
+            "device": "tpu",
+            "half": "yes",
         },
         "recent_files": ["/x.wav", 3, "/y.wav"],
         "window": {"main_splitter": ["a", 2]},

@@ -27,7 +27,7 @@ def test_save_then_load_round_trip_in_the_platform_folder(autovoice_home: Path) 
 
 def test_corrupt_file_is_moved_aside_with_a_message(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
-    path.write_bytes(b"theme = \"dark\nthis is [not toml")
+    path.write_bytes(b'theme = "dark\nthis is [not toml')
     result = load_settings(path)
     assert result.settings == Settings()
     assert result.message and "damaged" in result.message and result.moved_to is not None
@@ -37,7 +37,7 @@ def test_corrupt_file_is_moved_aside_with_a_message(tmp_path: Path) -> None:
 
 def test_future_version_is_moved_aside_with_a_message(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
-    path.write_text(f"schema_version = {SCHEMA_VERSION + 5}\ntheme = \"light\"\n")
+    path.write_text(f'schema_version = {SCHEMA_VERSION + 5}\ntheme = "light"\n')
     result = load_settings(path)
     assert result.settings == Settings()
     assert result.message and "newer AutoVoice" in result.message

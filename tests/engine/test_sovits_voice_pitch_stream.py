@@ -103,4 +103,3 @@ def test_stream_keeps_its_context_across_block_sizes(voice: SovitsVoice, monkeyp
         pos += n
         full = np.concatenate([np.zeros(context, np.float32), signal[:pos]])[-(context + n) :]
         np.testing.assert_array_equal(seen[-1], full[full.size % 320 :])
-

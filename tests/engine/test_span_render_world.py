@@ -79,8 +79,16 @@ def test_an_edit_follows_the_curve_and_leaves_the_rest(monkeypatch: pytest.Monke
     track = full.pitch
     inside = (track.times >= 1.0) & (track.times < 2.0)
     edited = np.where(inside, track.target_f0 * 2 ** (7 / 12), track.target_f0)
-    out = render_span(voice, audio, rate, replace(params, f0_curve=curve_from_arrays(track.times, edited)),
-                      full.audio, rate, 1.0, 2.0)
+    out = render_span(
+        voice,
+        audio,
+        rate,
+        replace(params, f0_curve=curve_from_arrays(track.times, edited)),
+        full.audio,
+        rate,
+        1.0,
+        2.0,
+    )
     assert calls == []
     first, last = out.changed
     np.testing.assert_array_equal(out.audio[:first], full.audio[:first])

@@ -72,8 +72,12 @@ def test_a_key_being_computed_is_waited_for_not_computed_twice() -> None:
 
     results: list[np.ndarray] = []
     threads = [
-        threading.Thread(target=lambda: results.append(
-            world_cache.cached("f0", segment, RATE, (), compute, max_seconds=None)), name=f"t{i}")
+        threading.Thread(
+            target=lambda: results.append(
+                world_cache.cached("f0", segment, RATE, (), compute, max_seconds=None)
+            ),
+            name=f"t{i}",
+        )
         for i in range(2)
     ]
     threads[0].start()

@@ -13,11 +13,19 @@ from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice
 
 BUILTIN = VoiceInfo(
-    "builtin/higher", "Higher", "builtin", "A lighter, higher voice",
+    "builtin/higher",
+    "Higher",
+    "builtin",
+    "A lighter, higher voice",
     defaults=ConversionParams(transpose=4.0, formant_shift=2.0),
 )
 SOVITS = VoiceInfo(
-    "sovits/duet", "Duet", "sovits", "Two singers", speakers=("alto", "tenor"), sample_rate=44100,
+    "sovits/duet",
+    "Duet",
+    "sovits",
+    "Two singers",
+    speakers=("alto", "tenor"),
+    sample_rate=44100,
 )
 
 

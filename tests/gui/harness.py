@@ -26,15 +26,25 @@ class Parts:
     settings_path: Path
 
 
-def build(qtbot, settings_path: Path, settings: Settings | None = None, bridge: FakeBridge | None = None,
-          start: bool = True) -> Parts:  # noqa: ANN001
+def build(
+    qtbot,
+    settings_path: Path,
+    settings: Settings | None = None,
+    bridge: FakeBridge | None = None,
+    start: bool = True,
+) -> Parts:  # noqa: ANN001
     """A shown window wired to a controller with a fake engine and player; voices and devices loaded."""
     bridge = bridge or FakeBridge()
     player = FakePlayer()
     window = MainWindow("test")
     qtbot.addWidget(window)
-    controller = Controller(window, settings or Settings(), bridge=bridge, player_factory=lambda: player,
-                            settings_path=settings_path)
+    controller = Controller(
+        window,
+        settings or Settings(),
+        bridge=bridge,
+        player_factory=lambda: player,
+        settings_path=settings_path,
+    )
     window.show()
     qtbot.waitExposed(window)
     if start:

@@ -71,9 +71,11 @@ class StallProbe(QObject):
         return max((g - self.interval_ms for g in self.own_gaps_ms), default=0.0)
 
     def summary(self) -> str:
-        return (f"max event-loop stall {self.max_stall_ms:.1f} ms raw, {self.max_own_stall_ms:.1f} ms "
-                f"without OS run-queue wait, over {len(self.gaps_ms)} ticks "
-                f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+        return (
+            f"max event-loop stall {self.max_stall_ms:.1f} ms raw, {self.max_own_stall_ms:.1f} ms "
+            f"without OS run-queue wait, over {len(self.gaps_ms)} ticks "
+            f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)"
+        )
 
     def check(self, limit_ms: float) -> None:
         """Fail if our own blocking exceeded `limit_ms`, or the raw figure did on a machine that is not

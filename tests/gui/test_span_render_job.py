@@ -37,7 +37,8 @@ class _Bridge(EngineBridge):
 
 
 def test_a_rerender_reuses_the_input_f0_and_measures_only_the_change(
-    qtbot, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+    qtbot,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
 ) -> None:
     world_cache.clear()
     t = np.arange(6 * RATE) / RATE
@@ -52,8 +53,9 @@ def test_a_rerender_reuses_the_input_f0_and_measures_only_the_change(
     edited = np.where((track.times >= 3) & (track.times < 4), track.target_f0 * 1.5, track.target_f0)
     curved = replace(params, f0_curve=curve_from_arrays(track.times, edited))
     bridge.measured.clear()
-    job = SpanRenderJob(bridge, "builtin/x", curved, audio, RATE, full.audio, RATE, (3.0, 4.0),
-                        previous_f0=output_f0)
+    job = SpanRenderJob(
+        bridge, "builtin/x", curved, audio, RATE, full.audio, RATE, (3.0, 4.0), previous_f0=output_f0
+    )
     times, f0 = job.work()
     assert analysed == [] and len(bridge.measured) == 1 and bridge.measured[0] < 1.5 * RATE
     np.testing.assert_array_equal(times, output_f0[0])

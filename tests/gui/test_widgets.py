@@ -99,9 +99,13 @@ def test_pitch_plot_draws_gaps_and_fits_the_range(qtbot) -> None:  # noqa: ANN00
 
 
 def test_every_control_has_an_accessible_name_and_a_tooltip(window) -> None:  # noqa: ANN001
-    controls = [w for w in window.findChildren(QWidget)
-                if isinstance(w, (QAbstractButton, QComboBox, QSlider)) and w.isVisibleTo(window)
-                and not w.objectName().startswith("qt_")]
+    controls = [
+        w
+        for w in window.findChildren(QWidget)
+        if isinstance(w, (QAbstractButton, QComboBox, QSlider))
+        and w.isVisibleTo(window)
+        and not w.objectName().startswith("qt_")
+    ]
     assert len(controls) > 15
     for control in controls:
         assert control.accessibleName() or control.text(), control
@@ -117,16 +121,23 @@ def test_tab_order_goes_from_input_to_voice_to_convert_to_transport(window) -> N
         while not (widget.focusPolicy() & Qt.FocusPolicy.TabFocus) or not widget.isVisibleTo(window):
             widget = widget.nextInFocusChain()
     panel = window.voice_panel
-    expected = [window.input_card.open_button, panel.voice_combo, panel.import_button, panel.transpose.slider,
-                window.convert_card.convert_button]
+    expected = [
+        window.input_card.open_button,
+        panel.voice_combo,
+        panel.import_button,
+        panel.transpose.slider,
+        window.convert_card.convert_button,
+    ]
     positions = [order.index(w) for w in expected if w in order]
     assert positions == sorted(positions) and len(positions) == len(expected)
 
 
 def test_shortcuts_are_bound(window) -> None:  # noqa: ANN001
     a = window.actions_
-    keys = {name: [s.toString() for s in getattr(a, name).shortcuts()]
-            for name in ("open", "save", "convert", "play", "toggle_ab", "import_voice", "cancel", "quit")}
+    keys = {
+        name: [s.toString() for s in getattr(a, name).shortcuts()]
+        for name in ("open", "save", "convert", "play", "toggle_ab", "import_voice", "cancel", "quit")
+    }
     assert keys["open"] == ["Ctrl+O"] and keys["save"] == ["Ctrl+S"] and "Ctrl+Return" in keys["convert"]
     assert keys["play"] == ["Space"] and keys["toggle_ab"] == ["Ctrl+B"] and keys["cancel"] == ["Esc"]
     menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
@@ -137,20 +148,30 @@ def test_shortcuts_are_bound(window) -> None:  # noqa: ANN001
 def test_drag_enter_accepts_local_files_only(window) -> None:  # noqa: ANN001
     mime = QMimeData()
     mime.setUrls([QUrl("https://example.com/a.wav")])
-    event = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    event = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dragEnterEvent(event)
     assert not event.isAccepted()
     mime.setUrls([QUrl.fromLocalFile("/tmp/a.wav")])
-    event = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    event = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dragEnterEvent(event)
     assert event.isAccepted()
 
 
 def test_light_and_dark_palettes_have_readable_contrast(window) -> None:  # noqa: ANN001
     def luminance(hex_colour: str) -> float:
-        channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 

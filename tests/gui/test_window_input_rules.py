@@ -102,9 +102,16 @@ def test_enter_presses_the_focused_button_and_toggles_the_check_box(qtbot: Any, 
 
 def _wheel(widget: QWidget, steps: int = -3) -> None:
     pos = QPointF(widget.width() / 2, widget.height() / 2)
-    event = QWheelEvent(pos, QPointF(widget.mapToGlobal(pos.toPoint())), QPoint(0, 0), QPoint(0, 120 * steps),
-                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
-                        False)
+    event = QWheelEvent(
+        pos,
+        QPointF(widget.mapToGlobal(pos.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(widget, event)
 
 
@@ -136,8 +143,14 @@ def test_minimum_size_cuts_nothing_and_record_is_reachable(qtbot: Any, parts: An
     w.resize(100, 100)
     qtbot.waitUntil(lambda: w.width() == w.minimumWidth(), timeout=3000)
     assert w.minimumWidth() >= w.side_column.minimumWidth() + w.transport.minimumSizeHint().width()
-    for button in (w.transport.export_button, w.transport.a_button, w.transport.b_button,
-                   w.input_card.open_button, w.input_card.record_button, w.convert_card.convert_button):
+    for button in (
+        w.transport.export_button,
+        w.transport.a_button,
+        w.transport.b_button,
+        w.input_card.open_button,
+        w.input_card.record_button,
+        w.convert_card.convert_button,
+    ):
         assert button.width() >= button.minimumSizeHint().width(), button.text()
     assert w.side.width() >= w.side.minimumSizeHint().width()
     w.resize(1280, 800)
@@ -171,9 +184,11 @@ def test_save_as_offers_a_bit_depth(qtbot: Any, parts: Any, tmp_path: Path) -> N
     assert convert(qtbot, parts) == "done"
     w = parts.window
     for name, subtype in (("a.wav", "PCM_24"), ("b.wav", "FLOAT"), ("c.flac", "PCM_16"), ("d.wav", None)):
+
         def answer(suggested: str, n: str = name, s: str | None = subtype) -> str:
             w.dialogs.save_subtype = s
             return str(tmp_path / n)
+
         w.dialogs.ask_save_audio = answer
         with qtbot.waitSignal(parts.controller.exported, timeout=10000):
             w.transport.export_button.click()

@@ -67,7 +67,10 @@ def test_control_the_legacy_file_is_a_real_checkpoint(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("make", [legacy_voice, crafted_legacy_voice], ids=["legacy", "crafted-huge-size"])
 def test_legacy_checkpoint_is_refused_unread(
-    make, tmp_path: Path, no_torch_load: None, capsys: pytest.CaptureFixture[str]  # noqa: ANN001
+    make,
+    tmp_path: Path,
+    no_torch_load: None,
+    capsys: pytest.CaptureFixture[str],  # noqa: ANN001
 ) -> None:
     """API (read, import) and CLI: exit 5, one line naming the format and what to do; nothing installed."""
     voice = make(tmp_path)

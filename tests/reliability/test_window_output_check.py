@@ -38,8 +38,10 @@ def _not_writable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return out
 
 
-CASES = {"blocked-by-a-file": (_blocked, "is a file, not a folder"),
-         "not-writable": (_not_writable, "folder is not writable (permission denied)")}
+CASES = {
+    "blocked-by-a-file": (_blocked, "is a file, not a folder"),
+    "not-writable": (_not_writable, "folder is not writable (permission denied)"),
+}
 
 
 def _cli_error(folder: Path, source: Path, capsys: pytest.CaptureFixture[str]) -> str:

@@ -112,8 +112,9 @@ def test_cancel_stops_within_one_chunk(qtbot, runner) -> None:  # noqa: ANN001
     job = ConversionJob(bridge, BUILTIN.voice_id, ConversionParams(), _audio(20.0), 16000)
     got = Collector(job)
     runner.start(job)
-    qtbot.waitUntil(lambda: any(n == "progress" and a[1] == "Converting" for n, a in got.events),
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(n == "progress" and a[1] == "Converting" for n, a in got.events), timeout=5000
+    )
     started = time.monotonic()
     job.request_cancel()
     qtbot.waitUntil(lambda: "finished" in got.names(), timeout=5000)
@@ -182,8 +183,13 @@ def test_real_builtin_voice_converts_through_the_bridge(qtbot, runner) -> None: 
 
     audio = load_audio(SPEECH_MALE)
     clip = audio.samples[: 4 * audio.sample_rate]
-    job = ConversionJob(EngineBridge(), "builtin/higher", ConversionParams(transpose=4.0, formant_shift=1.0),
-                        clip, audio.sample_rate)
+    job = ConversionJob(
+        EngineBridge(),
+        "builtin/higher",
+        ConversionParams(transpose=4.0, formant_shift=1.0),
+        clip,
+        audio.sample_rate,
+    )
     out: ConversionOutput = run_job(qtbot, runner, job, timeout=120000).args("succeeded")[0]
     assert len(out.audio) == len(clip) and np.isfinite(out.audio).all()
     voiced = (out.pitch.source_f0 > 0) & (out.pitch.target_f0 > 0)

@@ -66,8 +66,11 @@ class FileDialogs:
     def ask_replace_voice(self, message: str) -> bool:
         """Whether to replace an installed voice of the same name."""
         answer = QMessageBox.question(
-            self.parent, "Voice already installed", f"{message[:1].upper()}{message[1:]}.\n\nReplace it?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+            self.parent,
+            "Voice already installed",
+            f"{message[:1].upper()}{message[1:]}.\n\nReplace it?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
         )
         return answer == QMessageBox.StandardButton.Yes
 

@@ -51,8 +51,11 @@ class VoiceDetailsDialog(QDialog):
         self.voice = voice
         while self.form.rowCount():
             self.form.removeRow(0)
-        rows = [("Name", voice.name), ("Kind", "built-in" if voice.kind == "builtin" else "So-VITS-SVC"),
-                ("About", voice.description)]
+        rows = [
+            ("Name", voice.name),
+            ("Kind", "built-in" if voice.kind == "builtin" else "So-VITS-SVC"),
+            ("About", voice.description),
+        ]
         if voice.speakers:
             rows.append(("Speakers", ", ".join(voice.speakers)))
         rows += [(key[:1].upper() + key[1:], value) for key, value in voice.details.items()]
@@ -86,9 +89,12 @@ class VoiceDetailsDialog(QDialog):
     def confirm_remove(self, name: str) -> bool:
         """Whether to delete the voice for good."""
         answer = QMessageBox.question(
-            self, "Remove voice",
+            self,
+            "Remove voice",
             f"Remove the voice “{name}” and delete its files?\n\nThis cannot be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
         return answer == QMessageBox.StandardButton.Yes
 
     def _rename(self) -> None:

@@ -60,8 +60,11 @@ class MessageBanner(QFrame):
         t = theme.current()
         kind = self.property("kind")
         self.close_button.setIcon(icon("close", t.text))
-        self.icon_label.setPixmap(icon("warning" if kind == "error" else "info",
-                                       t.danger if kind == "error" else t.accent).pixmap(20, 20))
+        self.icon_label.setPixmap(
+            icon("warning" if kind == "error" else "info", t.danger if kind == "error" else t.accent).pixmap(
+                20, 20
+            )
+        )
 
     @property
     def text(self) -> str:

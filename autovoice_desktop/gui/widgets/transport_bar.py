@@ -77,7 +77,7 @@ class TransportBar(QWidget):
 
     @property
     def source(self) -> str:
-        """"input" or "output"."""
+        """ "input" or "output"."""
         return "output" if self.b_button.isChecked() else "input"
 
     def set_source(self, source: str) -> None:

@@ -14,7 +14,10 @@ from autovoice_desktop.gui.widgets.card import Card
 from autovoice_desktop.gui.widgets.param_slider import ParamSlider
 
 F0_LABELS = {
-    None: "Voice default", "dio": "DIO (fast)", "harvest": "Harvest (robust)", "fcpe": "FCPE (neural)",
+    None: "Voice default",
+    "dio": "DIO (fast)",
+    "harvest": "Harvest (robust)",
+    "fcpe": "FCPE (neural)",
 }
 
 
@@ -49,12 +52,25 @@ class VoicePanel(Card):
         self.import_button = QPushButton("Import voice…")
         self.import_button.setToolTip("Import a So-VITS-SVC voice: a folder or zip with .pth + config.json")
         self.import_button.setAccessibleName("Import voice")
-        self.transpose = ParamSlider("Transpose", -24, 24, 1, _semitones,
-                                     "Pitch shift in semitones (12 = one octave)")
-        self.formant = ParamSlider("Formant", -12, 12, 0.5, _semitones,
-                                   "Timbre shift in semitones, independent of pitch (built-in voices)")
-        self.noise = ParamSlider("Noise scale", 0, 1, 0.05, lambda v: f"{v:.2f}",
-                                 "So-VITS-SVC noise scale: more = livelier, less = cleaner (0.4 is usual)")
+        self.transpose = ParamSlider(
+            "Transpose", -24, 24, 1, _semitones, "Pitch shift in semitones (12 = one octave)"
+        )
+        self.formant = ParamSlider(
+            "Formant",
+            -12,
+            12,
+            0.5,
+            _semitones,
+            "Timbre shift in semitones, independent of pitch (built-in voices)",
+        )
+        self.noise = ParamSlider(
+            "Noise scale",
+            0,
+            1,
+            0.05,
+            lambda v: f"{v:.2f}",
+            "So-VITS-SVC noise scale: more = livelier, less = cleaner (0.4 is usual)",
+        )
         self.f0_label = QLabel("F0 method")
         self.f0_combo = QComboBox()
         self.f0_combo.setAccessibleName("F0 method")
@@ -199,8 +215,14 @@ class VoicePanel(Card):
     def _device_index(self, device: str) -> int:
         index = self.device_combo.findData(device)
         if index < 0 and device == "cuda":
-            index = next((i for i in range(self.device_combo.count())
-                          if str(self.device_combo.itemData(i)).startswith("cuda")), -1)
+            index = next(
+                (
+                    i
+                    for i in range(self.device_combo.count())
+                    if str(self.device_combo.itemData(i)).startswith("cuda")
+                ),
+                -1,
+            )
         return max(0, index)
 
     def _show_voice(self, voice: VoiceInfo | None) -> None:
@@ -235,8 +257,14 @@ class VoicePanel(Card):
         if voice is not None:
             defaults = voice.defaults
             keep = self.params()
-            self.set_params(replace(defaults, device=keep.device, half=keep.half, f0_method=keep.f0_method
-                                    if defaults.f0_method is None else defaults.f0_method))
+            self.set_params(
+                replace(
+                    defaults,
+                    device=keep.device,
+                    half=keep.half,
+                    f0_method=keep.f0_method if defaults.f0_method is None else defaults.f0_method,
+                )
+            )
             self.voice_changed.emit(voice.voice_id)
         self._update_applicable()
         self.params_changed.emit(self.params())
