@@ -103,3 +103,22 @@ def test_stream_keeps_its_context_across_block_sizes(voice: SovitsVoice, monkeyp
         pos += n
         full = np.concatenate([np.zeros(context, np.float32), signal[:pos]])[-(context + n) :]
         np.testing.assert_array_equal(seen[-1], full[full.size % 320 :])
+
+
+def test_setting_changes_reach_the_window_pass(voice: SovitsVoice) -> None:
+    """A speaker change is copied into the kept pass (no re-capture on CUDA); a noise scale or auto-predict
+    change, which a captured graph holds as constants, builds a new pass."""
+    import torch
+
+    stream = voice.open_stream(PARAMS, context_samples=3200)
+    block = voiced_signal(16000, 0.1, pause=None)
+    stream.convert(block, 1600)
+    (first,) = stream._passes.values()
+    stream.set_params(replace(PARAMS, speaker="alice"))
+    assert list(stream._passes.values()) == [first]
+    assert torch.equal(first.g, stream._synth.speaker("alice"))
+    stream.set_params(replace(PARAMS, speaker="alice", noise_scale=0.1))
+    assert not stream._passes  # dropped: its graph has the old noise scale baked in
+    stream.convert(block, 1600)
+    (second,) = stream._passes.values()
+    assert second.noise_scale == 0.1 and torch.equal(second.g, stream._synth.speaker("alice"))
