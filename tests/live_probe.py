@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -128,3 +129,36 @@ def play_into_probe(pulse: PulseServer, signal: np.ndarray, folder: Path) -> sub
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+class StallMonitor:
+    """A thread that sleeps 2 ms at a time and notes every wake-up later than `threshold_s`.
+
+    A late wake-up means this machine stopped running ordinary processes for that long (another job, disk
+    writeback, a virtual machine's stolen time). The PulseAudio server and the app stall with it, and a
+    stall longer than the output margin makes one burst late however well the app behaves. Use as a context
+    manager; `stalls_ms` lists the stalls seen.
+    """
+
+    def __init__(self, threshold_s: float = 0.04) -> None:
+        self.threshold_s = threshold_s
+        self.stalls_ms: list[float] = []
+        self._halt = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="stall-monitor", daemon=True)
+
+    def __enter__(self) -> StallMonitor:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._halt.set()
+        self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        step = 0.002
+        last = time.monotonic()
+        while not self._halt.wait(step):
+            now = time.monotonic()
+            if now - last - step > self.threshold_s:
+                self.stalls_ms.append(round(1000 * (now - last - step), 1))
+            last = now

@@ -23,7 +23,14 @@ import soundfile as sf
 
 from autovoice_desktop.audio.io import resample
 from tests.conftest import SPEECH_FEMALE
-from tests.live_probe import burst_delays, burst_signal, play_into_probe, probe_devices, record_probe
+from tests.live_probe import (
+    StallMonitor,
+    burst_delays,
+    burst_signal,
+    play_into_probe,
+    probe_devices,
+    record_probe,
+)
 from tests.pulse import CAPTURE_RATE, PulseServer
 
 pytestmark = [pytest.mark.audio, pytest.mark.slow]
@@ -80,16 +87,18 @@ def _had_headroom(stats: dict, block_ms: float = 40.0) -> bool:
 
 
 #: Attempts of the strict loopback measurement. A 2-core CI machine can stall every process for tens of
-#: milliseconds (disk writeback, another job); one such stall makes one block late. The strict targets must
-#: hold in one whole attempt; every attempt's figures are printed, and the test still fails when no attempt
-#: meets them while the engine had headroom.
-ATTEMPTS = 3
+#: milliseconds (disk writeback, another job, stolen time); a stall of the audio server longer than the
+#: output margin makes one burst ~100 ms late however the app behaves (reproduced by stopping the PulseAudio
+#: server for 120 ms: that burst measured 211 ms, the next ones ~100 ms again). The strict targets must hold
+#: in one whole attempt; every attempt's figures are printed, with the machine stalls a StallMonitor saw.
+ATTEMPTS = 5
 
 
 def _burst_attempt(probe: PulseServer, tmp_path: Path, signal: np.ndarray, expected: int) -> dict:
-    """One 22 s run through `autovoice live`; the measured figures and the app's stats."""
+    """One 22 s run through `autovoice live`; the measured figures, the app's stats and the machine stalls."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    stereo, stats = _run_bursts(probe, tmp_path, signal, "--block-ms", "25")
+    with StallMonitor() as monitor:
+        stereo, stats = _run_bursts(probe, tmp_path, signal, "--block-ms", "25")
     delays, fed = burst_delays(stereo, CAPTURE_RATE)
     found = {
         "fed": fed,
@@ -100,6 +109,7 @@ def _burst_attempt(probe: PulseServer, tmp_path: Path, signal: np.ndarray, expec
         "final": 1000 * float(np.median(delays[-5:])) if len(delays) else float("inf"),
         "stats": stats,
         "headroom": _had_headroom(stats, 25.0),
+        "machine_stalls_ms": monitor.stalls_ms,
     }
     print(f"live loopback attempt: {found}")
     return found
@@ -130,9 +140,10 @@ def test_bursts_arrive_within_100_ms_without_dropouts(probe: PulseServer, tmp_pa
         assert found["fed"] >= 0.95 * expected  # the probe itself worked
         if _meets_targets(found):
             return
-    if any(found["headroom"] for found in attempts):
-        pytest.fail(f"no attempt met the live targets although the engine had headroom: {attempts}")
-    for found in attempts:  # every attempt starved of CPU by other programs: degraded, counted, not broken
+    undisturbed = [found for found in attempts if found["headroom"] and not found["machine_stalls_ms"]]
+    if undisturbed:
+        pytest.fail(f"no attempt met the live targets although the machine ran freely: {attempts}")
+    for found in attempts:  # every attempt starved or stalled by other programs: degraded, not broken
         assert found["arrived"] >= 0.5 * expected  # bursts overlapping dropouts may be cut
         assert found["stats"]["dropouts"] > 0 or found["median"] <= 150.0
 
