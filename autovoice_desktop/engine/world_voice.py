@@ -172,11 +172,8 @@ class WorldVoice(Voice):
 
     def _convert(self, request: VoiceRequest) -> ConversionResult:
         """Convert mono float32 (N,) audio; returns (N,) float32 at the same rate and the pitch track."""
-        params, samples, sample_rate = (
-            _checked(request.params),
-            _prepared_input(request.audio),
-            request.sample_rate,
-        )
+        params, samples = _checked(request.params), _prepared_input(request.audio)
+        sample_rate = request.sample_rate
         if len(samples) < MIN_DURATION_S * sample_rate:
             raise AudioContentError(
                 f"input is too short ({len(samples) / sample_rate:.3f} s)",
@@ -223,11 +220,8 @@ class WorldVoice(Voice):
         envelopes are analysed and it is synthesised, from the frame boundary at or before lo. Otherwise
         the span is converted on its own, as `Voice.convert_span` does.
         """
-        checked, samples, sample_rate = (
-            _checked(request.params),
-            _prepared_input(request.audio),
-            request.sample_rate,
-        )
+        checked, samples = _checked(request.params), _prepared_input(request.audio)
+        sample_rate = request.sample_rate
         known = world_cache.recall(_INPUT_F0, samples, sample_rate, (checked.f0_method,))
         if known is None or hi - lo < MIN_DURATION_S * sample_rate:
             return super()._convert_span(request, lo, hi)
