@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, TypedDict
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from autovoice_desktop.core.text import printable
 from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo
 from autovoice_desktop.engine.f0_curve import shift_curve
 from autovoice_desktop.engine.stream import VoiceStream
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 @dataclass(frozen=True)
@@ -59,26 +63,57 @@ def checked_result(result: ConversionResult, voice_name: str) -> ConversionResul
     return result
 
 
+class CallHooks(TypedDict, total=False):
+    """The optional keywords of every conversion entry point of a Voice."""
+
+    progress: ProgressFn | None  # called with (fraction, stage)
+    cancel: threading.Event | None  # checked between chunks: ConversionCancelled is raised once it is set
+
+
+@dataclass(frozen=True)
+class VoiceRequest:
+    """One call of a Voice entry point: mono float32 audio (N,) at sample_rate, the params, and the call's
+    progress callback and cancel Event (see CallHooks). Subclasses implement the protected hooks on it."""
+
+    audio: np.ndarray
+    sample_rate: int
+    params: ConversionParams
+    progress: ProgressFn | None = None
+    cancel: threading.Event | None = None
+
+    def report(self, fraction: float, stage: str) -> None:
+        """Tell the caller's progress callback, if any."""
+        if self.progress is not None:
+            self.progress(fraction, stage)
+
+    def span(self, lo: int, hi: int) -> VoiceRequest:
+        """Samples [lo, hi) as a request of their own, params.f0_curve moved onto the span's time axis."""
+        params = self.params
+        if params.f0_curve is not None:
+            offset_s = lo / self.sample_rate
+            moved = shift_curve(params.f0_curve, offset_s, offset_s, hi / self.sample_rate)
+            params = replace(params, f0_curve=moved)
+        return replace(self, audio=self.audio[lo:hi], params=params)
+
+
 class Voice(ABC):
-    """A loaded voice."""
+    """A loaded voice.
+
+    The public entry points (`convert`, `convert_span`, `analyse_pitch`) bundle their arguments into one
+    VoiceRequest and call the protected hook of the same name, which is what a subclass implements.
+    """
 
     info: VoiceInfo
 
-    @abstractmethod
     def convert(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        params: ConversionParams,
-        *,
-        progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
+        self, audio: np.ndarray, sample_rate: int, params: ConversionParams, **hooks: Unpack[CallHooks]
     ) -> ConversionResult:
         """Convert mono float32 audio (N,) at sample_rate.
 
         The result has the same duration as the input (at the voice's own output rate). `progress` is called
         with (fraction, stage) and `cancel` is checked between chunks (ConversionCancelled is raised).
         """
+        return self._convert(VoiceRequest(audio, sample_rate, params, **hooks))
 
     def convert_span(
         self,
@@ -87,36 +122,36 @@ class Voice(ABC):
         params: ConversionParams,
         lo: int,
         hi: int,
-        *,
-        progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
+        **hooks: Unpack[CallHooks],
     ) -> ConversionResult:
         """Convert samples [lo, hi) of the whole input `audio` (N,); params.f0_curve is on the whole input's
         time axis. The result covers the span only (output sample 0 is input sample lo).
 
-        The pitch editor's re-render calls this. Here: `convert(audio[lo:hi])` with the curve moved onto the
-        span's time axis; a voice may override it to reuse what it knows of the whole input.
+        The pitch editor's re-render calls this (see `_convert_span`).
         """
-        if params.f0_curve is not None:
-            offset_s = lo / sample_rate
-            moved = shift_curve(params.f0_curve, offset_s, offset_s, hi / sample_rate)
-            params = replace(params, f0_curve=moved)
-        return self.convert(audio[lo:hi], sample_rate, params, progress=progress, cancel=cancel)
+        return self._convert_span(VoiceRequest(audio, sample_rate, params, **hooks), lo, hi)
 
     def analyse_pitch(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        params: ConversionParams,
-        *,
-        progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
+        self, audio: np.ndarray, sample_rate: int, params: ConversionParams, **hooks: Unpack[CallHooks]
     ) -> PitchTrack:
         """The F0 a conversion of mono float32 audio (N,) with `params` would use, without converting.
 
         Returns a PitchTrack on the voice's own frame grid: source_f0 as estimated, target_f0 after transpose
         etc. (or params.f0_curve on that grid). `autovoice pitch` and the pitch editor start from it.
         """
+        return self._analyse_pitch(VoiceRequest(audio, sample_rate, params, **hooks))
+
+    @abstractmethod
+    def _convert(self, request: VoiceRequest) -> ConversionResult:
+        """`convert` of one request."""
+
+    def _convert_span(self, request: VoiceRequest, lo: int, hi: int) -> ConversionResult:
+        """`convert_span`. Here: `_convert` of the span alone, with the curve moved onto the span's time axis;
+        a voice may override it to reuse what it knows of the whole input."""
+        return self._convert(request.span(lo, hi))
+
+    def _analyse_pitch(self, request: VoiceRequest) -> PitchTrack:
+        """`analyse_pitch` of one request. Here: VoiceError (the voice cannot export its pitch)."""
         raise VoiceError(
             f"The voice {self.info.name!r} cannot export its pitch curve.", "Pick another voice."
         )

@@ -14,17 +14,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
 
 from autovoice_desktop.core.errors import AudioContentError
-from autovoice_desktop.core.types import ConversionParams, F0Curve, ProgressFn, VoiceInfo, check_cancel
+from autovoice_desktop.core.types import ConversionParams, F0Curve, VoiceInfo, check_cancel
 from autovoice_desktop.engine import world_cache, world_dsp
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.stream import VoiceStream
-from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice
+from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice, VoiceRequest
 from autovoice_desktop.engine.world_params import (  # noqa: F401 - part of this module's API
     DEFAULT_F0_METHOD,
     FORMANT_LIMIT,
@@ -171,34 +170,22 @@ class WorldVoice(Voice):
         self.info = info
         self.chunk_seconds = chunk_seconds
 
-    def convert(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        params: ConversionParams,
-        *,
-        progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
-    ) -> ConversionResult:
+    def _convert(self, request: VoiceRequest) -> ConversionResult:
         """Convert mono float32 (N,) audio; returns (N,) float32 at the same rate and the pitch track."""
-        params = _checked(params)
-        samples = _prepared_input(audio)
+        params, samples = _checked(request.params), _prepared_input(request.audio)
+        sample_rate = request.sample_rate
         if len(samples) < MIN_DURATION_S * sample_rate:
             raise AudioContentError(
                 f"input is too short ({len(samples) / sample_rate:.3f} s)",
                 f"give at least {MIN_DURATION_S} s",
             )
-        report = progress or (lambda _fraction, _stage: None)
         chunks = plan_chunks(samples, sample_rate, self.chunk_seconds)
-        source_f0, chunk_f0, median_f0 = self._analyse_chunks(
-            samples, sample_rate, chunks, params, report, cancel
-        )
-        world_cache.remember(_INPUT_F0, samples, sample_rate, (params.f0_method,), (source_f0, median_f0))
+        source_f0, chunk_f0, median_f0 = self._pitch_pass(request, params, samples, chunks)
         default_target = target_pitch(source_f0, params, median_f0)
         output = self._synthesize_chunks(
-            samples, sample_rate, chunks, chunk_f0, params, median_f0, report, cancel, default_target
+            samples, sample_rate, chunks, chunk_f0, params, median_f0, request, default_target
         )
-        report(1.0, "done")
+        request.report(1.0, "done")
         return ConversionResult(
             audio=output,
             sample_rate=sample_rate,
@@ -206,36 +193,26 @@ class WorldVoice(Voice):
             device="cpu",
         )
 
-    def analyse_pitch(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        params: ConversionParams,
-        *,
-        progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
-    ) -> PitchTrack:
+    def _analyse_pitch(self, request: VoiceRequest) -> PitchTrack:
         """Source and target F0 on the 5 ms WORLD grid, exactly as `convert` would use them (no synthesis)."""
-        params = _checked(params)
-        samples = _prepared_input(audio)
-        report = progress or (lambda _fraction, _stage: None)
-        chunks = plan_chunks(samples, sample_rate, self.chunk_seconds)
-        source_f0, _, median_f0 = self._analyse_chunks(samples, sample_rate, chunks, params, report, cancel)
-        world_cache.remember(_INPUT_F0, samples, sample_rate, (params.f0_method,), (source_f0, median_f0))
-        report(1.0, "done")
+        params, samples = _checked(request.params), _prepared_input(request.audio)
+        chunks = plan_chunks(samples, request.sample_rate, self.chunk_seconds)
+        source_f0, _, median_f0 = self._pitch_pass(request, params, samples, chunks)
+        request.report(1.0, "done")
         return _track(source_f0, target_pitch(source_f0, params, median_f0), params)
 
-    def convert_span(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        params: ConversionParams,
-        lo: int,
-        hi: int,
-        *,
-        progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
-    ) -> ConversionResult:
+    def _pitch_pass(
+        self, request: VoiceRequest, params: ConversionParams, samples: np.ndarray, chunks: list[_Chunk]
+    ) -> tuple[np.ndarray, list[np.ndarray], float | None]:
+        """`_analyse_chunks` of the prepared input samples (N,), remembered for `convert_span`."""
+        found = self._analyse_chunks(samples, request.sample_rate, chunks, params, request)
+        source_f0, _, median_f0 = found
+        world_cache.remember(
+            _INPUT_F0, samples, request.sample_rate, (params.f0_method,), (source_f0, median_f0)
+        )
+        return found
+
+    def _convert_span(self, request: VoiceRequest, lo: int, hi: int) -> ConversionResult:
         """Samples [lo, hi) of the whole input (N,) converted (hi - lo output samples), for the pitch editor.
 
         When this input was converted (or its pitch analysed) with the same F0 method before, its source F0
@@ -243,11 +220,11 @@ class WorldVoice(Voice):
         envelopes are analysed and it is synthesised, from the frame boundary at or before lo. Otherwise
         the span is converted on its own, as `Voice.convert_span` does.
         """
-        checked = _checked(params)
-        samples = _prepared_input(audio)
+        checked, samples = _checked(request.params), _prepared_input(request.audio)
+        sample_rate = request.sample_rate
         known = world_cache.recall(_INPUT_F0, samples, sample_rate, (checked.f0_method,))
         if known is None or hi - lo < MIN_DURATION_S * sample_rate:
-            return super().convert_span(audio, sample_rate, params, lo, hi, progress=progress, cancel=cancel)
+            return super()._convert_span(request, lo, hi)
         source_f0, median_f0 = known
         start = lo - lo % _frame_step(sample_rate)  # a whole number of 5 ms frames from the input's start
         hop = sample_rate * world_dsp.FRAME_PERIOD_MS / 1000.0
@@ -255,7 +232,6 @@ class WorldVoice(Voice):
         f0 = np.zeros(count)
         known_part = source_f0[first : first + count]
         f0[: len(known_part)] = known_part
-        report = progress or (lambda _fraction, _stage: None)
         output = self._synthesize_chunks(
             samples[:hi],
             sample_rate,
@@ -263,11 +239,10 @@ class WorldVoice(Voice):
             [f0],
             checked,
             median_f0,
-            report,
-            cancel,
+            request,
             target_pitch(source_f0, checked, median_f0),
         )
-        report(1.0, "done")
+        request.report(1.0, "done")
         return ConversionResult(audio=output[lo:hi], sample_rate=sample_rate, device="cpu")
 
     @staticmethod
@@ -276,17 +251,18 @@ class WorldVoice(Voice):
         sample_rate: int,
         chunks: list[_Chunk],
         params: ConversionParams,
-        report: ProgressFn,
-        cancel: threading.Event | None,
+        request: VoiceRequest,
     ) -> tuple[np.ndarray, list[np.ndarray], float | None]:
-        """Pass 1: (source F0 (T,) on the whole input's grid, each chunk's own F0, median voiced F0)."""
+        """Pass 1: (source F0 (T,) on the whole input's grid, each chunk's own F0, median voiced F0).
+
+        request: its progress and cancel hooks."""
         hop = sample_rate * world_dsp.FRAME_PERIOD_MS / 1000.0
         total_frames = int(len(samples) / hop) + 1
         source_f0 = np.zeros(total_frames)
         chunk_f0: list[np.ndarray] = []
         for index, chunk in enumerate(chunks):  # pass 1: pitch (small arrays only)
-            check_cancel(cancel)
-            report(0.3 * index / len(chunks), "analysing pitch")
+            check_cancel(request.cancel)
+            request.report(0.3 * index / len(chunks), "analysing pitch")
             part = samples[chunk.start : chunk.stop]
             f0 = world_cache.cached(  # the pitch editor re-renders spans, Convert follows the input analysis
                 "f0",
@@ -327,11 +303,12 @@ class WorldVoice(Voice):
         chunk_f0: list[np.ndarray],
         params: ConversionParams,
         median_f0: float | None,
-        report: ProgressFn,
-        cancel: threading.Event | None,
+        request: VoiceRequest,
         default_target: np.ndarray,
     ) -> np.ndarray:
-        """Pass 2: envelope analysis, changes and synthesis per chunk, joined by aligned crossfades."""
+        """Pass 2: envelope analysis, changes and synthesis per chunk, joined by aligned crossfades.
+
+        request: its progress and cancel hooks (the samples (N,) are the prepared input)."""
         output = np.zeros(len(samples), dtype=np.float32)
         half = max(1, round(_CROSSFADE_S * sample_rate / 2))
         max_shift = round(_MAX_ALIGN_SHIFT_S * sample_rate)
@@ -339,8 +316,8 @@ class WorldVoice(Voice):
         previous: tuple[np.ndarray, int] | None = None  # (synthesised chunk, its start in output samples)
         previous_target = np.zeros(0)
         for index, (chunk, f0) in enumerate(zip(chunks, chunk_f0, strict=True)):
-            check_cancel(cancel)
-            report(0.3 + 0.7 * index / len(chunks), "converting")
+            check_cancel(request.cancel)
+            request.report(0.3 + 0.7 * index / len(chunks), "converting")
             segment = samples[chunk.start : chunk.stop]
             envelope = world_cache.cached(
                 "envelope",

@@ -14,7 +14,7 @@ import pytest
 
 from autovoice_desktop.app import cli, cli_selftest, selftest
 from autovoice_desktop.core.types import ConversionParams, VoiceInfo
-from autovoice_desktop.engine.voice import ConversionResult, Voice
+from autovoice_desktop.engine.voice import ConversionResult, Voice, VoiceRequest
 
 RATE = 16000
 
@@ -92,11 +92,9 @@ class _FakeVoice(Voice):
         self.info = info
         self.broken = broken
 
-    def convert(
-        self, audio: np.ndarray, sample_rate: int, params: ConversionParams, **_: Any
-    ) -> ConversionResult:
-        out = np.full_like(audio, np.nan) if self.broken else 0.5 * audio
-        return ConversionResult(np.asarray(out, np.float32), sample_rate)
+    def _convert(self, request: VoiceRequest) -> ConversionResult:
+        out = np.full_like(request.audio, np.nan) if self.broken else 0.5 * request.audio
+        return ConversionResult(np.asarray(out, np.float32), request.sample_rate)
 
 
 def _patch_engine(monkeypatch: pytest.MonkeyPatch, broken: bool) -> None:

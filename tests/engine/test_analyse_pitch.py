@@ -10,7 +10,7 @@ import pytest
 from autovoice_desktop.core.errors import VoiceError
 from autovoice_desktop.core.types import ConversionParams, VoiceInfo
 from autovoice_desktop.engine.f0_csv import curve_from_arrays
-from autovoice_desktop.engine.voice import ConversionResult, Voice
+from autovoice_desktop.engine.voice import ConversionResult, Voice, VoiceRequest
 from autovoice_desktop.engine.world_voice import WorldVoice
 
 RATE = 16000
@@ -19,8 +19,8 @@ RATE = 16000
 class _Plain(Voice):
     info = VoiceInfo(voice_id="test/plain", name="Plain", kind="test")
 
-    def convert(self, audio, sample_rate, params, *, progress=None, cancel=None):  # noqa: ANN001, ANN201
-        return ConversionResult(audio=audio, sample_rate=sample_rate)
+    def _convert(self, request: VoiceRequest) -> ConversionResult:
+        return ConversionResult(audio=request.audio, sample_rate=request.sample_rate)
 
 
 def _tone(seconds: float = 1.0, hz: float = 200.0) -> np.ndarray:

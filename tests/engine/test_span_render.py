@@ -11,7 +11,7 @@ from autovoice_desktop.engine.f0_csv import curve_from_arrays
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.pitch import estimate_f0
 from autovoice_desktop.engine.span_render import render_span, shift_curve
-from autovoice_desktop.engine.voice import ConversionResult, Voice
+from autovoice_desktop.engine.voice import ConversionResult, Voice, VoiceRequest
 from autovoice_desktop.engine.world_voice import WorldVoice
 
 RATE = 16000
@@ -25,7 +25,8 @@ class _GainVoice(Voice):
     def __init__(self) -> None:
         self.calls: list[int] = []
 
-    def convert(self, audio, sample_rate, params, *, progress=None, cancel=None):  # noqa: ANN001, ANN201
+    def _convert(self, request: VoiceRequest) -> ConversionResult:
+        audio, sample_rate, params = request.audio, request.sample_rate, request.params
         self.calls.append(len(audio))
         doubled = np.repeat(np.asarray(audio, dtype=np.float32), 2)
         if params.f0_curve is not None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
 from autovoice_desktop.core.errors import ModelFormatError, VoiceError
-from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo, check_cancel
-from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice
+from autovoice_desktop.core.types import ConversionParams, VoiceInfo, check_cancel
+from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice, VoiceRequest
 
 BUILTIN = VoiceInfo(
     "builtin/higher",
@@ -39,23 +38,15 @@ class SleepyVoice(Voice):
         self.last_params: ConversionParams | None = None
         self.released = False
 
-    def convert(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        params: ConversionParams,
-        *,
-        progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
-    ) -> ConversionResult:
+    def _convert(self, request: VoiceRequest) -> ConversionResult:
+        audio, sample_rate, params = request.audio, request.sample_rate, request.params
         self.last_params = params
         chunks = max(1, int(np.ceil(len(audio) / sample_rate / self.chunk_audio_s)))
         for i in range(chunks):
-            check_cancel(cancel)
-            if progress:
-                progress(i / chunks, "converting")
+            check_cancel(request.cancel)
+            request.report(i / chunks, "converting")
             time.sleep(self.chunk_s)
-        check_cancel(cancel)
+        check_cancel(request.cancel)
         times = np.arange(0, len(audio) / sample_rate, 0.01)
         source = np.where(np.arange(len(times)) % 50 < 35, 150.0, 0.0)
         target = source * 2 ** (params.transpose / 12)

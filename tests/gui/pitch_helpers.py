@@ -10,9 +10,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from autovoice_desktop.core.types import ConversionParams, ProgressFn
 from autovoice_desktop.engine.f0_curve import curve_on_grid
-from autovoice_desktop.engine.voice import ConversionResult, PitchTrack
+from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, VoiceRequest
 from autovoice_desktop.gui.pitch_editor import curve_ops
 from tests.conftest import SPEECH_FEMALE
 from tests.gui import harness
@@ -22,10 +21,9 @@ from tests.gui.fakes import FakeBridge, SleepyVoice
 class CurveVoice(SleepyVoice):
     """Halves the input; with a curve, each sample is scaled by curve(t) / 150 (edits show in the audio)."""
 
-    def convert(
-        self, audio, sample_rate, params: ConversionParams, *, progress: ProgressFn | None = None, cancel=None
-    ) -> ConversionResult:  # noqa: ANN001
-        result = super().convert(audio, sample_rate, params, progress=progress, cancel=cancel)
+    def _convert(self, request: VoiceRequest) -> ConversionResult:
+        audio, sample_rate, params = request.audio, request.sample_rate, request.params
+        result = super()._convert(request)
         out = result.audio
         if params.f0_curve is not None:
             gain = curve_on_grid(params.f0_curve, np.arange(len(out)) / sample_rate) / 150.0

@@ -8,12 +8,25 @@ Shapes: B batch, C channels, T frames, H heads, D = C / H.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from autovoice_desktop.engine.sovits.commons import LayerNorm
+
+
+@dataclass(frozen=True)
+class TransformerSize:
+    """The sizes of a transformer stack (model.hidden_channels, filter_channels, n_heads, n_layers,
+    kernel_size): C = hidden channels, the FFN's inner width and kernel, heads and layers."""
+
+    hidden: int
+    filter_channels: int
+    n_heads: int
+    n_layers: int
+    kernel_size: int
 
 
 class MultiHeadAttention(nn.Module):
@@ -111,22 +124,17 @@ class FFN(nn.Module):
 class Encoder(nn.Module):
     """Non-causal transformer with relative attention (window 4): `enc_p.enc_` in SynthesizerTrn."""
 
-    def __init__(
-        self,
-        hidden: int,
-        filter_channels: int,
-        n_heads: int,
-        n_layers: int,
-        kernel_size: int,
-        window_size: int = 4,
-    ) -> None:
+    def __init__(self, size: TransformerSize, window_size: int = 4) -> None:
         super().__init__()
+        hidden, n_layers = size.hidden, size.n_layers
         self.n_layers = n_layers
         self.attn_layers = nn.ModuleList(
-            MultiHeadAttention(hidden, hidden, n_heads, window_size=window_size) for _ in range(n_layers)
+            MultiHeadAttention(hidden, hidden, size.n_heads, window_size=window_size) for _ in range(n_layers)
         )
         self.norm_layers_1 = nn.ModuleList(LayerNorm(hidden) for _ in range(n_layers))
-        self.ffn_layers = nn.ModuleList(FFN(hidden, filter_channels, kernel_size) for _ in range(n_layers))
+        self.ffn_layers = nn.ModuleList(
+            FFN(hidden, size.filter_channels, size.kernel_size) for _ in range(n_layers)
+        )
         self.norm_layers_2 = nn.ModuleList(LayerNorm(hidden) for _ in range(n_layers))
 
     def forward(self, x: torch.Tensor, x_mask: torch.Tensor) -> torch.Tensor:
@@ -142,17 +150,16 @@ class Encoder(nn.Module):
 class FFT(nn.Module):
     """Causal-masked transformer used by the F0 decoder (`f0_decoder.decoder`)."""
 
-    def __init__(
-        self, hidden: int, filter_channels: int, n_heads: int, n_layers: int, kernel_size: int
-    ) -> None:
+    def __init__(self, size: TransformerSize) -> None:
         super().__init__()
+        hidden, n_layers = size.hidden, size.n_layers
         self.n_layers = n_layers
         self.self_attn_layers = nn.ModuleList(
-            MultiHeadAttention(hidden, hidden, n_heads) for _ in range(n_layers)
+            MultiHeadAttention(hidden, hidden, size.n_heads) for _ in range(n_layers)
         )
         self.norm_layers_0 = nn.ModuleList(LayerNorm(hidden) for _ in range(n_layers))
         self.ffn_layers = nn.ModuleList(
-            FFN(hidden, filter_channels, kernel_size, causal=True) for _ in range(n_layers)
+            FFN(hidden, size.filter_channels, size.kernel_size, causal=True) for _ in range(n_layers)
         )
         self.norm_layers_1 = nn.ModuleList(LayerNorm(hidden) for _ in range(n_layers))
 

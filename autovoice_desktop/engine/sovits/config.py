@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,8 @@ _KEYS_41 = (
     "speaker_embedding",
 )
 _HINT = "use the config.json that was trained with this model"
+#: the integer model.* sizes of the prior encoder, named like their SovitsConfig fields
+_MODEL_SIZES = ("inter_channels", "hidden_channels", "filter_channels", "n_heads", "n_layers", "kernel_size")
 
 
 @dataclass(frozen=True)
@@ -127,24 +129,15 @@ def parse_config(raw: Any, source: str = "config.json") -> SovitsConfig:
     ssl_dim = get.int(model, "model.ssl_dim")
     encoder = resolve_speech_encoder(model, data, ssl_dim, source)
     cfg = SovitsConfig(
-        sampling_rate=get.int(data, "data.sampling_rate"),
-        hop_length=get.int(data, "data.hop_length"),
-        filter_length=get.int(data, "data.filter_length"),
+        **get.each(get.int, data, "data", "sampling_rate", "hop_length", "filter_length"),
         segment_size=get.int(train, "train.segment_size", 10240),
-        inter_channels=get.int(model, "model.inter_channels"),
-        hidden_channels=get.int(model, "model.hidden_channels"),
-        filter_channels=get.int(model, "model.filter_channels"),
-        n_heads=get.int(model, "model.n_heads"),
-        n_layers=get.int(model, "model.n_layers"),
-        kernel_size=get.int(model, "model.kernel_size"),
+        **get.each(get.int, model, "model", *_MODEL_SIZES),
         p_dropout=get.number(model, "model.p_dropout", 0.1),
         resblock=get.resblock(model),
         resblock_kernel_sizes=get.int_list(model, "model.resblock_kernel_sizes"),
         resblock_dilation_sizes=get.nested_int_list(model, "model.resblock_dilation_sizes"),
-        upsample_rates=get.int_list(model, "model.upsample_rates"),
-        upsample_initial_channel=get.int(model, "model.upsample_initial_channel"),
-        upsample_kernel_sizes=get.int_list(model, "model.upsample_kernel_sizes"),
-        gin_channels=get.int(model, "model.gin_channels"),
+        **get.each(get.int_list, model, "model", "upsample_rates", "upsample_kernel_sizes"),
+        **get.each(get.int, model, "model", "upsample_initial_channel", "gin_channels"),
         ssl_dim=ssl_dim,
         n_speakers=get.int(model, "model.n_speakers"),
         speakers=_speakers(raw["spk"], source),
@@ -360,6 +353,13 @@ class _Getter:
 
     def __init__(self, source: str) -> None:
         self.source = source
+
+    @staticmethod
+    def each(
+        read: Callable[[Mapping[str, Any], str], Any], section: Mapping[str, Any], prefix: str, *names: str
+    ) -> dict[str, Any]:
+        """{name: read(section, "prefix.name")} for SovitsConfig fields named like their keys, in order."""
+        return {name: read(section, f"{prefix}.{name}") for name in names}
 
     def _raw(self, section: Mapping[str, Any], key: str, default: Any) -> Any:
         leaf = key.split(".", 1)[1]

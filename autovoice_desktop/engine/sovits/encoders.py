@@ -8,26 +8,18 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from autovoice_desktop.engine.sovits.attentions import FFT, Encoder
+from autovoice_desktop.engine.sovits.attentions import FFT, Encoder, TransformerSize
 
 
 class TextEncoder(nn.Module):
     """Content + coarse F0 -> prior mean/log-std, and a sample z = m + eps * exp(logs) * noise_scale."""
 
-    def __init__(
-        self,
-        out_channels: int,
-        hidden: int,
-        filter_channels: int,
-        n_heads: int,
-        n_layers: int,
-        kernel_size: int,
-    ) -> None:
+    def __init__(self, out_channels: int, size: TransformerSize) -> None:
         super().__init__()
         self.out_channels = out_channels
-        self.proj = nn.Conv1d(hidden, out_channels * 2, 1)
-        self.f0_emb = nn.Embedding(256, hidden)
-        self.enc_ = Encoder(hidden, filter_channels, n_heads, n_layers, kernel_size)
+        self.proj = nn.Conv1d(size.hidden, out_channels * 2, 1)
+        self.f0_emb = nn.Embedding(256, size.hidden)
+        self.enc_ = Encoder(size)
 
     def forward(
         self,
@@ -60,19 +52,11 @@ class TextEncoder(nn.Module):
 class F0Decoder(nn.Module):
     """Predicts a mean-normalised log-F0 (B, 1, T) from the content features and the speaker."""
 
-    def __init__(
-        self,
-        out_channels: int,
-        hidden: int,
-        filter_channels: int,
-        n_heads: int,
-        n_layers: int,
-        kernel_size: int,
-        spk_channels: int,
-    ) -> None:
+    def __init__(self, out_channels: int, size: TransformerSize, spk_channels: int) -> None:
         super().__init__()
+        hidden = size.hidden
         self.prenet = nn.Conv1d(hidden, hidden, 3, padding=1)
-        self.decoder = FFT(hidden, filter_channels, n_heads, n_layers, kernel_size)
+        self.decoder = FFT(size)
         self.proj = nn.Conv1d(hidden, out_channels, 1)
         self.f0_prenet = nn.Conv1d(1, hidden, 3, padding=1)
         self.cond = nn.Conv1d(spk_channels, hidden, 1)

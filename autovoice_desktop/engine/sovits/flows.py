@@ -7,19 +7,33 @@ Shapes: B batch, C channels, T frames, G speaker-embedding width.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
 from autovoice_desktop.engine.sovits.commons import gated_tanh_sigmoid
 
 
+@dataclass(frozen=True)
+class WaveNetSize:
+    """The sizes of a WN stack: hidden channels H, odd kernel size, dilation rate (layer i dilates by
+    rate ** i), layers, and the speaker-embedding width G (0: no speaker condition)."""
+
+    hidden: int
+    kernel_size: int
+    dilation_rate: int
+    n_layers: int
+    gin_channels: int = 0
+
+
 class WN(nn.Module):
     """Non-causal WaveNet stack with a global speaker condition (`cond_layer`)."""
 
-    def __init__(
-        self, hidden: int, kernel_size: int, dilation_rate: int, n_layers: int, gin_channels: int = 0
-    ) -> None:
+    def __init__(self, size: WaveNetSize) -> None:
         super().__init__()
+        hidden, kernel_size, dilation_rate = size.hidden, size.kernel_size, size.dilation_rate
+        n_layers, gin_channels = size.n_layers, size.gin_channels
         if kernel_size % 2 != 1:
             raise ValueError("WN kernel size must be odd")
         self.hidden = hidden
@@ -62,22 +76,14 @@ class WN(nn.Module):
 class ResidualCouplingLayer(nn.Module):
     """Mean-only affine coupling: the second half of the channels is shifted by a WN of the first half."""
 
-    def __init__(
-        self,
-        channels: int,
-        hidden: int,
-        kernel_size: int,
-        dilation_rate: int,
-        n_layers: int,
-        gin_channels: int,
-    ) -> None:
+    def __init__(self, channels: int, size: WaveNetSize) -> None:
         super().__init__()
         if channels % 2:
             raise ValueError("flow channels must be even")
         self.half_channels = channels // 2
-        self.pre = nn.Conv1d(self.half_channels, hidden, 1)
-        self.enc = WN(hidden, kernel_size, dilation_rate, n_layers, gin_channels=gin_channels)
-        self.post = nn.Conv1d(hidden, self.half_channels, 1)
+        self.pre = nn.Conv1d(self.half_channels, size.hidden, 1)
+        self.enc = WN(size)
+        self.post = nn.Conv1d(size.hidden, self.half_channels, 1)
 
     def reverse(self, x: torch.Tensor, x_mask: torch.Tensor, g: torch.Tensor | None) -> torch.Tensor:
         """Inverse transform. x: (B, C, T) -> (B, C, T)."""
@@ -101,22 +107,11 @@ class Flip(nn.Module):
 class ResidualCouplingBlock(nn.Module):
     """`flow`: n_flows coupling layers at indices 0, 2, 4, ... each followed by a Flip."""
 
-    def __init__(
-        self,
-        channels: int,
-        hidden: int,
-        kernel_size: int,
-        dilation_rate: int,
-        n_layers: int,
-        n_flows: int = 4,
-        gin_channels: int = 0,
-    ) -> None:
+    def __init__(self, channels: int, size: WaveNetSize, n_flows: int = 4) -> None:
         super().__init__()
         self.flows = nn.ModuleList()
         for _ in range(n_flows):
-            self.flows.append(
-                ResidualCouplingLayer(channels, hidden, kernel_size, dilation_rate, n_layers, gin_channels)
-            )
+            self.flows.append(ResidualCouplingLayer(channels, size))
             self.flows.append(Flip())
 
     def reverse(self, x: torch.Tensor, x_mask: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:

@@ -14,6 +14,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from autovoice_desktop.core.errors import ModelFormatError
 from autovoice_desktop.core.text import printable
@@ -96,20 +97,25 @@ def copy_regular(source: Path, target: Path, limit: int) -> int:
         raise ModelFormatError(
             f"cannot read {printable(source.name)} ({exc.strerror or exc})", "check its permissions"
         ) from exc
-    copied = 0
     with os.fdopen(fd, "rb") as src:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise ModelFormatError(
                 f"{printable(source.name)} is not a regular file; it was refused", _LINK_HINT
             )
         with open(target, "xb") as out:
-            while block := src.read(1 << 20):
-                copied += len(block)
-                if copied > limit:
-                    raise ModelFormatError(
-                        f"{printable(source.name)} is larger than {limit / 1e9:.1f} GB; it was refused"
-                    )
-                out.write(block)
+            too_large = f"{printable(source.name)} is larger than {limit / 1e9:.1f} GB; it was refused"
+            return copy_limited(src, out, limit, too_large)
+
+
+def copy_limited(src: BinaryIO, out: BinaryIO, limit: int, too_large: str) -> int:
+    """Copy src to out in 1 MiB blocks; returns the bytes copied. Counts what is really read (a size a
+    header claims cannot be trusted) and raises ModelFormatError(too_large) past `limit` bytes."""
+    copied = 0
+    while block := src.read(1 << 20):
+        copied += len(block)
+        if copied > limit:
+            raise ModelFormatError(too_large)
+        out.write(block)
     return copied
 
 

@@ -27,6 +27,7 @@ from autovoice_desktop.core.text import printable
 from autovoice_desktop.core.types import VoiceInfo
 from autovoice_desktop.engine.sovits.import_scan import (
     check_zip_path,
+    copy_limited,
     copy_regular,
     refuse_link,
     scan_folder,
@@ -120,13 +121,8 @@ def _extract(archive: zipfile.ZipFile, dest: Path, limit: int) -> None:
         target = dest.joinpath(*PurePosixPath(info.filename.replace("\\", "/")).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         with archive.open(info) as src, target.open("wb") as out:
-            while block := src.read(1 << 20):
-                written += len(block)
-                if written > limit:
-                    raise ModelFormatError(
-                        f"the zip unpacks to more than {limit / 1e9:.1f} GB; it was refused"
-                    )
-                out.write(block)
+            too_large = f"the zip unpacks to more than {limit / 1e9:.1f} GB; it was refused"
+            written += copy_limited(src, out, limit - written, too_large)
 
 
 def _safe_name(name: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,11 @@ from autovoice_desktop.engine.sovits.config import SovitsConfig, load_config
 from autovoice_desktop.engine.sovits.synthesizer import SynthesizerTrn
 
 log = logging.getLogger(__name__)
+
+
+def _read_only(attribute: str, doc: str) -> property:
+    """A read-only property that returns `attribute` (a dotted path) of the object."""
+    return property(attrgetter(attribute), doc=doc)
 
 
 class SovitsModel:
@@ -82,26 +88,21 @@ class SovitsModel:
         net.eval().requires_grad_(False)
         return cls(net, config, "cpu").to(device, half=half)
 
-    # ---- properties --------------------------------------------------------------------------------------
-    @property
-    def sample_rate(self) -> int:
-        """Output sample rate in Hz (data.sampling_rate)."""
-        return self.config.sampling_rate
-
-    @property
-    def hop_length(self) -> int:
-        """Samples per frame at sample_rate (data.hop_length)."""
-        return self.config.hop_length
-
-    @property
-    def ssl_dim(self) -> int:
-        """Width of the content features the model expects."""
-        return self.config.ssl_dim
-
-    @property
-    def speech_encoder(self) -> str:
-        """Content encoder the model was trained with: "vec256l9" or "vec768l12"."""
-        return self.config.speech_encoder
+    # ---- properties ---------------------------------------------------------------------------------------
+    sample_rate = _read_only("config.sampling_rate", "Output sample rate in Hz (data.sampling_rate).")
+    hop_length = _read_only("config.hop_length", "Samples per frame at sample_rate (data.hop_length).")
+    ssl_dim = _read_only("config.ssl_dim", "Width of the content features the model expects.")
+    speech_encoder = _read_only(
+        "config.speech_encoder", 'Content encoder the model was trained with: "vec256l9" or "vec768l12".'
+    )
+    vol_embedding = _read_only(
+        "config.vol_embedding", "True if the model is conditioned on loudness (pass `volume` to synthesize)."
+    )
+    has_f0_predictor = _read_only(
+        "config.use_automatic_f0_prediction", "True if auto_predict_f0 can be used."
+    )
+    device = _read_only("_device", "Torch device string the weights live on.")
+    dtype = _read_only("_dtype", "Weight dtype: float32, float16 or bfloat16.")
 
     @property
     def speakers(self) -> dict[str, int]:
@@ -109,29 +110,9 @@ class SovitsModel:
         return dict(self.config.speakers)
 
     @property
-    def vol_embedding(self) -> bool:
-        """True if the model is conditioned on loudness (pass `volume` to synthesize)."""
-        return self.config.vol_embedding
-
-    @property
-    def has_f0_predictor(self) -> bool:
-        """True if auto_predict_f0 can be used."""
-        return self.config.use_automatic_f0_prediction
-
-    @property
-    def device(self) -> str:
-        """Torch device string the weights live on."""
-        return self._device
-
-    @property
     def half(self) -> bool:
         """True when the weights run in fp16 or bf16."""
         return self._dtype != torch.float32
-
-    @property
-    def dtype(self) -> torch.dtype:
-        """Weight dtype: float32, float16 or bfloat16."""
-        return self._dtype
 
     @property
     def net(self) -> SynthesizerTrn:

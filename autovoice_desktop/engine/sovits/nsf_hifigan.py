@@ -141,19 +141,21 @@ def apply_conv(conv: nn.Conv1d | nn.ConvTranspose1d, x: torch.Tensor) -> torch.T
     return F.conv2d(x, weight, conv.bias, stride, padding, dilation, conv.groups)
 
 
+def dilated_convs(channels: int, kernel_size: int, dilations: Sequence[int]) -> nn.ModuleList:
+    """One "same"-padded (B, C, N) -> (B, C, N) convolution per dilation, in order."""
+    return nn.ModuleList(
+        nn.Conv1d(channels, channels, kernel_size, 1, dilation=d, padding=get_padding(kernel_size, d))
+        for d in dilations
+    )
+
+
 class ResBlock1(nn.Module):
     """HiFi-GAN residual block type "1": pairs of (dilated conv, conv) with leaky ReLU."""
 
     def __init__(self, channels: int, kernel_size: int, dilation: Sequence[int]) -> None:
         super().__init__()
-        self.convs1 = nn.ModuleList(
-            nn.Conv1d(channels, channels, kernel_size, 1, dilation=d, padding=get_padding(kernel_size, d))
-            for d in dilation[:3]
-        )
-        self.convs2 = nn.ModuleList(
-            nn.Conv1d(channels, channels, kernel_size, 1, dilation=1, padding=get_padding(kernel_size, 1))
-            for _ in dilation[:3]
-        )
+        self.convs1 = dilated_convs(channels, kernel_size, dilation[:3])
+        self.convs2 = dilated_convs(channels, kernel_size, [1] * len(dilation[:3]))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, N) -> (B, C, N), or (B, C, 1, N) -> (B, C, 1, N) (see apply_conv)."""
@@ -169,10 +171,7 @@ class ResBlock2(nn.Module):
 
     def __init__(self, channels: int, kernel_size: int, dilation: Sequence[int]) -> None:
         super().__init__()
-        self.convs = nn.ModuleList(
-            nn.Conv1d(channels, channels, kernel_size, 1, dilation=d, padding=get_padding(kernel_size, d))
-            for d in dilation[:2]
-        )
+        self.convs = dilated_convs(channels, kernel_size, dilation[:2])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, C, N) -> (B, C, N), or (B, C, 1, N) -> (B, C, 1, N) (see apply_conv)."""

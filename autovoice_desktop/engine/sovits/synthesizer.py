@@ -14,10 +14,11 @@ from typing import Any
 import torch
 from torch import nn
 
+from autovoice_desktop.engine.sovits.attentions import TransformerSize
 from autovoice_desktop.engine.sovits.commons import f0_to_coarse, normalize_log_f0
 from autovoice_desktop.engine.sovits.config import SovitsConfig
 from autovoice_desktop.engine.sovits.encoders import F0Decoder, TextEncoder
-from autovoice_desktop.engine.sovits.flows import ResidualCouplingBlock
+from autovoice_desktop.engine.sovits.flows import ResidualCouplingBlock, WaveNetSize
 from autovoice_desktop.engine.sovits.nsf_hifigan import Generator
 
 log = logging.getLogger(__name__)
@@ -33,14 +34,10 @@ class SynthesizerTrn(nn.Module):
         if cfg.vol_embedding:
             self.emb_vol = nn.Linear(1, cfg.hidden_channels)
         self.pre = nn.Conv1d(cfg.ssl_dim, cfg.hidden_channels, kernel_size=5, padding=2)
-        self.enc_p = TextEncoder(
-            cfg.inter_channels,
-            cfg.hidden_channels,
-            cfg.filter_channels,
-            cfg.n_heads,
-            cfg.n_layers,
-            cfg.kernel_size,
+        size = TransformerSize(
+            cfg.hidden_channels, cfg.filter_channels, cfg.n_heads, cfg.n_layers, cfg.kernel_size
         )
+        self.enc_p = TextEncoder(cfg.inter_channels, size)
         self.dec = Generator(
             sampling_rate=cfg.sine_sampling_rate,
             inter_channels=cfg.inter_channels,
@@ -53,25 +50,10 @@ class SynthesizerTrn(nn.Module):
             gin_channels=cfg.gin_channels,
             padding_style=cfg.style,
         )
-        self.flow = ResidualCouplingBlock(
-            cfg.inter_channels,
-            cfg.hidden_channels,
-            5,
-            1,
-            4,
-            n_flows=cfg.n_flow_layer,
-            gin_channels=cfg.gin_channels,
-        )
+        wavenet = WaveNetSize(cfg.hidden_channels, 5, 1, 4, gin_channels=cfg.gin_channels)
+        self.flow = ResidualCouplingBlock(cfg.inter_channels, wavenet, n_flows=cfg.n_flow_layer)
         if cfg.use_automatic_f0_prediction:
-            self.f0_decoder = F0Decoder(
-                1,
-                cfg.hidden_channels,
-                cfg.filter_channels,
-                cfg.n_heads,
-                cfg.n_layers,
-                cfg.kernel_size,
-                spk_channels=cfg.gin_channels,
-            )
+            self.f0_decoder = F0Decoder(1, size, spk_channels=cfg.gin_channels)
         self.emb_uv = nn.Embedding(2, cfg.hidden_channels)
 
     def speaker_embedding(self, sid: torch.Tensor) -> torch.Tensor:

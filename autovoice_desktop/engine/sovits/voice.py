@@ -18,14 +18,14 @@ import numpy as np
 import torch
 
 from autovoice_desktop.core.errors import VoiceError
-from autovoice_desktop.core.types import ConversionParams, ProgressFn, VoiceInfo, check_cancel
+from autovoice_desktop.core.types import ConversionParams, VoiceInfo, check_cancel
 from autovoice_desktop.engine.content import ContentEncoder, load_content_encoder
 from autovoice_desktop.engine.device import compute_dtype, is_cuda_oom, run_with_oom_fallback
 from autovoice_desktop.engine.pitch import F0_METHODS
 from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, analyse, convert, to_model_rate
 from autovoice_desktop.engine.sovits.stream import SovitsStream
 from autovoice_desktop.engine.sovits.windowed import WindowSettings
-from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice, checked_result
+from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice, VoiceRequest, checked_result
 
 log = logging.getLogger(__name__)
 
@@ -148,15 +148,7 @@ class SovitsVoice(Voice):
         if params.f0_method is not None and params.f0_method not in F0_METHODS:
             raise VoiceError(f"unknown F0 method {params.f0_method!r}", f"use one of {', '.join(F0_METHODS)}")
 
-    def convert(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        params: ConversionParams,
-        *,
-        progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
-    ) -> ConversionResult:
+    def _convert(self, request: VoiceRequest) -> ConversionResult:
         """Convert mono audio (N,) at sample_rate; result at the model's rate, same duration.
 
         Uses params.speaker (None = first speaker), transpose, f0_method (None = default_f0_method),
@@ -165,11 +157,11 @@ class SovitsVoice(Voice):
         """
         from autovoice_desktop.engine.sovits.config import check_encoder_dim
 
+        params = request.params
         self._check_method(params)
 
         def notice(message: str) -> None:
-            if progress is not None:
-                progress(0.0, message[:1].upper() + message[1:])
+            request.report(0.0, message[:1].upper() + message[1:])
 
         with self._lock:
             device = _resolve(params.device or self.device_choice)
@@ -183,8 +175,8 @@ class SovitsVoice(Voice):
                 enc = get_content_encoder(self._encoder_file(), here.speech_encoder, on, params.half)
                 on_opts = replace(opts, f0_device=on if opts.f0_method == "fcpe" else "cpu")
                 return convert(
-                    here, enc, audio, sample_rate, on_opts, progress=progress, cancel=cancel, device=on,
-                    settings=settings,
+                    here, enc, request.audio, request.sample_rate, on_opts, progress=request.progress,
+                    cancel=request.cancel, device=on, settings=settings,
                 )  # fmt: skip
 
             del encoder
@@ -194,33 +186,24 @@ class SovitsVoice(Voice):
             )  # fmt: skip
             return checked_result(result, self.info.name)  # never NaN/Inf audio out of a voice
 
-    def analyse_pitch(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        params: ConversionParams,
-        *,
-        progress: ProgressFn | None = None,
-        cancel: threading.Event | None = None,
-    ) -> PitchTrack:
+    def _analyse_pitch(self, request: VoiceRequest) -> PitchTrack:
         """The F0 a conversion with `params` would use, on the model's frame grid (no synthesis).
 
         times (T,) seconds (i * hop / sr, float64); source_f0: the estimated F0, 0 where unvoiced; target_f0:
         exactly the F0 `convert` gives the synthesizer (gaps filled, transpose or params.f0_curve applied),
         so converting with f0_curve = (times, target_f0) gives the same audio as converting without it.
         """
+        params = request.params
         self._check_method(params)
         with self._lock:
-            check_cancel(cancel)
-            if progress is not None:
-                progress(0.0, "Pitch")
+            check_cancel(request.cancel)
+            request.report(0.0, "Pitch")
             device = _resolve(params.device or self.device_choice)
             model = self.model(device, params.half)
             opts = self._options(params, model, device)
-            found = analyse(model, to_model_rate(audio, sample_rate, model.sample_rate), opts)
-            check_cancel(cancel)
-            if progress is not None:
-                progress(1.0, "Pitch")
+            found = analyse(model, to_model_rate(request.audio, request.sample_rate, model.sample_rate), opts)
+            check_cancel(request.cancel)
+            request.report(1.0, "Pitch")
             source = (found.f0 * found.uv).astype(np.float32)
             return PitchTrack(found.times, source, found.target.astype(np.float32))
 

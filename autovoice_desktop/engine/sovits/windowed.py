@@ -31,6 +31,8 @@ from autovoice_desktop.engine.sovits.nsf_hifigan import SourcePhase
 from autovoice_desktop.engine.sovits.slicing import Window, batches, plan_windows
 
 DEC_CONTEXT = 16  # frames of decoder context each side (receptive field of the 44.1k NSF-HiFi-GAN ~12)
+#: `content`'s result: per batch of windows, their units (B, S, L) stretched to the windows' frames
+WindowUnits = list[tuple[list[Window], torch.Tensor]]
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,7 @@ class WindowedSynth:
         return self.model.net.speaker_embedding(sid)
 
     @torch.inference_mode()
-    def content(
-        self, wav16: np.ndarray | torch.Tensor, frames: int
-    ) -> list[tuple[list[Window], torch.Tensor]]:
+    def content(self, wav16: np.ndarray | torch.Tensor, frames: int) -> WindowUnits:
         """16 kHz audio of `frames` frames -> per window batch: units stretched to its windows (B, S, L).
 
         One window: the whole 16 kHz signal is encoded, as the reference's `Svc.infer` does; several: each
@@ -124,35 +124,28 @@ class WindowedSynth:
 
     @torch.inference_mode()
     def render(
-        self,
-        units: list[tuple[list[Window], torch.Tensor]],
-        f0: np.ndarray,
-        uv: np.ndarray,
-        g: torch.Tensor,
-        *,
-        volume: np.ndarray | None = None,
-        **options: Any,
+        self, units: WindowUnits, f0: np.ndarray, uv: np.ndarray, g: torch.Tensor, **options: Any
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Units from `content` + F0/uv/volume (T,) -> (audio (T * hop,) float32, f0 used (T,)).
+        """`render_tensors` on host arrays: units from `content` + F0/uv (T,) -> (audio (T * hop,) float32,
+        f0 used (T,)) as numpy arrays.
 
-        g: (1, G, 1) from `speaker`; options as for `render_tensors` (noise_scale, predict_f0, generator,
-        step: called between window and tile batches, it may raise to cancel).
+        g: (1, G, 1) from `speaker`; options as for `render_tensors`, with `volume` (T,) a numpy array or
+        None (noise_scale, predict_f0, generator, step: called between window and tile batches, it may
+        raise to cancel).
         """
-        dev = self.device
-        audio, f0_used = self.render_tensors(
-            units,
-            torch.as_tensor(np.asarray(f0, np.float32)).to(dev),
-            torch.as_tensor(np.asarray(uv, np.float32)).to(dev),
-            g,
-            volume=torch.as_tensor(np.asarray(volume, np.float32)).to(dev) if volume is not None else None,
-            **options,
-        )
+
+        def on_device(frames: np.ndarray) -> torch.Tensor:
+            return torch.as_tensor(np.asarray(frames, np.float32)).to(self.device)
+
+        if options.get("volume") is not None:
+            options["volume"] = on_device(options["volume"])
+        audio, f0_used = self.render_tensors(units, on_device(f0), on_device(uv), g, **options)
         return audio.cpu().numpy(), f0_used.cpu().numpy()
 
     @torch.inference_mode()
     def render_tensors(
         self,
-        units: list[tuple[list[Window], torch.Tensor]],
+        units: WindowUnits,
         f0_t: torch.Tensor,
         uv_t: torch.Tensor,
         g: torch.Tensor,
