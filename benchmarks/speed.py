@@ -12,16 +12,20 @@ the fork's pure-Python package; it is never an AutoVoice dependency. Without `--
 is timed. AutoVoice configs run `SovitsVoice.convert` (mode "voice", the public API) unless a config names
 the mode "pipe" (`pipeline.convert` with the models pre-loaded). The fork's 600 s run is skipped on the
 CPU by default: on 2 cores it takes ~8 minutes per run.
+`--busy-cores N` keeps N other processes burning one core each for the whole run (both engines see the
+same load): the "one core busy elsewhere" condition of the CPU targets.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.bench_common import MODEL_RATE, machine_info, make_input
@@ -50,6 +54,18 @@ def _run(cmd: list[str], log: Path) -> int:
             print("   ", line, flush=True)
     print(f"    rc {proc.returncode} in {time.perf_counter() - t:.0f} s", flush=True)
     return proc.returncode
+
+
+@contextlib.contextmanager
+def busy_cores(count: int) -> Iterator[None]:
+    """`count` processes that each keep one core busy (a plain Python loop) while the block runs."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait(timeout=10)
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
@@ -116,6 +132,7 @@ def main() -> None:
         help="interpreter that can import so-vits-svc-fork (none: AutoVoice only)",
     )
     parser.add_argument("--no-baseline-rerun", action="store_true")
+    parser.add_argument("--busy-cores", type=int, default=0, help="cores kept busy by other processes")
     parser.add_argument("--extra", nargs="*", default=[], help="extra args for bench_autovoice")
     args = parser.parse_args()
 
@@ -161,6 +178,17 @@ def main() -> None:
             cmd += ["--input", str(inputs[s])]
         _run(cmd, log)
 
+    with busy_cores(args.busy_cores):
+        _run_engines(args, configs, fork, inputs, model, results, log)
+    records = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    device = machine_info().get("gpu", "CPU") if cuda else "CPU"
+    if args.busy_cores:
+        device += f", {args.busy_cores} core(s) kept busy by other processes"
+    print(write_markdown(records, args.out_dir / "speed.md", device))
+
+
+def _run_engines(args, configs, fork, inputs, model, results, log) -> None:  # noqa: ANN001
+    """The fork, each AutoVoice configuration, and on the CPU the fork again."""
     fork("")
     for config in configs:
         config, _, only = config.partition("@")
@@ -185,11 +213,8 @@ def main() -> None:
         for s in seconds:
             cmd += ["--input", str(inputs[s])]
         _run(cmd, log)
-    if not cuda and not args.no_baseline_rerun:
+    if not args.device.startswith("cuda") and not args.no_baseline_rerun:
         fork("baseline rerun")
-    records = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
-    device = machine_info().get("gpu", "CPU") if cuda else "CPU"
-    print(write_markdown(records, args.out_dir / "speed.md", device))
 
 
 if __name__ == "__main__":

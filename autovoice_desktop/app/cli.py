@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="half",
         action="store_const",
         const=True,
-        help="half precision (the default): float16 on CUDA, bfloat16 on a CPU with native bf16 kernels",
+        help="half precision (the default): float16 on CUDA, bfloat16 on a CPU where it is measured faster",
     )
     precision.add_argument(
         "--fp32",

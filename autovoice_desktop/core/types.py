@@ -40,8 +40,8 @@ class ConversionParams:
     speaker: speaker name (So-VITS-SVC multi-speaker voices); None = the first speaker.
     noise_scale, auto_predict_f0: So-VITS-SVC synthesizer knobs (reference defaults 0.4, False).
     device: "auto", "cpu", "cuda" or "cuda:N".
-    half: half precision where it is fast: float16 on CUDA, bfloat16 on a CPU with native bf16 kernels
-        (elsewhere float32). About 2x faster; False = float32, the reference's exact numbers.
+    half: half precision where it is fast: float16 on CUDA, bfloat16 on a CPU where bf16 is measured faster
+        (elsewhere float32). Up to 2x faster; False = float32, the reference's exact numbers.
     seed: makes So-VITS-SVC conversion reproducible (torch RNG); None = a fixed default seed.
     f0_curve: if set, the target F0 to use instead of the estimated one moved by transpose/target_median_f0
         (formant and the other settings still apply).

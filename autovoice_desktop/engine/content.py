@@ -107,7 +107,7 @@ class ContentEncoder:
         self.dtype = torch.float32
 
     def to(self, device: str, half: bool = False) -> ContentEncoder:
-        """Move to `device`; `half`: float16 on CUDA, bf16 on a CPU with native bf16 (compute_dtype)."""
+        """Move to `device`; `half`: float16 on CUDA, bf16 on a CPU where faster (compute_dtype)."""
         self.dtype = compute_dtype(device, bool(half))
         self.model.to(device=device, dtype=self.dtype)
         if self.final_proj is not None:

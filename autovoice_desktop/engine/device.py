@@ -25,31 +25,71 @@ _cpu_configured = False
 _CUDA_HALF = {True: torch.float16, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
+#: bf16 weights are used on the CPU only where a bf16 convolution measured at least this much faster than
+#: float32: bf16 costs ~48 dB SNR of float32, so it has to buy real speed
+BF16_MIN_SPEEDUP = 1.2
+
+
 @functools.cache
 def cpu_bf16_supported() -> bool:
-    """True when oneDNN has native bf16 kernels on this CPU (AVX512-BF16 or AMX).
-
-    There bf16 weights make the CPU synthesizer about twice as fast as float32 (docs/benchmarks.md, "Speed")
-    at ~48 dB SNR of float32; elsewhere bf16 is emulated and slower than float32.
-    """
+    """True when oneDNN has native bf16 kernels on this CPU (AVX512-BF16 or AMX); else bf16 is emulated."""
     try:
         return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
         return False
 
 
+@functools.cache
+def cpu_bf16_faster() -> bool:
+    """True when bf16 runs the decoder's kind of convolution at least BF16_MIN_SPEEDUP x faster than float32
+    on this CPU (measured once per process, ~0.1 s). AUTOVOICE_CPU_BF16=1 or 0 decides instead.
+
+    Native bf16 kernels are not enough: on a 2-core AMD EPYC with AVX512-BF16 the CPU synthesizer ran about
+    twice as fast in bf16, on a 2-core Intel Xeon with AVX512-BF16 but no AMX bf16 was 0.8-1.0x float32
+    (docs/benchmarks.md, "2-core CPU").
+    """
+    forced = os.environ.get("AUTOVOICE_CPU_BF16", "").strip()
+    if forced in ("0", "1"):
+        return forced == "1"
+    if not cpu_bf16_supported():
+        return False
+    speedup = _bf16_speedup()
+    log.info("CPU bf16 convolution speed-up over float32: %.2fx", speedup)
+    return speedup >= BF16_MIN_SPEEDUP
+
+
+def _bf16_speedup(rounds: int = 4) -> float:
+    """float32 time / bf16 time of one (1, 128, 1, 8192) channels-last convolution, kernel 7 (a decoder
+    layer's shape); the dtypes alternate, so both see the same load, and the best round of each counts."""
+    import torch.nn.functional as F  # noqa: N812 - the usual name
+
+    x32 = torch.randn(1, 128, 1, 8192 + 6).contiguous(memory_format=torch.channels_last)
+    w32 = torch.randn(128, 128, 1, 7) * 0.05
+    best = {torch.float32: float("inf"), torch.bfloat16: float("inf")}
+    inputs = {dtype: (x32.to(dtype), w32.to(dtype)) for dtype in best}
+    with torch.inference_mode():
+        for x, w in inputs.values():
+            F.conv2d(x, w)  # kernel choice and weight reorder happen on the first call
+        for _ in range(rounds):
+            for dtype, (x, w) in inputs.items():
+                started = time.perf_counter()
+                F.conv2d(x, w)
+                best[dtype] = min(best[dtype], time.perf_counter() - started)
+    return best[torch.float32] / max(best[torch.bfloat16], 1e-9)
+
+
 def compute_dtype(device: str, half: bool | str = False) -> torch.dtype:
     """The weight dtype for a resolved `device` when the user asked for `half` precision (or not).
 
     half False: float32 (reference parity). On CUDA: True/"fp16" -> float16, "bf16" -> bfloat16. On the CPU:
-    bfloat16 where oneDNN has native bf16 kernels (about 2x faster, ~48 dB SNR of float32), else float32,
-    because emulated bf16 is slower than float32.
+    bfloat16 where it is measured clearly faster than float32 (`cpu_bf16_faster`; ~48 dB SNR of float32),
+    else float32: half precision on a CPU is only a speed option, never a quality loss for nothing.
     """
     if not half:
         return torch.float32
     if device.startswith("cuda"):
         return _CUDA_HALF.get(half, torch.float16)
-    return torch.bfloat16 if cpu_bf16_supported() else torch.float32
+    return torch.bfloat16 if cpu_bf16_faster() else torch.float32
 
 
 def configure_cpu(threads: int | None = None) -> int:

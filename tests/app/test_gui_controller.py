@@ -101,7 +101,7 @@ def test_parameters_apply_to_the_chosen_voice(qtbot, parts) -> None:  # noqa: AN
     assert panel.speaker_combo.isVisibleTo(panel) and panel.speaker_combo.count() == 2
     assert panel.half.isEnabled() and panel.half.isChecked()  # half precision by default, on any device
     panel.device_combo.setCurrentIndex(panel.device_combo.findData("cpu"))
-    assert panel.half.isEnabled()  # bf16 on a CPU that has it
+    assert panel.half.isEnabled()  # bf16 on a CPU where it is faster
     panel.device_combo.setCurrentIndex(panel.device_combo.findData("cuda:0"))
     panel.half.setChecked(False)
     panel.speaker_combo.setCurrentIndex(1)

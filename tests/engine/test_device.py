@@ -62,3 +62,40 @@ def test_configure_cpu_sets_threads_and_flush(monkeypatch: object) -> None:
     finally:
         torch.set_num_threads(before)
     device.release_memory()
+
+
+def _fresh_bf16_choice() -> None:
+    device.cpu_bf16_faster.cache_clear()
+
+
+def test_cpu_half_is_bf16_only_where_bf16_measured_faster(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.delenv("AUTOVOICE_CPU_BF16", raising=False)
+    monkeypatch.setattr(device, "cpu_bf16_supported", lambda: True)
+    try:
+        for speedup, expected in ((2.0, torch.bfloat16), (1.0, torch.float32), (0.8, torch.float32)):
+            _fresh_bf16_choice()
+            monkeypatch.setattr(device, "_bf16_speedup", lambda s=speedup: s)
+            assert device.compute_dtype("cpu", True) == expected, speedup
+            assert device.compute_dtype("cpu", False) == torch.float32  # half off: always float32
+        _fresh_bf16_choice()
+        monkeypatch.setattr(device, "cpu_bf16_supported", lambda: False)  # emulated bf16: never measured
+        monkeypatch.setattr(device, "_bf16_speedup", mock.Mock(side_effect=AssertionError("measured")))
+        assert device.compute_dtype("cpu", True) == torch.float32
+    finally:
+        _fresh_bf16_choice()
+
+
+def test_cpu_bf16_choice_can_be_forced(monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr(device, "_bf16_speedup", mock.Mock(side_effect=AssertionError("measured")))
+    try:
+        for value, expected in (("1", torch.bfloat16), ("0", torch.float32)):
+            _fresh_bf16_choice()
+            monkeypatch.setenv("AUTOVOICE_CPU_BF16", value)
+            assert device.compute_dtype("cpu", True) == expected
+    finally:
+        _fresh_bf16_choice()
+
+
+def test_bf16_speedup_is_measured_on_real_convolutions() -> None:
+    speedup = device._bf16_speedup(rounds=1)
+    assert 0.01 < speedup < 100.0  # a real ratio of two timings, whatever this CPU's bf16 support

@@ -130,7 +130,7 @@ class SovitsModel:
             self.notice = notice
         dtype = compute_dtype(resolved, half)
         if half and dtype == torch.float32:
-            log.info("no fast half precision on %s (no native bf16 kernels): running float32", resolved)
+            log.info("no fast half precision on %s (bf16 not faster here): running float32", resolved)
         with self._lock:
             self.net.to(device=resolved, dtype=dtype)
             self._device, self._dtype = resolved, dtype

@@ -153,7 +153,7 @@ class SovitsVoice(Voice):
 
         Uses params.speaker (None = first speaker), transpose, f0_method (None = default_f0_method),
         f0_curve (replaces the estimated F0 moved by transpose), noise_scale, auto_predict_f0, device, half
-        (fp16 on CUDA, bf16 on a CPU with native bf16) and seed. Other fields do not apply here.
+        (fp16 on CUDA, bf16 on a CPU where it is faster) and seed. Other fields do not apply here.
         """
         from autovoice_desktop.engine.sovits.config import check_encoder_dim
 

@@ -87,8 +87,8 @@ class VoicePanel(Card):
         self.device_label.setBuddy(self.device_combo)
         self.half = QCheckBox("Half precision")
         self.half.setToolTip(
-            "float16 on an NVIDIA GPU, bfloat16 on a CPU that has it: about twice as fast, a tiny quality"
-            " cost. Off: full float32, the reference's exact numbers."
+            "float16 on an NVIDIA GPU, bfloat16 on a CPU where that is measured faster: up to twice as"
+            " fast, a tiny quality cost. Off: full float32, the reference's exact numbers."
         )
         self.set_devices([("auto", "Auto"), ("cpu", "CPU")])
 
@@ -248,7 +248,7 @@ class VoicePanel(Card):
         self.auto_f0.setEnabled(sovits)
         self.f0_combo.setEnabled(voice is not None)
         self.transpose.setEnabled(voice is not None)
-        self.half.setEnabled(sovits)  # fp16 on CUDA, bf16 on CPUs that have it (else it changes nothing)
+        self.half.setEnabled(sovits)  # fp16 on CUDA, bf16 on CPUs where faster (else no change)
         self.device_combo.setEnabled(voice is not None)
 
     def _on_voice_index(self, _: int) -> None:

@@ -194,13 +194,13 @@ def test_device_fallback_half_and_release(tmp_path: Path) -> None:
     ckpt = write_model(tmp_path, make_config("4.0"))
     with (
         mock.patch("torch.cuda.is_available", return_value=False),
-        mock.patch("autovoice_desktop.engine.device.cpu_bf16_supported", return_value=False),
+        mock.patch("autovoice_desktop.engine.device.cpu_bf16_faster", return_value=False),
     ):
         model = SovitsModel.load(ckpt, device="cuda", half=True)
-    # no GPU, no native bf16: float32 on the CPU, with the fallback notice
+    # no GPU, bf16 not faster here: float32 on the CPU, with the fallback notice
     assert model.device == "cpu" and not model.half and "no usable CUDA GPU" in (model.notice or "")
-    with mock.patch("autovoice_desktop.engine.device.cpu_bf16_supported", return_value=True):
-        assert model.to("cpu", half=True).dtype == torch.bfloat16  # native bf16: half means bf16 on the CPU
+    with mock.patch("autovoice_desktop.engine.device.cpu_bf16_faster", return_value=True):
+        assert model.to("cpu", half=True).dtype == torch.bfloat16  # bf16 faster: half means bf16 on the CPU
     assert model.net.pre.weight.dtype == torch.bfloat16
     assert model.to("cpu") is model and model.dtype == torch.float32  # half=False: float32 again
     model.release()
