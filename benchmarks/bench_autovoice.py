@@ -28,6 +28,18 @@ from benchmarks.bench_common import CpuLoadProbe, machine_info, peak_rss_mb, wri
 KIND = "vec768l12"
 
 
+def _precision_label(precision: str, device: str) -> str:
+    """The asked precision, and the dtype it runs in where the app's rule gives another (a CPU half that is
+    float32 because bf16 is not faster there: engine.device.compute_dtype)."""
+    import torch
+
+    from autovoice_desktop.engine.device import compute_dtype
+
+    runs = compute_dtype(str(device), {"fp32": False, "fp16": "fp16", "bf16": "bf16"}[precision])
+    short = {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}[runs]
+    return precision if short == precision else f"{precision} (runs {short})"
+
+
 class Engine:
     """Models loaded once (cached), plus the conversion in the chosen mode."""
 
@@ -55,7 +67,7 @@ class Engine:
                 configure_cpu(args.threads or None)
         half = {"fp32": False, "fp16": "fp16", "bf16": "bf16"}[args.precision]
         t = time.perf_counter()
-        # half: fp16/bf16 on CUDA; on the CPU any half is bf16 where native (the app's rule, compute_dtype)
+        # half: fp16/bf16 on CUDA; on the CPU bf16 where measured faster (compute_dtype, the app's rule)
         self.model = SovitsModel.load(args.model / "G_0.pth", device=args.device, half=half)
         self.encoder = load_content_encoder(args.model / "contentvec", KIND, device=args.device)
         if args.precision != "fp32":
@@ -194,7 +206,7 @@ def main() -> None:
             "mode": args.mode,
             "device": engine.model.device,
             "f0": args.f0,
-            "precision": args.precision,
+            "precision": _precision_label(args.precision, engine.model.device),
             "auto_predict_f0": args.auto_predict_f0,
             "threads": torch.get_num_threads(),
             "tf32": bool(args.tf32),
