@@ -110,6 +110,7 @@ def _burst_attempt(probe: PulseServer, tmp_path: Path, signal: np.ndarray, expec
         "stats": stats,
         "headroom": _had_headroom(stats, 25.0),
         "machine_stalls_ms": monitor.stalls_ms,
+        "late_bursts": [(index, round(1000 * delay)) for index, delay in enumerate(delays) if delay > 0.12],
     }
     print(f"live loopback attempt: {found}")
     return found
@@ -155,18 +156,27 @@ def _voice_like(seconds: float, freq: float = 160.0) -> np.ndarray:
 
 
 def test_a_steady_tone_has_no_clicks_at_block_joins(probe: PulseServer, tmp_path: Path) -> None:
-    stereo, stats = _run_bursts(probe, tmp_path, _voice_like(4.0), "--block-ms", "40")
-    out = stereo[:, 1]
-    loud = np.flatnonzero(np.abs(out) > 0.05)
-    assert len(loud) > CAPTURE_RATE * 3, "the converted tone is missing"
-    steady = out[loud[0] + CAPTURE_RATE // 2 : loud[-1] - CAPTURE_RATE // 2]  # >= 2 s spanning ~100 joins
-    jumps = np.abs(np.diff(steady))
-    typical = float(np.percentile(jumps, 99.5))
-    print(f"steady tone: max jump {jumps.max():.4f}, 99.5th percentile {typical:.4f}; stats {stats}")
-    if stats["dropouts"] == 0:  # a dropout is a (counted, faded) gap, not a join
-        assert jumps.max() <= 1.5 * typical
-    else:
-        assert not _had_headroom(stats, 40.0), "dropouts although the machine had headroom"
+    """Joins are judged on an attempt without dropouts (a dropout is a counted, faded gap, not a join); up
+    to 3 attempts, since one audio-server stall makes dropouts whatever the app does (see ATTEMPTS)."""
+    seen = []
+    for attempt in range(3):
+        folder = tmp_path / f"attempt{attempt}"
+        folder.mkdir()
+        with StallMonitor() as monitor:
+            stereo, stats = _run_bursts(probe, folder, _voice_like(4.0), "--block-ms", "40")
+        out = stereo[:, 1]
+        loud = np.flatnonzero(np.abs(out) > 0.05)
+        assert len(loud) > CAPTURE_RATE * 3, "the converted tone is missing"
+        steady = out[loud[0] + CAPTURE_RATE // 2 : loud[-1] - CAPTURE_RATE // 2]  # >= 2 s spanning ~50 joins
+        jumps = np.abs(np.diff(steady))
+        typical = float(np.percentile(jumps, 99.5))
+        print(f"steady tone: max jump {jumps.max():.4f}, 99.5th percentile {typical:.4f}; stats {stats}")
+        if stats["dropouts"] == 0:
+            assert jumps.max() <= 1.5 * typical
+            return
+        seen.append({"stats": stats, "machine_stalls_ms": monitor.stalls_ms})
+    freely = [item for item in seen if _had_headroom(item["stats"], 40.0) and not item["machine_stalls_ms"]]
+    assert not freely, f"dropouts in every attempt, some although the machine ran freely: {seen}"
 
 
 def test_under_cpu_load_it_counts_dropouts_and_exits_cleanly(probe: PulseServer, tmp_path: Path) -> None:
