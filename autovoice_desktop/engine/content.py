@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from autovoice_desktop.core.errors import ModelFormatError, WeightsMissingError
+from autovoice_desktop.engine.conv_gemm import GemmConv1d
 from autovoice_desktop.engine.device import compute_dtype
 
 log = logging.getLogger(__name__)
@@ -191,7 +192,7 @@ def build_encoder(
             pos.batch_norm is None
         ):  # weight-normalised pos-conv: replace by a plain conv (weight folded below)
             old = pos.conv
-            pos.conv = torch.nn.Conv1d(
+            pos.conv = GemmConv1d(  # a plain nn.Conv1d; on CUDA as matrix products (engine/conv_gemm.py)
                 old.in_channels,
                 old.out_channels,
                 old.kernel_size[0],

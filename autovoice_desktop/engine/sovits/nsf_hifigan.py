@@ -24,6 +24,7 @@ from autovoice_desktop.engine.sovits.commons import LRELU_SLOPE, get_padding
 
 HARMONICS = 8  # overtones above F0: the source has 9 components
 PLANAR_CPU = True  # decoder activations as (B, C, 1, N) channels_last on the CPU (apply_conv)
+PLANAR_CUDA = False  # the same on CUDA
 
 
 @dataclass
@@ -244,7 +245,7 @@ class Generator(nn.Module):
         Purely convolutional (receptive field about 12 frames), so it can run over overlapping tiles. On the
         CPU the activations are kept as (B, C, 1, N) channels_last (see apply_conv).
         """
-        planar = x.device.type == "cpu" and PLANAR_CPU
+        planar = PLANAR_CPU if x.device.type == "cpu" else (x.device.type == "cuda" and PLANAR_CUDA)
         if planar:
             x, g = x.unsqueeze(2), g.unsqueeze(2)
             harmonic_source = harmonic_source.unsqueeze(2).contiguous(memory_format=torch.channels_last)

@@ -34,7 +34,7 @@ from autovoice_desktop.core.errors import AudioContentError, AudioEmptyError
 from autovoice_desktop.core.types import F0Curve, ProgressFn, check_cancel
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.pitch import compute_f0, interpolate_f0, transpose_f0
-from autovoice_desktop.engine.sovits.content_input import to_content_rate
+from autovoice_desktop.engine.sovits.content_input import content_input_on
 from autovoice_desktop.engine.sovits.slicing import (
     place_piece,
     plan_pieces,
@@ -189,7 +189,7 @@ def convert(
             if not on_cuda:
                 future.result()  # on the CPU, F0 threads beside the OpenMP team stall it: run F0 first
             pitch = future.result
-        wav16 = to_content_rate(audio, sr, model.config.style)
+        wav16 = content_input_on(audio, sr, model.config.style, synth.device)  # on the GPU where it can
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         g = synth.speaker(opts.speaker)
         spans = speech_spans(
@@ -201,7 +201,7 @@ def convert(
             share = (hi - lo) / work
             base = 0.1 + 0.9 * done / work
             report(base, "Content")
-            end16 = wav16.size if hi == n_frames else round(hi * synth.hop_16k)
+            end16 = len(wav16) if hi == n_frames else round(hi * synth.hop_16k)
             units = synth.content(wav16[round(lo * synth.hop_16k) : end16], hi - lo)
             found = pitch()
             generator = torch.Generator(device=synth.device).manual_seed(seed)

@@ -57,3 +57,17 @@ def test_unit_index(units: int) -> None:
             expected = torch.nn.functional.interpolate(src, size=length, mode="nearest")[0, 0].long()
         assert torch.equal(got, expected), (length, units)
         assert torch.equal(unit_index(length, units, "4.1"), torch.arange(length) * units // length)
+
+
+def test_matrix_product_form_equals_the_convolution() -> None:
+    """The form `sinc_resample_tensor` uses off the CPU (strided frames @ kernel) gives the CPU's samples."""
+    import math
+
+    import autovoice_desktop.engine.sovits.content_input as ci
+
+    x = np.random.default_rng(3).standard_normal(70001).astype(np.float32)
+    kernel, width = ci._sinc_kernel(441, 160)
+    padded = torch.nn.functional.pad(torch.from_numpy(x), (width, width + 441))
+    frames = (padded.numel() - kernel.shape[2]) // 441 + 1
+    got = ci._frames_times_kernel(padded, kernel, 441, frames)[: math.ceil(160 * x.size / 441)]
+    np.testing.assert_allclose(got.numpy(), sinc_resample(x, 44100), atol=2e-6)
