@@ -233,25 +233,43 @@ def profile_input(
 
 
 def _variants(eng: Engine, path: Path, audio: np.ndarray, timed, add, out_dir: Path) -> None:  # noqa: ANN001
-    """The whole conversion and read -> convert -> write with ContentVec's positional convolution run by
-    cuDNN (before) and as matrix products (engine/conv_gemm.py), and with a channels-last decoder."""
-    from autovoice_desktop.engine import conv_gemm
+    """The whole conversion and read -> convert -> write with each speed change switched on in turn.
+
+    Switches: ContentVec's positional convolution by cuDNN or as matrix products (engine/conv_gemm.py), the
+    harmonic source's float64 running sums as row scans or in blocks (nsf_hifigan.SCAN_DEVICES), FCPE's
+    16 kHz input by soxr on the host or the sinc on the GPU (pitch.FCPE_RESAMPLER), the decoder channels-last.
+    """
+    from autovoice_desktop.engine import conv_gemm, pitch
     from autovoice_desktop.engine.sovits import nsf_hifigan
 
-    variants = [("as committed", conv_gemm.GEMM_DEVICES, False)]
+    def switch(gemm: bool, scan: bool, sinc: bool, planar: bool) -> None:
+        conv_gemm.GEMM_DEVICES = ("cuda",) if gemm else ()
+        nsf_hifigan.SCAN_DEVICES = ("cuda",) if scan else ()
+        pitch.FCPE_RESAMPLER = "sinc" if sinc else "soxr"
+        nsf_hifigan.PLANAR_CUDA = planar
+
+    variants = [("as committed", (True, True, True, False))]
     if eng.model.device.startswith("cuda"):
         variants = [
-            ("pos conv by cuDNN (before)", (), False),
-            ("pos conv as GEMM (after)", ("cuda",), False),
-            ("GEMM + channels-last decoder", ("cuda",), True),
+            ("before (cuDNN pos conv, row scans, soxr FCPE input)", (False, False, False, False)),
+            ("pos conv as GEMM", (True, False, False, False)),
+            ("+ blocked scans", (True, True, False, False)),
+            ("+ FCPE input sinc on GPU (after)", (True, True, True, False)),
+            ("after + channels-last decoder", (True, True, True, True)),
         ]
+    first: np.ndarray | None = None
     for r in (1, 2):  # twice, interleaved: the spread between rounds is the noise
-        for label, gemm, planar in variants:
-            conv_gemm.GEMM_DEVICES, nsf_hifigan.PLANAR_CUDA = gemm, planar
-            add(f"convert: {label} #{r}", timed(lambda: eng._voice_convert(audio))[0])
+        for label, flags in variants:
+            switch(*flags)
+            ms, wav = timed(lambda: eng._voice_convert(audio))
+            add(f"convert: {label} #{r}", ms)
+            first = wav if first is None else first
+            noise = float(np.sum((wav.astype(np.float64) - first) ** 2))
+            snr = 10 * np.log10(float(np.sum(first.astype(np.float64) ** 2)) / max(noise, 1e-30))
+            print(f"{path.stem:>8} {label}: output vs the first variant's, SNR {snr:.1f} dB")
             e2e = timed(lambda: eng.convert_file(path, out_dir / f"e2e_{path.stem}.wav"))[0]
             add(f"e2e: {label} #{r}", e2e)
-    conv_gemm.GEMM_DEVICES, nsf_hifigan.PLANAR_CUDA = ("cuda",), False
+    switch(True, True, True, False)
 
 
 def main() -> None:

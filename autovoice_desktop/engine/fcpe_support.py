@@ -1,11 +1,12 @@
 """Import torchfcpe without making torchaudio a requirement.
 
 torchfcpe 0.0.4 does `from torchaudio.transforms import Resample` at import time, and uses it only when the
-audio it gets is not at its own 16 kHz rate. AutoVoice always resamples to 16 kHz itself (soxr) before calling
-FCPE, so Resample is never constructed. When torchaudio is absent (or its C extension cannot load, as with the
-CUDA-only wheel beside CPU torch), a tiny stand-in `torchaudio.transforms` module is put in `sys.modules`
-only for the duration of `import torchfcpe`, then removed again, so no other library ever sees a fake
-torchaudio. If torchfcpe would ever try to resample, the stand-in raises a clear error instead.
+audio it gets is not at its own 16 kHz rate. AutoVoice always resamples to 16 kHz itself
+(engine.pitch._fcpe_input) before calling FCPE, so Resample is never constructed. When torchaudio is absent
+(or its C extension cannot load, as with the CUDA-only wheel beside CPU torch), a tiny stand-in
+`torchaudio.transforms` module is put in `sys.modules` only for the duration of `import torchfcpe`, then
+removed again, so no other library ever sees a fake torchaudio. If torchfcpe would ever try to resample, the
+stand-in raises a clear error instead.
 
 torchfcpe itself is installed with `pip install --no-deps torchfcpe` (plus einops and local-attention); its
 weights ship inside the wheel (`torchfcpe/assets/fcpe_c_v001.pt`).

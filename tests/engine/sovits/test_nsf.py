@@ -124,3 +124,18 @@ def test_planar_cpu_decoder_equals_the_1d_layout(monkeypatch) -> None:  # noqa: 
             planar = gen.decode(x, har, g)
         assert planar.shape == flat.shape == (2, 1, 30 * 64)
         assert float((planar - flat).abs().max()) < 1e-5
+
+
+def test_blocked_running_sum_equals_one_scan(monkeypatch) -> None:  # noqa: ANN001
+    """The GPU's blocked float64 running sum (run on the CPU here) gives torch.cumsum's sums, any length."""
+    from autovoice_desktop.engine.sovits import nsf_hifigan
+
+    monkeypatch.setattr(nsf_hifigan, "SCAN_DEVICES", ("cuda", "cpu"))
+    monkeypatch.setattr(nsf_hifigan, "SCAN_BLOCK", 64)
+    gen = torch.Generator().manual_seed(5)
+    for n in (10, 64, 65, 1000, 4097):
+        x = torch.rand(2, 9, n, generator=gen)
+        got = nsf_hifigan.running_sum(x)
+        want = torch.cumsum(x.double(), dim=-1)
+        assert got.dtype == torch.float64 and got.shape == want.shape
+        assert float((got - want).abs().max()) <= 1e-12 * max(1.0, float(want.abs().max()))
