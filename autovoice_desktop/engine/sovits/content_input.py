@@ -45,6 +45,12 @@ def _sinc_kernel(orig: int, new: int) -> tuple[torch.Tensor, int]:
     return (sinc * (window * (base / orig))).to(torch.float32), width
 
 
+@functools.lru_cache(maxsize=8)
+def _device_kernel(orig: int, new: int, device: str) -> torch.Tensor:
+    """`_sinc_kernel` copied once to `device` (a live stream resamples every block)."""
+    return _sinc_kernel(orig, new)[0].to(device)
+
+
 def sinc_resample(audio: np.ndarray, sr: int, target: int = CONTENT_RATE) -> np.ndarray:
     """Mono float32 (N,) at sr -> (ceil(N * target / sr),) float32 with the Hann-windowed sinc above.
 
@@ -83,7 +89,7 @@ def sinc_resample_tensor(x: torch.Tensor, sr: int, target: int = CONTENT_RATE) -
                 parts.append(y[0].transpose(0, 1).reshape(-1))
             out = torch.cat(parts)
         else:
-            out = _frames_times_kernel(padded, kernel.to(x.device), orig, frames)
+            out = _frames_times_kernel(padded, _device_kernel(orig, new, str(x.device)), orig, frames)
         return out[: math.ceil(new * n / orig)]
 
 
