@@ -130,8 +130,10 @@ def run_live(args: argparse.Namespace, sd: object | None = None) -> int:
         microphone.remove()
     assert session.processor is not None
     stats = session.processor.stats.snapshot()
+    causes = session.processor.stats.dropout_causes
+    why = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in causes.items() if count)
     _status(
-        f"stopped: {stats['blocks']} blocks, {stats['dropouts']} dropouts, "
+        f"stopped: {stats['blocks']} blocks, {stats['dropouts']} dropouts{f' ({why})' if why else ''}, "
         f"latency about {stats['latency_ms']} ms"
     )
     if recorded is not None:

@@ -29,12 +29,13 @@ from autovoice_desktop.audio.devices import (
 )
 from autovoice_desktop.audio.ring_buffer import RingBuffer
 from autovoice_desktop.core.errors import AudioDeviceError
+from autovoice_desktop.core.priority import elevated_priority
 from autovoice_desktop.core.types import AudioDeviceInfo
 
 log = logging.getLogger(__name__)
 
 #: PortAudio latency asked for each direction (seconds)
-DEVICE_LATENCY_S = 0.02
+DEVICE_LATENCY_S = 0.01
 RING_SECONDS = 2.0
 FADE_SAMPLES = 64
 FIRST_BLOCK_GRACE = 10.0
@@ -74,6 +75,9 @@ class LiveDuplex:
         self._in_blocks = 0
         self._last_in = 0.0
         self._underruns = 0
+        self._late_blocks = 0  # causes of the underruns: the converted audio ran out,
+        self._device_underflows = 0  # the device ran dry before the callback came,
+        self._input_overflows = 0  # the input callback came too late and captured audio was lost
         self._primed = False
         self._counting_from = float("inf")
         self._fade_in = True  # the first audible block fades in
@@ -87,7 +91,8 @@ class LiveDuplex:
         """Resolve both devices and start both streams; AudioDeviceError says what went wrong."""
         sd = self._sd if self._sd is not None else load_sounddevice()
         self._sd = sd
-        with portaudio_lock():
+        # the streams' threads (PortAudio callbacks, the PulseAudio client loop) inherit the raised priority
+        with portaudio_lock(), elevated_priority():
             self.input_device = resolve_device(self.input_spec, "input", sd)
             self.output_device = resolve_device(self.output_spec, "output", sd)
             self.input_rate = _pick_rate(sd, self.input_device, "input")
@@ -168,8 +173,19 @@ class LiveDuplex:
 
     @property
     def underruns(self) -> int:
-        """Output callbacks that ran short of converted audio (after the first audio was queued)."""
+        """Dropouts after the warm-up: output callbacks that ran short of converted audio, device underflows
+        and input overflows (each one an audible gap or jump)."""
         return self._underruns
+
+    @property
+    def dropout_causes(self) -> dict[str, int]:
+        """`underruns` by cause: late_block (the worker's audio ran out), device_underflow (the output device
+        ran dry: its callback came too late), input_overflow (captured audio was lost)."""
+        return {
+            "late_block": self._late_blocks,
+            "device_underflow": self._device_underflows,
+            "input_overflow": self._input_overflows,
+        }
 
     @property
     def input_blocks(self) -> int:
@@ -205,6 +221,9 @@ class LiveDuplex:
     def _input_callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         self._in_blocks += 1
         self._last_in = time.monotonic()
+        if status and getattr(status, "input_overflow", False) and self.settled:
+            self._input_overflows += 1  # input was lost: the converted audio jumps there
+            self._underruns += 1
         if self._in is not None:
             self._in.write(indata[:, :1])
 
@@ -221,6 +240,7 @@ class LiveDuplex:
             return
         if status and getattr(status, "output_underflow", False):
             self._underruns += 1  # the device itself ran dry (the callback came too late)
+            self._device_underflows += 1
             self._fade_in = True  # it played silence: come back with a ramp, not a step
         if n and self._fade_in:
             ramp = min(n, FADE_SAMPLES)
@@ -234,6 +254,7 @@ class LiveDuplex:
             outdata[n:] = 0.0
             outdata[n : n + ramp] = (last * np.linspace(1.0, 0.0, ramp, dtype=np.float32))[:, None]
             self._underruns += 1
+            self._late_blocks += 1
             self._fade_in = True
             self._last = 0.0
         elif n:

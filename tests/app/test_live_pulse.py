@@ -74,6 +74,7 @@ def _run_bursts(
     finally:
         recorder.terminate()
         recorder.wait(timeout=10)
+    print("app:", " | ".join(line for line in stderr.splitlines() if line.startswith("stopped:")))
     stereo = np.fromfile(raw, dtype="<f4")
     stereo = stereo[: len(stereo) // 2 * 2].reshape(-1, 2)
     return stereo, json.loads((tmp_path / "stats.json").read_text())

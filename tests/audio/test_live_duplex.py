@@ -67,3 +67,36 @@ def test_device_loss_is_reported() -> None:
         assert "stopped (disconnected" in (duplex.check() or "")  # either stream may end first
     finally:
         duplex.close()
+
+
+class _Status:
+    """A PortAudio callback status with the given flags."""
+
+    def __init__(self, **flags: bool) -> None:
+        self.input_overflow = flags.get("input_overflow", False)
+        self.output_underflow = flags.get("output_underflow", False)
+
+    def __bool__(self) -> bool:
+        return self.input_overflow or self.output_underflow
+
+
+def test_each_dropout_is_counted_with_its_cause(monkeypatch) -> None:  # noqa: ANN001
+    """The callbacks as the device calls them: a short ring (late block), a device underflow and an input
+    overflow each count one dropout once the warm-up is over, and the causes are told apart."""
+    monkeypatch.setattr(live_duplex, "WARMUP_S", 0.0)
+    sd = _fake()
+    duplex = LiveDuplex(sd=sd)
+    duplex.start()
+    try:
+        duplex.write_output(np.full(240, 0.5, dtype=np.float32))
+        time.sleep(0.1)  # the fake device drains the ring: late blocks
+    finally:
+        duplex.close()
+    late = duplex.dropout_causes["late_block"]
+    assert late >= 1 and duplex.underruns == late
+    out = np.zeros((240, 1), dtype=np.float32)
+    duplex._output_callback(out, 240, None, _Status(output_underflow=True))
+    duplex._input_callback(np.zeros((240, 1), dtype=np.float32), 240, None, _Status(input_overflow=True))
+    causes = duplex.dropout_causes
+    assert causes["device_underflow"] == 1 and causes["input_overflow"] == 1
+    assert duplex.underruns == sum(causes.values())

@@ -18,7 +18,6 @@ follows MarginController. The app's latency estimate (mic to speaker) is
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
+from autovoice_desktop.core.priority import raise_thread_priority
 from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.engine.live.sola import SolaJoiner
 from autovoice_desktop.engine.live.tuning import BlockSizer, LiveStats, MarginController
@@ -40,8 +40,6 @@ FADE_IN_MS = 3.0
 MAX_BACKLOG_MS = 250.0
 #: a block whose peak is below this may have samples dropped or silence inserted (inaudible)
 QUIET_PEAK = 0.003
-#: the worker thread's nice value where the OS allows raising it (-20 highest .. 19 lowest)
-WORKER_NICE = -10
 #: blocks whose input peaks below this are silence (voices skip them): their compute time says nothing
 ACTIVE_PEAK = 1e-3
 #: how far the queue may drift from the margin before quiet blocks are padded or trimmed (ms)
@@ -87,18 +85,6 @@ class Levels:
 
     input_peak: float = 0.0
     output_peak: float = 0.0
-
-
-def _raise_priority() -> None:
-    """Give this (worker) thread a higher scheduling priority where the OS allows it (Linux: nice
-    WORKER_NICE for this thread; needs root or CAP_SYS_NICE, silently skipped otherwise), so other programs'
-    load delays the conversion less. The audio callbacks stay as PortAudio made them."""
-    if not hasattr(os, "setpriority"):
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
-    except OSError as exc:
-        log.debug("live: worker priority unchanged (%s)", exc)
 
 
 class _Resampler:
@@ -160,6 +146,7 @@ class LiveProcessor:
         self._thread: threading.Thread | None = None
         self._peaks = [0.0, 0.0]
         self._hold_ms: list[float] = []
+        self._behind = 0  # blocks skipped because the worker fell MAX_BACKLOG_MS behind
         self._setup_rates()
 
     # --- control (any thread) --------------------------------------------------------------------------
@@ -209,7 +196,7 @@ class LiveProcessor:
         self._dry = np.zeros(0, dtype=np.float32)
 
     def _run(self) -> None:
-        _raise_priority()
+        raise_thread_priority()  # other programs' load delays the conversion less (core/priority.py)
         try:
             seen = self.io.underruns
             while not self._halt.is_set():
@@ -230,6 +217,7 @@ class LiveProcessor:
                     )
                     self._pending = self._pending[-block:]
                     self.stats.dropouts += 1
+                    self._behind += 1
                     self._stream.reset()
                     self._joiner.reset()
                 samples, self._pending = self._pending[:block], self._pending[block:]
@@ -269,6 +257,12 @@ class LiveProcessor:
         if active and self.sizer.record(compute_ms / 1000.0):  # silent blocks cost ~nothing: not counted
             log.info("live: block size now %.0f ms", self.sizer.block_ms)
         self.stats.dropouts += new_underruns
+        causes = getattr(self.io, "dropout_causes", None)  # the device side's breakdown, where it has one
+        if new_underruns or self._behind:
+            self.stats.dropout_causes = {
+                **(causes if isinstance(causes, dict) else {}),
+                "worker_behind": self._behind,
+            }
         self.margin.on_block(new_underruns)
         out, queued_ms = self._keep_margin(out, first=self.stats.blocks == 0 or new_underruns > 0)
         self.stats.record(compute_ms, queued_ms)

@@ -82,7 +82,7 @@ class MarginController:
 
     def __init__(
         self,
-        floor_ms: float = 30.0,
+        floor_ms: float = 40.0,
         step_ms: float = 10.0,
         ceiling_ms: float = 150.0,
         relax_blocks: int = 300,
@@ -116,6 +116,9 @@ class LiveStats:
         self.queue_ms: collections.deque[float] = collections.deque(maxlen=200)
         self.max_compute_ms = 0.0
         self.latency_ms = 0.0
+        #: dropouts by cause where the device side tells them apart: late_block (the converted audio ran out),
+        #: device_underflow, input_overflow, worker_behind (blocks skipped); printed, not in --stats-json
+        self.dropout_causes: dict[str, int] = {}
 
     def record(self, compute_ms: float, queue_ms: float) -> None:
         """One block converted in compute_ms with queue_ms of output queued ahead of it."""
