@@ -118,6 +118,22 @@ def test_memory_is_bounded_the_synthesis_runs_only_a_few_pieces_ahead() -> None:
     assert not _prefetch_threads()
 
 
+def test_the_first_piece_is_converted_before_the_next_ones_are_synthesised() -> None:
+    """The first audio comes from a conversion with no TTS thread beside it; the rest is prefetched."""
+    fake = _CountingTts()
+    fake.parallelism = 2
+    pieces = [Piece(f"piece {i}", 0.0) for i in range(10)]
+    stream = say.speak(fake, pieces)
+    next(stream)
+    threading.Event().wait(0.2)  # time for any prefetch to start
+    assert fake.calls == 1  # the caller is still busy with the first piece
+    next(stream)
+    threading.Event().wait(0.2)
+    assert 2 <= fake.calls <= 1 + fake.parallelism + say.PREFETCH
+    stream.close()
+    assert not _prefetch_threads()
+
+
 def test_parallel_synthesis_keeps_the_order_of_the_pieces() -> None:
     class Jittery(_CountingTts):
         parallelism = 3

@@ -3,7 +3,8 @@
 `speak()` is a generator, so a caller (the CLI writing a file, a player) gets the first converted audio after
 the first piece, and memory holds a few pieces at a time however long the text is. While a piece is being
 converted, helper threads (one per TTS session, `tts.parallelism`) already synthesise the next ones
-(onnxruntime and pyworld both release the GIL, so on two cores the steps overlap); at most
+(onnxruntime and pyworld both release the GIL, so on two cores the steps overlap), except during the first
+piece's conversion, which runs alone so that the first audio comes early; at most
 parallelism + PREFETCH pieces are ahead, and the threads are always joined before `speak()` returns, is
 cancelled or is closed. `cancel` is checked between pieces and inside the conversion
 (ConversionCancelled).
@@ -92,10 +93,12 @@ def synthesised(
 ) -> Iterator[_Speech]:
     """Each piece's speech in order, synthesised ahead on `tts.parallelism` helper threads.
 
-    At most parallelism + PREFETCH pieces are in flight or waiting, so memory stays bounded. The threads are
-    stopped (queued pieces dropped) and joined when the iteration ends, fails, is cancelled or is closed."""
+    At most parallelism + PREFETCH pieces are in flight or waiting, so memory stays bounded. The first piece
+    is synthesised alone and the others start only when the caller asks for the second one, so the first
+    piece's conversion (the first audio) has the machine to itself. The threads are stopped (queued pieces
+    dropped) and joined when the iteration ends, fails, is cancelled or is closed."""
     workers = max(1, int(getattr(tts, "parallelism", 1)))
-    window = workers + PREFETCH
+    window = 1
     todo = iter(enumerate(pieces))
     pending: deque[Future[_Speech]] = deque()
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tts-prefetch")
@@ -117,6 +120,7 @@ def synthesised(
                 except FutureTimeout:
                     continue
             yield item
+            window = workers + PREFETCH
     finally:
         for future in pending:
             future.cancel()
