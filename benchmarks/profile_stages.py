@@ -64,7 +64,6 @@ def profile_input(
 
     from autovoice_desktop.audio.io import load_audio, save_audio
     from autovoice_desktop.engine.fcpe_support import FCPE_RATE, fcpe_model
-    from autovoice_desktop.engine.sovits import nsf_hifigan
     from autovoice_desktop.engine.sovits.content_input import (
         sinc_resample,
         sinc_resample_tensor,
@@ -177,16 +176,8 @@ def profile_input(
         ms, har = timed(lambda: synth.source(f0w[0], gen))
         add("harmonic source", ms)
         add("decode (as is)", timed(lambda: synth.decode(z, har, g))[0])
-        base = synth.decode(z, har, g).float()
         if dev != "cpu":
-            nsf_hifigan.PLANAR_CUDA = True
-            ms, planar = timed(lambda: synth.decode(z, har, g))
-            add("decode channels-last (B,C,1,N)", ms)
-            err = float((planar.float() - base).abs().max())
-            print(f"{name:>8} channels-last vs as is: max |diff| {err:.3e}")
             torch.backends.cudnn.benchmark = True
-            add("decode channels-last + cudnn.benchmark", timed(lambda: synth.decode(z, har, g))[0])
-            nsf_hifigan.PLANAR_CUDA = False
             add("decode as is + cudnn.benchmark", timed(lambda: synth.decode(z, har, g))[0])
             torch.backends.cudnn.benchmark = False
         ms, wav = timed(lambda: synth.render(units, found.target[lo:hi], found.target_uv[lo:hi], g,
@@ -236,26 +227,23 @@ def _variants(eng: Engine, path: Path, audio: np.ndarray, timed, add, out_dir: P
     """The whole conversion and read -> convert -> write with each speed change switched on in turn.
 
     Switches: ContentVec's positional convolution by cuDNN or as matrix products (engine/conv_gemm.py), the
-    harmonic source's float64 running sums as row scans or in blocks (nsf_hifigan.SCAN_DEVICES), FCPE's
-    16 kHz input by soxr on the host or the sinc on the GPU (pitch.FCPE_RESAMPLER), the decoder channels-last.
+    harmonic source's float64 running sums as row scans or in blocks (nsf_hifigan.SCAN_DEVICES). (FCPE's
+    16 kHz input by soxr and a channels-last CUDA decoder were switches here too; measured at ff4ca92, since
+    removed: docs/benchmarks.md.)
     """
-    from autovoice_desktop.engine import conv_gemm, pitch
+    from autovoice_desktop.engine import conv_gemm
     from autovoice_desktop.engine.sovits import nsf_hifigan
 
-    def switch(gemm: bool, scan: bool, sinc: bool, planar: bool) -> None:
+    def switch(gemm: bool, scan: bool) -> None:
         conv_gemm.GEMM_DEVICES = ("cuda",) if gemm else ()
         nsf_hifigan.SCAN_DEVICES = ("cuda",) if scan else ()
-        pitch.FCPE_RESAMPLER = "sinc" if sinc else "soxr"
-        nsf_hifigan.PLANAR_CUDA = planar
 
-    variants = [("as committed", (True, True, True, False))]
+    variants = [("as committed", (True, True))]
     if eng.model.device.startswith("cuda"):
         variants = [
-            ("before (cuDNN pos conv, row scans, soxr FCPE input)", (False, False, False, False)),
-            ("pos conv as GEMM", (True, False, False, False)),
-            ("+ blocked scans", (True, True, False, False)),
-            ("+ FCPE input sinc on GPU (after)", (True, True, True, False)),
-            ("after + channels-last decoder", (True, True, True, True)),
+            ("cuDNN pos conv, row scans", (False, False)),
+            ("pos conv as GEMM", (True, False)),
+            ("+ blocked scans (as committed)", (True, True)),
         ]
     first: np.ndarray | None = None
     for r in (1, 2):  # twice, interleaved: the spread between rounds is the noise
@@ -269,7 +257,7 @@ def _variants(eng: Engine, path: Path, audio: np.ndarray, timed, add, out_dir: P
             print(f"{path.stem:>8} {label}: output vs the first variant's, SNR {snr:.1f} dB")
             e2e = timed(lambda: eng.convert_file(path, out_dir / f"e2e_{path.stem}.wav"))[0]
             add(f"e2e: {label} #{r}", e2e)
-    switch(True, True, True, False)
+    switch(True, True)
 
 
 def main() -> None:

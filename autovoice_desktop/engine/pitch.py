@@ -35,7 +35,6 @@ F0_MIN = 50.0
 F0_MAX = 1100.0
 F0_METHODS = ("dio", "harvest", "fcpe")
 FCPE_THRESHOLD = 0.05
-FCPE_RESAMPLER = "sinc"  # FCPE's 16 kHz input: "sinc" (on the F0 device) or "soxr" (HQ, host): _fcpe_input
 
 
 def interpolate_f0(f0: np.ndarray, lineage: str = "4.1") -> tuple[np.ndarray, np.ndarray]:
@@ -184,24 +183,18 @@ def _world_f0(
 def _fcpe_input(audio: np.ndarray, sr: int, device: str) -> Any:
     """Mono audio at sr -> a (1, N16, 1) float32 tensor at FCPE's 16 kHz on `device`.
 
-    FCPE_RESAMPLER "sinc": the Hann-windowed sinc of the 4.0 content input (`sinc_resample_tensor`), computed
-    on `device`: 1.3 ms for 60 s on an H200 against 14-16 ms for soxr HQ on the host, which held up the whole
+    The Hann-windowed sinc of the 4.0 content input (`sinc_resample_tensor`), computed on `device`: 1.3 ms for
+    60 s on an H200 against 14-16 ms for the soxr HQ it replaced, which ran on the host and held up the whole
     conversion (docs/benchmarks.md). Against soxr HQ the F0 moved by a median of 0.15-0.24 cents (p99 2.8-3.7)
-    and the voicing of 5 of 6001 frames changed (FCPE, 10 and 60 s of speech and singing). "soxr": soxr HQ.
+    and the voicing of 5 of 6001 frames changed (FCPE, 10 and 60 s of speech and singing).
     """
     import torch
 
     from autovoice_desktop.engine.fcpe_support import FCPE_RATE
+    from autovoice_desktop.engine.sovits.content_input import sinc_resample_tensor
 
-    x = np.ascontiguousarray(audio, dtype=np.float32)
-    if sr != FCPE_RATE and FCPE_RESAMPLER == "soxr":
-        import soxr
-
-        x = soxr.resample(x, sr, FCPE_RATE, quality="HQ").astype(np.float32)
-    wav = torch.from_numpy(x).to(device)
-    if sr != FCPE_RATE and FCPE_RESAMPLER != "soxr":
-        from autovoice_desktop.engine.sovits.content_input import sinc_resample_tensor
-
+    wav = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32)).to(device)
+    if sr != FCPE_RATE:
         wav = sinc_resample_tensor(wav, sr, FCPE_RATE)
     return wav[None, :, None]
 

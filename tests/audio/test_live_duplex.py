@@ -19,6 +19,18 @@ def _fake() -> FakeSoundDevice:
     return sd
 
 
+def _play(sd: FakeSoundDevice, samples: np.ndarray, seconds: float) -> LiveDuplex:
+    """Start a LiveDuplex on the fake device, queue `samples`, let it run `seconds`, close it."""
+    duplex = LiveDuplex(sd=sd)
+    duplex.start()
+    try:
+        duplex.write_output(samples)
+        time.sleep(seconds)
+    finally:
+        duplex.close()
+    return duplex
+
+
 def test_input_flows_and_short_output_counts_underruns_after_warmup(monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setattr(live_duplex, "WARMUP_S", 0.1)
     sd = _fake()
@@ -44,13 +56,7 @@ def test_input_flows_and_short_output_counts_underruns_after_warmup(monkeypatch)
 def test_warmup_output_is_muted(monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.setattr(live_duplex, "WARMUP_S", 5.0)
     sd = _fake()
-    duplex = LiveDuplex(sd=sd)
-    duplex.start()
-    try:
-        duplex.write_output(np.full(4800, 0.5, dtype=np.float32))
-        time.sleep(0.3)
-    finally:
-        duplex.close()
+    duplex = _play(sd, np.full(4800, 0.5, dtype=np.float32), 0.3)
     assert not np.any(sd.played_audio())
     assert duplex.underruns == 0
 
@@ -84,14 +90,7 @@ def test_each_dropout_is_counted_with_its_cause(monkeypatch) -> None:  # noqa: A
     """The callbacks as the device calls them: a short ring (late block), a device underflow and an input
     overflow each count one dropout once the warm-up is over, and the causes are told apart."""
     monkeypatch.setattr(live_duplex, "WARMUP_S", 0.0)
-    sd = _fake()
-    duplex = LiveDuplex(sd=sd)
-    duplex.start()
-    try:
-        duplex.write_output(np.full(240, 0.5, dtype=np.float32))
-        time.sleep(0.1)  # the fake device drains the ring: late blocks
-    finally:
-        duplex.close()
+    duplex = _play(_fake(), np.full(240, 0.5, dtype=np.float32), 0.1)  # the ring runs dry: late blocks
     late = duplex.dropout_causes["late_block"]
     assert late >= 1 and duplex.underruns == late
     out = np.zeros((240, 1), dtype=np.float32)

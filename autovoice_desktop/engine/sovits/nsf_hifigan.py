@@ -24,7 +24,6 @@ from autovoice_desktop.engine.sovits.commons import LRELU_SLOPE, get_padding
 
 HARMONICS = 8  # overtones above F0: the source has 9 components
 PLANAR_CPU = True  # decoder activations as (B, C, 1, N) channels_last on the CPU (apply_conv)
-PLANAR_CUDA = False  # the same on CUDA
 SCAN_BLOCK = 4096  # samples per block of the blocked float64 running sum (0: one scan per row)
 SCAN_DEVICES: tuple[str, ...] = ("cuda",)  # devices that scan in blocks; the CPU scans whole rows
 
@@ -268,7 +267,7 @@ class Generator(nn.Module):
         Purely convolutional (receptive field about 12 frames), so it can run over overlapping tiles. On the
         CPU the activations are kept as (B, C, 1, N) channels_last (see apply_conv).
         """
-        planar = PLANAR_CPU if x.device.type == "cpu" else (x.device.type == "cuda" and PLANAR_CUDA)
+        planar = x.device.type == "cpu" and PLANAR_CPU
         if planar:
             x, g = x.unsqueeze(2), g.unsqueeze(2)
             harmonic_source = harmonic_source.unsqueeze(2).contiguous(memory_format=torch.channels_last)
