@@ -116,7 +116,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=("sentence", "paragraph"), help="run one text only")
     parser.add_argument("--json", type=Path, help="append the results here as JSON lines")
+    parser.add_argument(
+        "--exact-decoder", action="store_true", help="decoder tiles at exact lengths (no buckets), to compare"
+    )
     args = parser.parse_args(argv)
+    if args.exact_decoder:
+        from benchmarks.new_length import set_buckets
+
+        set_buckets(False)
 
     from autovoice_desktop.engine.tts.piper_engine import PiperTts, find_tts_voice
 

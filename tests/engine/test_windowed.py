@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from autovoice_desktop.core.errors import ConversionCancelled
-from autovoice_desktop.engine.sovits import pipeline
+from autovoice_desktop.engine.sovits import nsf_hifigan, pipeline
 from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, convert
-from autovoice_desktop.engine.sovits.slicing import plan_windows
+from autovoice_desktop.engine.sovits.slicing import bucket_frames, plan_windows
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 from tests.engine.sovits_helpers import snr_db, tiny_model_and_encoder, voiced_signal, zero_random_draws
 
@@ -181,3 +181,67 @@ def test_oom_settings_shrink_to_a_floor() -> None:
         sizes.append(settings.max_batch_samples)
         settings = settings.smaller()
     assert sizes == sorted(sizes, reverse=True) and len(sizes) >= 3 and sizes[-1] == 2**15
+
+
+def test_bucket_lengths_are_few_and_cost_little_extra() -> None:
+    lengths = range(1, 5000)
+    buckets = [bucket_frames(n) for n in lengths]
+    assert all(b >= n and b % 16 == 0 for n, b in zip(lengths, buckets, strict=True))
+    assert all(b <= n * 1.125 for n, b in zip(lengths, buckets, strict=True) if n >= 128)
+    assert buckets == sorted(buckets)  # a longer input never gets a shorter tile
+    assert len(set(buckets)) < 70  # 5000 lengths -> a few dozen shapes
+    assert all(bucket_frames(b) == b for b in buckets)
+
+
+@pytest.mark.parametrize(("total", "length", "context"), [(1000, 300, 20), (1001, 100, 16), (5167, 893, 16)])
+def test_rounded_windows_still_partition_the_frames(total: int, length: int, context: int) -> None:
+    windows = plan_windows(total, length, context, round_length=bucket_frames)
+    assert len({w.length for w in windows}) == 1
+    assert windows[0].length <= length
+    assert windows[0].length in (length, bucket_frames(windows[0].length))
+    assert windows[-1].start + windows[-1].length == total and windows[-1].keep_hi == total
+    for a, b in zip(windows, windows[1:], strict=False):
+        assert (
+            a.keep_hi == b.keep_lo
+            and b.keep_lo - b.start >= context
+            and a.start + a.length - a.keep_hi >= context
+        )
+
+
+@pytest.mark.parametrize("planar", [True, False])
+@pytest.mark.parametrize("seconds", [0.37, 1.05, 2.3])
+def test_a_short_input_padded_to_its_bucket_decodes_exactly(
+    tiny_voice,
+    monkeypatch,
+    planar: bool,
+    seconds: float,  # noqa: ANN001
+) -> None:
+    """One decoder tile, zero padded to its bucket length and decoded with `valid`, equals the model's own
+    unpadded decode (both CPU layouts)."""
+    zero_random_draws(monkeypatch)
+    monkeypatch.setattr(nsf_hifigan, "PLANAR_CPU", planar)
+    model, encoder = tiny_voice
+    wav16, units, f0, uv = _features(model, encoder, seconds)
+    assert bucket_frames(len(f0)) > len(f0)  # the padding path is taken
+    ref = model.synthesize(units, f0, uv, "alice", 0.4, False)
+    shapes: list[tuple[int, ...]] = []
+    decode = model.net.dec.decode
+    monkeypatch.setattr(model.net.dec, "decode", lambda x, *a: shapes.append(tuple(x.shape)) or decode(x, *a))
+    out = _run(model, encoder, WindowSettings(dec_tile_s=60), wav16, f0, uv)
+    assert shapes == [(1, model.net.cfg.inter_channels, bucket_frames(len(f0)))]
+    assert out.shape == ref.shape
+    assert np.max(np.abs(out - ref)) < 1e-5 * max(1.0, float(np.max(np.abs(ref))))
+
+
+def test_inputs_of_many_lengths_share_a_few_decoder_shapes(tiny_voice, monkeypatch) -> None:  # noqa: ANN001
+    """Converting 12 inputs of different lengths (one tile and several) runs the decoder on few shapes."""
+    model, encoder = tiny_voice
+    shapes: set[tuple[int, ...]] = set()
+    decode = model.net.dec.decode
+    monkeypatch.setattr(model.net.dec, "decode", lambda x, *a: shapes.add(tuple(x.shape)) or decode(x, *a))
+    settings = WindowSettings(dec_tile_s=1.0, max_batch_samples=2**30)
+    for k in range(12):
+        audio = voiced_signal(model.sample_rate, 0.6 + 0.047 * k, pause=None)
+        result = convert(model, encoder, audio, model.sample_rate, PipelineOptions(), settings=settings)
+        assert result.audio.size == audio.size
+    assert len(shapes) <= 4

@@ -148,20 +148,37 @@ class SourceModuleHnNSF(nn.Module):
         return torch.tanh(merged).to(self.l_linear.weight.dtype)
 
 
-def apply_conv(conv: nn.Conv1d | nn.ConvTranspose1d, x: torch.Tensor) -> torch.Tensor:
+def apply_conv(
+    conv: nn.Conv1d | nn.ConvTranspose1d, x: torch.Tensor, keep: int | None = None
+) -> torch.Tensor:
     """Run a 1-D convolution on (B, C, N), or as a height-1 2-D convolution on (B, C, 1, N).
 
     The 4-D form keeps channels_last activations between layers: oneDNN on the CPU otherwise reorders every
     1-D input to channels-last and back, about half the decoder's time. Same weights, same arithmetic.
+    keep: zero the output from this sample on (see `zero_tail`).
     """
     if x.dim() == 3:
-        return conv(x)
+        return zero_tail(conv(x), keep)
     weight = conv.weight.unsqueeze(2)
     stride, padding, dilation = (1, conv.stride[0]), (0, conv.padding[0]), (1, conv.dilation[0])
     if isinstance(conv, nn.ConvTranspose1d):
         out_pad = (0, conv.output_padding[0])
-        return F.conv_transpose2d(x, weight, conv.bias, stride, padding, out_pad, conv.groups, dilation)
-    return F.conv2d(x, weight, conv.bias, stride, padding, dilation, conv.groups)
+        y = F.conv_transpose2d(x, weight, conv.bias, stride, padding, out_pad, conv.groups, dilation)
+    else:
+        y = F.conv2d(x, weight, conv.bias, stride, padding, dilation, conv.groups)
+    return zero_tail(y, keep)
+
+
+def zero_tail(x: torch.Tensor, keep: int | None) -> torch.Tensor:
+    """x (..., N) with samples [keep, N) set to zero, in place; unchanged when keep is None.
+
+    A decoder input padded at its end to a fixed length gives exactly the unpadded result on its first
+    `keep` samples when every convolution's input is zero beyond them: the padding then looks like the
+    zero padding each convolution applies at a signal's end (`Generator.decode`'s `valid`).
+    """
+    if keep is not None and keep < x.shape[-1]:
+        x[..., keep:] = 0
+    return x
 
 
 def dilated_convs(channels: int, kernel_size: int, dilations: Sequence[int]) -> nn.ModuleList:
@@ -180,11 +197,11 @@ class ResBlock1(nn.Module):
         self.convs1 = dilated_convs(channels, kernel_size, dilation[:3])
         self.convs2 = dilated_convs(channels, kernel_size, [1] * len(dilation[:3]))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, N) -> (B, C, N), or (B, C, 1, N) -> (B, C, 1, N) (see apply_conv)."""
+    def forward(self, x: torch.Tensor, keep: int | None = None) -> torch.Tensor:
+        """(B, C, N) -> (B, C, N), or (B, C, 1, N) -> (B, C, 1, N) (see apply_conv; keep: see zero_tail)."""
         for c1, c2 in zip(self.convs1, self.convs2, strict=True):
-            xt = apply_conv(c1, F.leaky_relu(x, LRELU_SLOPE))
-            xt = apply_conv(c2, F.leaky_relu(xt, LRELU_SLOPE))
+            xt = apply_conv(c1, F.leaky_relu(x, LRELU_SLOPE), keep)
+            xt = apply_conv(c2, F.leaky_relu(xt, LRELU_SLOPE), keep)
             x = xt + x
         return x
 
@@ -196,10 +213,10 @@ class ResBlock2(nn.Module):
         super().__init__()
         self.convs = dilated_convs(channels, kernel_size, dilation[:2])
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, N) -> (B, C, N), or (B, C, 1, N) -> (B, C, 1, N) (see apply_conv)."""
+    def forward(self, x: torch.Tensor, keep: int | None = None) -> torch.Tensor:
+        """(B, C, N) -> (B, C, N), or (B, C, 1, N) -> (B, C, 1, N) (see apply_conv; keep: see zero_tail)."""
         for c in self.convs:
-            x = apply_conv(c, F.leaky_relu(x, LRELU_SLOPE)) + x
+            x = apply_conv(c, F.leaky_relu(x, LRELU_SLOPE), keep) + x
         return x
 
 
@@ -260,25 +277,31 @@ class Generator(nn.Module):
         """x: (B, inter, T); f0: (B, T) Hz; g: (B, G, 1) -> waveform (B, 1, T * upp)."""
         return self.decode(x, self.m_source(f0, self.upp, generator), g)
 
-    def decode(self, x: torch.Tensor, harmonic_source: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+    def decode(
+        self, x: torch.Tensor, harmonic_source: torch.Tensor, g: torch.Tensor, valid: int | None = None
+    ) -> torch.Tensor:
         """The upsampler with the harmonic source given.
 
         x: (B, inter, T); harmonic_source: (B, 1, T * upp) from `m_source`; g: (B, G, 1) -> (B, 1, T * upp).
         Purely convolutional (receptive field about 12 frames), so it can run over overlapping tiles. On the
         CPU the activations are kept as (B, C, 1, N) channels_last (see apply_conv).
+        valid: the frames that are signal; x and harmonic_source are zero after them (padding to a length
+        whose kernels exist already). The first valid * upp samples then equal an unpadded call's.
         """
         planar = x.device.type == "cpu" and PLANAR_CPU
         if planar:
             x, g = x.unsqueeze(2), g.unsqueeze(2)
             harmonic_source = harmonic_source.unsqueeze(2).contiguous(memory_format=torch.channels_last)
             x = x.contiguous(memory_format=torch.channels_last)
-        x = apply_conv(self.conv_pre, x) + apply_conv(self.cond, g)
+        keep = valid
+        x = zero_tail(apply_conv(self.conv_pre, x) + apply_conv(self.cond, g), keep)
         for i in range(self.num_upsamples):
-            x = apply_conv(self.ups[i], F.leaky_relu(x, LRELU_SLOPE))
-            x = x + apply_conv(self.noise_convs[i], harmonic_source)
-            xs = self.resblocks[i * self.num_kernels](x)
+            keep = None if keep is None else keep * self.ups[i].stride[0]
+            x = apply_conv(self.ups[i], F.leaky_relu(x, LRELU_SLOPE), keep)
+            x = zero_tail(x + apply_conv(self.noise_convs[i], harmonic_source), keep)
+            xs = self.resblocks[i * self.num_kernels](x, keep)
             for j in range(1, self.num_kernels):
-                xs = xs + self.resblocks[i * self.num_kernels + j](x)
+                xs = xs + self.resblocks[i * self.num_kernels + j](x, keep)
             x = xs / self.num_kernels
         x = torch.tanh(apply_conv(self.conv_post, F.leaky_relu(x)))
         return x.squeeze(2).contiguous() if planar else x

@@ -13,6 +13,7 @@ Shapes: N samples at the model rate, T = N // hop frames.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -166,13 +167,16 @@ def speech_spans(pieces: list[Piece], n_frames: int, hop: int, margin: int, max_
     return [Span(lo, hi, tuple(ks)) for lo, hi, ks in spans]
 
 
-def plan_windows(total: int, length: int, context: int) -> list[Window]:
+def plan_windows(
+    total: int, length: int, context: int, round_length: Callable[[int], int] | None = None
+) -> list[Window]:
     """Equal-length windows covering [0, total) with >= context frames of overlap context at inner joins.
 
     The first window starts at 0 and the last ends at `total` (no padding is ever needed, and the file's
     true edges are treated exactly as a whole-file run treats them). total <= length gives one window.
     `length` is the longest allowed: the windows are shortened to the least that still covers `total` with
-    that many windows (60 s in 30 s windows: 3 x 21.3 s, not 3 x 30 s, a third less work).
+    that many windows (60 s in 30 s windows: 3 x 21.3 s, not 3 x 30 s, a third less work), then rounded up
+    by `round_length` (capped at `length`), which gives the joins more context.
     """
     if total <= length:
         return [Window(0, total, 0, total)]
@@ -180,10 +184,18 @@ def plan_windows(total: int, length: int, context: int) -> list[Window]:
         raise ValueError("window length must exceed twice the context")
     stride = length - 2 * context
     count = math.ceil((total - length) / stride) + 1
-    length = min(length, -(-(total + 2 * context * (count - 1)) // count))
+    shortest = -(-(total + 2 * context * (count - 1)) // count)
+    length = min(length, round_length(shortest) if round_length else shortest)
     starts = [round(i * (total - length) / (count - 1)) for i in range(count)]
     bounds = [0] + [(starts[i + 1] + starts[i] + length) // 2 for i in range(count - 1)] + [total]
     return [Window(s, length, bounds[i], bounds[i + 1]) for i, s in enumerate(starts)]
+
+
+def bucket_frames(frames: int) -> int:
+    """frames rounded up to a multiple of 16 and of 1/8 of the largest power of two <= frames: about 8
+    lengths per doubling, at most 1/8 more above 128 frames. 100 -> 112, 300 -> 320, 1000 -> 1024."""
+    step = max(16, 1 << max(0, frames.bit_length() - 4))
+    return -(-frames // step) * step
 
 
 def batches(items: list[Window], per_batch: int) -> list[list[Window]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.engine.sovits.content_input import to_content_rate
 from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse
 from autovoice_desktop.engine.sovits.stream_graph import WindowPass
-from autovoice_desktop.engine.sovits.windowed import WindowedSynth
+from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 
 #: window sizes whose passes (and CUDA graphs, each with its own memory pool) are kept at once
 KEPT_PASSES = 3
@@ -46,7 +47,9 @@ class SovitsStream:
         self.sample_rate = int(model.sample_rate)
         self.context_samples = int(max(0, context_samples))
         self._hop = int(model.hop_length)
-        self._synth = WindowedSynth(model, encoder)
+        # a stream's window has one fixed length: rounding its decoder tile up would only add work
+        settings = replace(WindowSettings.for_device(model.device), dec_buckets=False)
+        self._synth = WindowedSynth(model, encoder, settings)
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         self._generator = torch.Generator(device=self._synth.device).manual_seed(seed)
         self._window = np.zeros(self.context_samples, np.float32)  # context + the last block, reused

@@ -8,6 +8,10 @@ It calls only public methods of the model's parts, in the reference's order:
   exactly `SynthesizerTrn.infer` on the whole signal.
 * **Decoder in tiles.** NSF-HiFi-GAN is purely convolutional (receptive field ~12 frames), so it runs over
   equal-length tiles with DEC_CONTEXT frames of context: tiling is exact up to float rounding.
+* **Few decoder shapes.** cuDNN and oneDNN prepare their kernels per input shape, which costs more than
+  decoding a short input (CPU: ~0.12 s per new shape, docs/benchmarks.md). Tile lengths are rounded up
+  by `bucket_frames` (`dec_buckets`; at most 1/8 more work): several tiles get more real context; a single
+  short tile is padded with zeros and decoded with `valid` (exact, see `Generator.decode`).
 * **One harmonic source per signal,** generated in chunks that carry the phase (`SourcePhase`), so joins have
   no phase jumps and the (9, N) intermediates never exist for the whole signal.
 * **One prior-noise draw per signal** (C, T), sliced per window, so overlapping windows agree on it.
@@ -28,7 +32,7 @@ import torch
 
 from autovoice_desktop.engine.sovits.content_input import CONTENT_RATE, unit_index
 from autovoice_desktop.engine.sovits.nsf_hifigan import SourcePhase
-from autovoice_desktop.engine.sovits.slicing import Window, batches, plan_windows
+from autovoice_desktop.engine.sovits.slicing import Window, batches, bucket_frames, plan_windows
 
 DEC_CONTEXT = 16  # frames of decoder context each side (receptive field of the 44.1k NSF-HiFi-GAN ~12)
 #: `content`'s result: per batch of windows, their units (B, S, L) stretched to the windows' frames
@@ -45,6 +49,7 @@ class WindowSettings:
     max_batch_samples: int = 2**23  # audio samples per decoder call (bounds peak memory)
     source_chunk: int = 2**22  # samples per harmonic-source chunk
     span_s: float = 60.0  # longest stretch of audio the pipeline synthesises at once
+    dec_buckets: bool = True  # tile lengths rounded up by `bucket_frames` (off for fixed-shape streams)
 
     @classmethod
     def for_device(cls, device: str) -> WindowSettings:
@@ -208,16 +213,22 @@ class WindowedSynth:
         dec = self.model.net.dec
         upp, total = dec.upp, z.shape[2]
         tile = max(2 * DEC_CONTEXT + 1, int(self.settings.dec_tile_s * self.model.sample_rate / upp))
-        tiles = plan_windows(total, tile + 2 * DEC_CONTEXT, DEC_CONTEXT)
-        per = max(1, self.settings.max_batch_samples // (tiles[0].length * upp))
+        rounding = bucket_frames if self.settings.dec_buckets else None
+        tiles = plan_windows(total, tile + 2 * DEC_CONTEXT, DEC_CONTEXT, round_length=rounding)
+        valid, length = None, tiles[0].length
+        if len(tiles) == 1 and rounding is not None:  # one short tile: zero padded to its bucket
+            valid, length = total, bucket_frames(total)
+            z = torch.nn.functional.pad(z, (0, length - total))
+            har = torch.nn.functional.pad(har, (0, (length - total) * upp))
+        per = max(1, self.settings.max_batch_samples // (length * upp))
         audio = torch.empty(total * upp, device=z.device, dtype=torch.float32)
         groups = batches(tiles, per)
         for k, group in enumerate(groups):
             if step is not None:
                 step(k / len(groups))
-            zs = torch.stack([z[0, :, t.start : t.start + t.length] for t in group])
-            hs = torch.stack([har[0, :, t.start * upp : (t.start + t.length) * upp] for t in group])
-            y = dec.decode(zs, hs, g.expand(len(group), -1, -1))
+            zs = torch.stack([z[0, :, t.start : t.start + length] for t in group])
+            hs = torch.stack([har[0, :, t.start * upp : (t.start + length) * upp] for t in group])
+            y = dec.decode(zs, hs, g.expand(len(group), -1, -1), valid)
             for i, t in enumerate(group):
                 a, b = (t.keep_lo - t.start) * upp, (t.keep_hi - t.start) * upp
                 audio[t.keep_lo * upp : t.keep_hi * upp] = y[i, 0, a:b].float()
