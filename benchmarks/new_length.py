@@ -7,7 +7,7 @@ A user's file, a TTS piece or a pitch-editor span usually has a length the proce
 cuDNN and oneDNN prepare kernels per input shape. Through the public API (`SovitsVoice.convert`, app defaults,
 the random-weight bench voice unless --sovits) this converts speech cut to `--lengths` new lengths
 (`--base-s` + k * 0.0371 s), each straight followed by the same length again, once with the decoder's tile
-lengths rounded up to a few buckets (`WindowSettings.dec_buckets`, the app's default) and once without,
+lengths rounded up to a few buckets (`WindowSettings.length_buckets`, the app's default) and once without,
 alternating. It prints a line per conversion as it goes, then the medians as a Markdown row, and with
 --profile the top operators (self CPU time) of one new-length conversion in each mode.
 """
@@ -49,7 +49,7 @@ def set_buckets(on: bool) -> None:
     original = windowed.WindowSettings.__dict__["for_device"].__func__
 
     def for_device(cls: type, device: str) -> Any:
-        return replace(original(cls, device), dec_buckets=on)
+        return replace(original(cls, device), length_buckets=on)
 
     windowed.WindowSettings.for_device = classmethod(for_device)  # type: ignore[method-assign]
 
@@ -65,12 +65,14 @@ def _profile(voice: Any, audio: np.ndarray, params: Any, label: str) -> None:
     import torch
     from torch.profiler import ProfilerActivity, profile
 
+    start = time.perf_counter()
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         voice.convert(audio, MODEL_RATE, params)
         if torch.cuda.is_available():
             torch.cuda.synchronize()
-    print(f"# profile, new length, {label}: top operators by self CPU time", flush=True)
-    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=12), flush=True)
+    wall = time.perf_counter() - start
+    print(f"# profile, {label} ({wall * 1000:.0f} ms under the profiler): top operators by self CPU time")
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=14), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
         for i, mode in enumerate(("buckets", "exact")):
             set_buckets(mode == "buckets")
             seconds = args.base_s + (2 * args.lengths + i) * step + 0.011
-            _profile(voice, speech[: int(seconds * MODEL_RATE)], params, mode)
+            clip = speech[: int(seconds * MODEL_RATE)]
+            _profile(voice, clip, params, f"{mode}, a new length ({seconds:.3f} s)")
+        _profile(voice, clip, params, f"exact, the same length again ({seconds:.3f} s)")
     set_buckets(True)
     return 0
 

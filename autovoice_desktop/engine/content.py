@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from autovoice_desktop.core.errors import ModelFormatError, WeightsMissingError
 from autovoice_desktop.engine.conv_gemm import GemmConv1d
@@ -39,6 +40,8 @@ CONTENT_KINDS = {"vec768l12": 12, "vec256l9": 9}
 SAMPLE_RATE = 16000
 HOP = 320
 MIN_SAMPLES = 400
+#: attention kernels without per-shape set-up (cuDNN's is left out: every new input length rebuilds its graph)
+SHAPE_FREE_ATTENTION = [SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]
 
 _WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 # Keys present in content-vec-best / converted checkpoints that inference does not use.
@@ -125,7 +128,11 @@ class ContentEncoder:
         x = wav_16k.to(self.device, self.dtype)
         if x.shape[1] < MIN_SAMPLES:
             x = torch.nn.functional.pad(x, (0, MIN_SAMPLES - x.shape[1]))
-        hidden = self.model(x).last_hidden_state  # (B, T_c, hidden)
+        if x.device.type == "cuda":  # cuDNN attention builds a graph per new length (~4 ms a layer)
+            with sdpa_kernel(SHAPE_FREE_ATTENTION):
+                hidden = self.model(x).last_hidden_state  # (B, T_c, hidden)
+        else:
+            hidden = self.model(x).last_hidden_state
         if self.final_proj is not None:
             hidden = self.final_proj(hidden)
         return hidden.transpose(1, 2)

@@ -208,40 +208,68 @@ def test_rounded_windows_still_partition_the_frames(total: int, length: int, con
         )
 
 
-@pytest.mark.parametrize("planar", [True, False])
+def _record_shapes(monkeypatch, owner, name: str, shapes: list) -> None:  # noqa: ANN001
+    """Wrap owner.name so that each call appends its first argument's shape to `shapes`."""
+    run = getattr(owner, name)
+
+    def spy(x: torch.Tensor, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        shapes.append(tuple(x.shape))
+        return run(x, *args, **kwargs)
+
+    monkeypatch.setattr(owner, name, spy)
+
+
+@pytest.mark.parametrize(("planar", "predict_f0"), [(True, False), (False, True)])
 @pytest.mark.parametrize("seconds", [0.37, 1.05, 2.3])
-def test_a_short_input_padded_to_its_bucket_decodes_exactly(
+def test_a_short_input_padded_to_its_bucket_converts_exactly(
     tiny_voice,
     monkeypatch,
     planar: bool,
+    predict_f0: bool,
     seconds: float,  # noqa: ANN001
 ) -> None:
-    """One decoder tile, zero padded to its bucket length and decoded with `valid`, equals the model's own
-    unpadded decode (both CPU layouts)."""
+    """One window and one decoder tile, zero padded to their bucket length and masked (`valid`), equal the
+    model's own unpadded synthesis (both CPU decoder layouts, with and without the F0 predictor)."""
     zero_random_draws(monkeypatch)
     monkeypatch.setattr(nsf_hifigan, "PLANAR_CPU", planar)
     model, encoder = tiny_voice
     wav16, units, f0, uv = _features(model, encoder, seconds)
     assert bucket_frames(len(f0)) > len(f0)  # the padding path is taken
-    ref = model.synthesize(units, f0, uv, "alice", 0.4, False)
+    ref = model.synthesize(units, f0, uv, "alice", 0.4, predict_f0)
     shapes: list[tuple[int, ...]] = []
-    decode = model.net.dec.decode
-    monkeypatch.setattr(model.net.dec, "decode", lambda x, *a: shapes.append(tuple(x.shape)) or decode(x, *a))
-    out = _run(model, encoder, WindowSettings(dec_tile_s=60), wav16, f0, uv)
-    assert shapes == [(1, model.net.cfg.inter_channels, bucket_frames(len(f0)))]
+    _record_shapes(monkeypatch, model.net, "latent", shapes)
+    _record_shapes(monkeypatch, model.net.dec, "decode", shapes)
+    out = _run(model, encoder, WindowSettings(dec_tile_s=60), wav16, f0, uv, predict_f0)
+    padded = bucket_frames(len(f0))
+    assert shapes == [(1, model.net.cfg.ssl_dim, padded), (1, model.net.cfg.inter_channels, padded)]
     assert out.shape == ref.shape
     assert np.max(np.abs(out - ref)) < 1e-5 * max(1.0, float(np.max(np.abs(ref))))
+
+
+def test_padded_windows_with_volume_equal_exact_lengths(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Several windows (4.1 volume embedding), padded to their bucket or not: the same audio."""
+    zero_random_draws(monkeypatch)
+    model, encoder = tiny_model_and_encoder(tmp_path, vol_embedding=True)
+    wav16, _units, f0, uv = _features(model, encoder, 3.1)
+    volume = np.abs(np.sin(np.arange(len(f0)) / 7)).astype(np.float32)
+    outs = []
+    for buckets in (True, False):
+        settings = WindowSettings(window_s=1.3, context_s=0.3, dec_tile_s=0.7, length_buckets=buckets)
+        synth = WindowedSynth(model, encoder, settings)
+        assert bucket_frames(synth.plan(len(f0))[0].length) > synth.plan(len(f0))[0].length
+        units = synth.content(wav16, len(f0))
+        outs.append(synth.render(units, f0, uv, synth.speaker("alice"), volume=volume)[0])
+    assert np.max(np.abs(outs[0] - outs[1])) < 1e-5 * max(1.0, float(np.max(np.abs(outs[1]))))
 
 
 def test_inputs_of_many_lengths_share_a_few_decoder_shapes(tiny_voice, monkeypatch) -> None:  # noqa: ANN001
     """Converting 12 inputs of different lengths (one tile and several) runs the decoder on few shapes."""
     model, encoder = tiny_voice
-    shapes: set[tuple[int, ...]] = set()
-    decode = model.net.dec.decode
-    monkeypatch.setattr(model.net.dec, "decode", lambda x, *a: shapes.add(tuple(x.shape)) or decode(x, *a))
+    seen: list[tuple[int, ...]] = []
+    _record_shapes(monkeypatch, model.net.dec, "decode", seen)
     settings = WindowSettings(dec_tile_s=1.0, max_batch_samples=2**30)
     for k in range(12):
         audio = voiced_signal(model.sample_rate, 0.6 + 0.047 * k, pause=None)
         result = convert(model, encoder, audio, model.sample_rate, PipelineOptions(), settings=settings)
         assert result.audio.size == audio.size
-    assert len(shapes) <= 4
+    assert len(set(seen)) <= 4

@@ -64,9 +64,13 @@ class F0Decoder(nn.Module):
     def forward(
         self, x: torch.Tensor, norm_f0: torch.Tensor, x_mask: torch.Tensor, spk_emb: torch.Tensor
     ) -> torch.Tensor:
-        """x: (B, H, T); norm_f0: (B, 1, T); x_mask: (B, 1, T); spk_emb: (B, G, 1) -> (B, 1, T)."""
+        """x: (B, H, T); norm_f0: (B, 1, T); x_mask: (B, 1, T); spk_emb: (B, G, 1) -> (B, 1, T).
+
+        The prenet's input is masked (the reference masks only its output): the same with an all-ones mask,
+        and zero padded frames then act as the convolution's own padding (`SynthesizerTrn.latent`'s valid).
+        """
         x = x + self.cond(spk_emb)
         x = x + self.f0_prenet(norm_f0)
-        x = self.prenet(x) * x_mask
+        x = self.prenet(x * x_mask) * x_mask
         x = self.decoder(x * x_mask, x_mask)
         return self.proj(x) * x_mask

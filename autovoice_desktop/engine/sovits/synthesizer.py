@@ -71,18 +71,23 @@ class SynthesizerTrn(nn.Module):
         vol: torch.Tensor | None = None,
         generator: torch.Generator | None = None,
         eps: torch.Tensor | None = None,
+        valid: int | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The front of the generator (everything before the decoder).
 
         c: (B, S, T) content; f0: (B, T) Hz (interpolated, transposed); uv: (B, T) 1.0 voiced / 0.0
         unvoiced; g: (B, G, 1) from `speaker_embedding`; vol: (B, T) frame RMS or None (used only by
         vol_embedding models; None adds nothing, as the reference does); eps: (B, C, T) prior noise to use
-        (None: drawn here). Returns (z (B, C, T) in the weights' dtype, f0 (B, T) float32 actually used,
-        i.e. predicted when predict_f0).
+        (None: drawn here); valid: the frames that are signal when the inputs are zero padded after them
+        (to a length whose kernels exist already): they are masked out, as the reference masks a batch's
+        shorter items, so the first `valid` frames equal an unpadded call's. Returns (z (B, C, T) in the
+        weights' dtype, f0 (B, T) float32 actually used, i.e. predicted when predict_f0).
         """
         dtype = self.pre.weight.dtype
         batch, _, frames = c.shape
         x_mask = torch.ones(batch, 1, frames, device=c.device, dtype=dtype)
+        if valid is not None:
+            x_mask[:, :, valid:] = 0
         x = self.pre(c.to(dtype)) * x_mask + self.emb_uv(uv.long()).transpose(1, 2)
         if vol is not None and self.cfg.vol_embedding:
             x = x + self.emb_vol(vol.to(dtype)[:, :, None]).transpose(1, 2)

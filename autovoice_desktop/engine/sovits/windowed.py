@@ -8,10 +8,12 @@ It calls only public methods of the model's parts, in the reference's order:
   exactly `SynthesizerTrn.infer` on the whole signal.
 * **Decoder in tiles.** NSF-HiFi-GAN is purely convolutional (receptive field ~12 frames), so it runs over
   equal-length tiles with DEC_CONTEXT frames of context: tiling is exact up to float rounding.
-* **Few decoder shapes.** cuDNN and oneDNN prepare their kernels per input shape, which costs more than
-  decoding a short input (CPU: ~0.12 s per new shape, docs/benchmarks.md). Tile lengths are rounded up
-  by `bucket_frames` (`dec_buckets`; at most 1/8 more work): several tiles get more real context; a single
-  short tile is padded with zeros and decoded with `valid` (exact, see `Generator.decode`).
+* **Few shapes.** cuDNN and oneDNN prepare their kernels per input shape, which costs more than converting
+  a short input (docs/benchmarks.md, "A new input length"). Window and tile lengths are rounded up by
+  `bucket_frames` (`length_buckets`; at most 1/8 more work): the prior encoder and flow run on zero padded
+  windows with the padding masked (`SynthesizerTrn.latent`'s `valid`); several decoder tiles get more real
+  context, a single short one is padded and decoded with `valid` (`Generator.decode`). Both are exact.
+  ContentVec keeps the exact length (its group norm and attention see the whole window).
 * **One harmonic source per signal,** generated in chunks that carry the phase (`SourcePhase`), so joins have
   no phase jumps and the (9, N) intermediates never exist for the whole signal.
 * **One prior-noise draw per signal** (C, T), sliced per window, so overlapping windows agree on it.
@@ -39,6 +41,11 @@ DEC_CONTEXT = 16  # frames of decoder context each side (receptive field of the 
 WindowUnits = list[tuple[list[Window], torch.Tensor]]
 
 
+def pad_frames(x: torch.Tensor, length: int) -> torch.Tensor:
+    """x (..., L) zero padded at its end to (..., length); x itself when L == length."""
+    return x if x.shape[-1] == length else torch.nn.functional.pad(x, (0, length - x.shape[-1]))
+
+
 @dataclass(frozen=True)
 class WindowSettings:
     """Window/tile sizes. Defaults: GPU settings; `for_device` picks CPU ones (smaller, cache-friendly)."""
@@ -49,7 +56,7 @@ class WindowSettings:
     max_batch_samples: int = 2**23  # audio samples per decoder call (bounds peak memory)
     source_chunk: int = 2**22  # samples per harmonic-source chunk
     span_s: float = 60.0  # longest stretch of audio the pipeline synthesises at once
-    dec_buckets: bool = True  # tile lengths rounded up by `bucket_frames` (off for fixed-shape streams)
+    length_buckets: bool = True  # tile lengths rounded up by `bucket_frames` (off for fixed-shape streams)
 
     @classmethod
     def for_device(cls, device: str) -> WindowSettings:
@@ -176,15 +183,18 @@ class WindowedSynth:
             if step is not None:
                 step(0.3 * k / len(units))
             rows = [slice(w.start, w.start + w.length) for w in batch]
+            length = batch[0].length
+            padded = bucket_frames(length) if self.settings.length_buckets else length
             z, f0w = net.latent(
-                u,
-                torch.stack([f0_t[s] for s in rows]),
-                torch.stack([uv_t[s] for s in rows]),
+                pad_frames(u, padded),
+                pad_frames(torch.stack([f0_t[s] for s in rows]), padded),
+                pad_frames(torch.stack([uv_t[s] for s in rows]), padded),
                 g.expand(len(batch), -1, -1),
                 noise_scale,
                 predict_f0,
-                torch.stack([vol_t[s] for s in rows]) if vol_t is not None else None,
-                eps=torch.stack([eps[0, :, s] for s in rows]),
+                pad_frames(torch.stack([vol_t[s] for s in rows]), padded) if vol_t is not None else None,
+                eps=pad_frames(torch.stack([eps[0, :, s] for s in rows]), padded),
+                valid=length if padded > length else None,
             )
             for i, w in enumerate(batch):
                 a, b = w.keep_lo - w.start, w.keep_hi - w.start
@@ -213,13 +223,12 @@ class WindowedSynth:
         dec = self.model.net.dec
         upp, total = dec.upp, z.shape[2]
         tile = max(2 * DEC_CONTEXT + 1, int(self.settings.dec_tile_s * self.model.sample_rate / upp))
-        rounding = bucket_frames if self.settings.dec_buckets else None
+        rounding = bucket_frames if self.settings.length_buckets else None
         tiles = plan_windows(total, tile + 2 * DEC_CONTEXT, DEC_CONTEXT, round_length=rounding)
         valid, length = None, tiles[0].length
         if len(tiles) == 1 and rounding is not None:  # one short tile: zero padded to its bucket
             valid, length = total, bucket_frames(total)
-            z = torch.nn.functional.pad(z, (0, length - total))
-            har = torch.nn.functional.pad(har, (0, (length - total) * upp))
+            z, har = pad_frames(z, length), pad_frames(har, length * upp)
         per = max(1, self.settings.max_batch_samples // (length * upp))
         audio = torch.empty(total * upp, device=z.device, dtype=torch.float32)
         groups = batches(tiles, per)
