@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--f0-method", help="F0 method (default: what `autovoice say` uses)")
     parser.add_argument("--tts-voice", help="TTS voice (default: the first installed)")
     parser.add_argument("--sessions", type=int, help="parallel TTS sessions (default: usable cores, ≤ 2)")
-    parser.add_argument("--threads", type=int, default=1, help="onnxruntime threads per session (default 1)")
+    parser.add_argument("--threads", type=int, help="onnxruntime threads per session (default: the app's)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=("sentence", "paragraph"), help="run one text only")
     parser.add_argument("--json", type=Path, help="append the results here as JSON lines")
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     load_voice = time.perf_counter() - t0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(
-        f"# TTS {tts.info.name} ({tts.parallelism} sessions x {args.threads} thread, {cores} usable cores; "
+        f"# TTS {tts.info.name} ({tts.parallelism} sessions x {tts.threads} threads, {cores} usable cores; "
         f"load {load_tts:.2f} s); voice {label} (load + warm-up {load_voice:.2f} s); load avg "
         f"{os.getloadavg()[0]:.2f}",
         flush=True,

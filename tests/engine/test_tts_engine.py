@@ -206,3 +206,17 @@ def test_tts_speech_keeps_its_voicing_through_a_built_in_voice_and_the_joins_are
     edge = round(0.01 * tts.sample_rate)
     for before, after in zip(spoken, spoken[1:], strict=False):  # each ends in its pause: no step
         assert np.max(np.abs(before.audio[-edge:])) < 0.02 and np.max(np.abs(after.audio[:edge])) < 0.02
+
+
+@pytest.mark.parametrize(("cores", "sessions", "threads"), [(1, 1, 1), (2, 2, 1), (6, 2, 3), (16, 2, 4)])
+def test_tts_sessions_and_threads_follow_the_cores(
+    monkeypatch: pytest.MonkeyPatch, cores: int, sessions: int, threads: int
+) -> None:
+    """Two cores: two single-threaded sessions (measured best there); spare cores go to intra-op threads."""
+    monkeypatch.setattr(piper_engine, "usable_cores", lambda: cores)
+    assert piper_engine.default_sessions() == sessions
+    assert piper_engine.default_threads(sessions) == threads
+
+
+def test_the_engine_reports_its_threads(tts: PiperTts) -> None:
+    assert tts.threads == piper_engine.default_threads(tts.parallelism)

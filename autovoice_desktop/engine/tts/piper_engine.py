@@ -34,6 +34,7 @@ INSTALL_HINT = (
 )
 #: rate: speaking speed factor (Piper's length_scale is its inverse)
 RATE_LIMITS = (0.5, 2.0)
+MAX_THREADS = 4  # intra-op threads per TTS session on a machine with cores to spare
 
 
 class TtsUnavailableError(VoiceError):
@@ -131,16 +132,27 @@ def find_tts_voice(name: str | None = None, folder: Path | None = None) -> TtsVo
     raise VoiceNotFoundError(f"{what} {name!r}", f"choose one of: {names}")
 
 
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
 def default_sessions() -> int:
     """Parallel synthesis sessions: one per usable core, at most 2 (the target machine has 2 cores).
 
     One single-threaded onnxruntime session per core makes about twice the speech per CPU-second of one
     session with two intra-op threads (measured on the 2-core machine: docs/benchmarks.md)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(2, cores))
+    return max(1, min(2, usable_cores()))
+
+
+def default_threads(sessions: int) -> int:
+    """Intra-op threads per session: the cores left over per session, at most 4 (1 on the 2-core machine).
+
+    A piece synthesised on several idle cores is ready sooner, which is what the first audio waits for."""
+    return max(1, min(MAX_THREADS, usable_cores() // max(1, sessions)))
 
 
 class PiperTts:
@@ -151,7 +163,12 @@ class PiperTts:
     """
 
     def __init__(
-        self, info: TtsVoiceInfo, *, sessions: int | None = None, threads: int = 1, device: str = "cpu"
+        self,
+        info: TtsVoiceInfo,
+        *,
+        sessions: int | None = None,
+        threads: int | None = None,
+        device: str = "cpu",
     ) -> None:
         self.info = info
         try:
@@ -160,14 +177,15 @@ class PiperTts:
             from piper.config import PiperConfig
         except ImportError as exc:
             raise TtsUnavailableError(f"text to speech cannot start ({exc})", INSTALL_HINT) from exc
+        self.parallelism = max(1, sessions or default_sessions())
+        self.threads = max(1, threads or default_threads(self.parallelism))
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
+        options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy-wait on 2 cores
         providers = ["CPUExecutionProvider"]
         if device.startswith("cuda") and "CUDAExecutionProvider" in onnxruntime.get_available_providers():
             providers.insert(0, "CUDAExecutionProvider")
-        self.parallelism = max(1, sessions or default_sessions())
         self._free: queue.Queue[Any] = queue.Queue()
         try:
             config = PiperConfig.from_dict(json.loads(info.config_path.read_text(encoding="utf-8")))
