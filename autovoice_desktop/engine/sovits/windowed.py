@@ -13,7 +13,9 @@ It calls only public methods of the model's parts, in the reference's order:
   `bucket_frames` (`length_buckets`; at most 1/8 more work): the prior encoder and flow run on zero padded
   windows with the padding masked (`SynthesizerTrn.latent`'s `valid`); several decoder tiles get more real
   context, a single short one is padded and decoded with `valid` (`Generator.decode`). Both are exact.
-  ContentVec keeps the exact length (its group norm and attention see the whole window).
+  On the CPU several windows or tiles round up to a multiple of 8 frames instead (`tile_step`): there the
+  extra work of a repeated file costs more than a few more kernel shapes. ContentVec keeps the exact length
+  (its group norm and attention see the whole window).
 * **One harmonic source per signal,** generated in chunks that carry the phase (`SourcePhase`), so joins have
   no phase jumps and the (9, N) intermediates never exist for the whole signal.
 * **One prior-noise draw per signal** (C, T), sliced per window, so overlapping windows agree on it.
@@ -56,14 +58,16 @@ class WindowSettings:
     max_batch_samples: int = 2**23  # audio samples per decoder call (bounds peak memory)
     source_chunk: int = 2**22  # samples per harmonic-source chunk
     span_s: float = 60.0  # longest stretch of audio the pipeline synthesises at once
-    length_buckets: bool = True  # tile lengths rounded up by `bucket_frames` (off for fixed-shape streams)
+    length_buckets: bool = True  # lengths rounded up by `bucket_frames` (off for fixed-shape streams)
+    tile_step: int = 0  # several windows/tiles: lengths rounded up to a multiple of this (0: bucket_frames)
 
     @classmethod
     def for_device(cls, device: str) -> WindowSettings:
         """GPU defaults on CUDA; on the CPU small tiles and source chunks (the float64 sums stay in cache)."""
         if str(device).startswith("cuda"):
             return cls()
-        return cls(dec_tile_s=4.0, max_batch_samples=2**17, source_chunk=2**16)
+        # tile_step 8: on the CPU a repeated file's extra work costs more than a few more kernel shapes
+        return cls(dec_tile_s=4.0, max_batch_samples=2**17, source_chunk=2**16, tile_step=8)
 
     def smaller(self) -> WindowSettings | None:
         """Half the windows, tiles and batches (for a CUDA out-of-memory retry); None at the floor."""
@@ -95,6 +99,13 @@ class WindowedSynth:
         self.context = int(self.settings.context_s * sr / hop)
         self.window = max(int(self.settings.window_s * sr / hop), 2 * self.context + 1)
         self.hop_16k = hop * CONTENT_RATE / sr
+
+    def rounded(self, frames: int, several: bool) -> int:
+        """The length to run a window or tile of `frames` at (see "Few shapes"); several: one of several."""
+        if not self.settings.length_buckets:
+            return frames
+        multiple = self.settings.tile_step
+        return -(-frames // multiple) * multiple if several and multiple else bucket_frames(frames)
 
     def plan(self, frames: int) -> list[Window]:
         """The windows over `frames` frames."""
@@ -184,7 +195,7 @@ class WindowedSynth:
                 step(0.3 * k / len(units))
             rows = [slice(w.start, w.start + w.length) for w in batch]
             length = batch[0].length
-            padded = bucket_frames(length) if self.settings.length_buckets else length
+            padded = self.rounded(length, several=len(units) > 1 or len(batch) > 1)
             z, f0w = net.latent(
                 pad_frames(u, padded),
                 pad_frames(torch.stack([f0_t[s] for s in rows]), padded),
@@ -223,11 +234,10 @@ class WindowedSynth:
         dec = self.model.net.dec
         upp, total = dec.upp, z.shape[2]
         tile = max(2 * DEC_CONTEXT + 1, int(self.settings.dec_tile_s * self.model.sample_rate / upp))
-        rounding = bucket_frames if self.settings.length_buckets else None
-        tiles = plan_windows(total, tile + 2 * DEC_CONTEXT, DEC_CONTEXT, round_length=rounding)
+        tiles = plan_windows(total, tile + 2 * DEC_CONTEXT, DEC_CONTEXT, lambda n: self.rounded(n, True))
         valid, length = None, tiles[0].length
-        if len(tiles) == 1 and rounding is not None:  # one short tile: zero padded to its bucket
-            valid, length = total, bucket_frames(total)
+        if len(tiles) == 1 and self.rounded(total, False) > total:  # one short tile: zero padded
+            valid, length = total, self.rounded(total, False)
             z, har = pad_frames(z, length), pad_frames(har, length * upp)
         per = max(1, self.settings.max_batch_samples // (length * upp))
         audio = torch.empty(total * upp, device=z.device, dtype=torch.float32)
