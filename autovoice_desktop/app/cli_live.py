@@ -130,12 +130,7 @@ def run_live(args: argparse.Namespace, sd: object | None = None) -> int:
         microphone.remove()
     assert session.processor is not None
     stats = session.processor.stats.snapshot()
-    causes = session.processor.stats.dropout_causes
-    why = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in causes.items() if count)
-    _status(
-        f"stopped: {stats['blocks']} blocks, {stats['dropouts']} dropouts{f' ({why})' if why else ''}, "
-        f"latency about {stats['latency_ms']} ms"
-    )
+    _status(stop_line(stats, session.processor.stats.dropout_causes))
     if recorded is not None:
         _status(f"recorded {recorded}")
     try:
@@ -146,6 +141,15 @@ def run_live(args: argparse.Namespace, sd: object | None = None) -> int:
     if problem:
         return _fail(AudioDeviceError(problem, "check the devices and start again"))
     return 0
+
+
+def stop_line(stats: dict, causes: dict[str, int]) -> str:
+    """The last status line: blocks, dropouts with their causes where any were counted, latency."""
+    why = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in causes.items() if count)
+    return (
+        f"stopped: {stats['blocks']} blocks, {stats['dropouts']} dropouts{f' ({why})' if why else ''}, "
+        f"latency about {stats['latency_ms']} ms"
+    )
 
 
 def _loop(session: object, seconds: float | None) -> str | None:

@@ -110,3 +110,12 @@ def test_a_record_file_that_cannot_be_created_closes_the_devices(tmp_path: Path)
     assert cli_live.run_live(args, sd=sd) == 4
     assert all(stream.closed for stream in sd.streams)
     assert _no_live_threads()
+
+
+def test_the_last_line_names_the_dropouts_causes() -> None:
+    stats = {"blocks": 120, "dropouts": 3, "latency_ms": 95}
+    causes = {"late_block": 2, "device_underflow": 0, "input_overflow": 1, "worker_behind": 0}
+    line = cli_live.stop_line(stats, causes)
+    assert line == "stopped: 120 blocks, 3 dropouts (late block 2, input overflow 1), latency about 95 ms"
+    quiet = cli_live.stop_line({**stats, "dropouts": 0}, dict.fromkeys(causes, 0))
+    assert quiet == "stopped: 120 blocks, 0 dropouts, latency about 95 ms"
