@@ -6,10 +6,10 @@
 A user's file, a TTS piece or a pitch-editor span usually has a length the process has not converted before;
 cuDNN and oneDNN prepare kernels per input shape. Through the public API (`SovitsVoice.convert`, app defaults,
 the random-weight bench voice unless --sovits) this converts speech cut to `--lengths` new lengths
-(`--base-s` + k * 0.0371 s), each straight followed by the same length again, once with the decoder's tile
+(`--base-s` + k * 0.0371 s), each straight followed by the same length again, once with the window and tile
 lengths rounded up to a few buckets (`WindowSettings.length_buckets`, the app's default) and once without,
 alternating. It prints a line per conversion as it goes, then the medians as a Markdown row, and with
---profile the top operators (self CPU time) of one new-length conversion in each mode.
+--profile the top operators (self CPU time) of a new-length conversion in each mode and of a repeated one.
 """
 
 from __future__ import annotations
@@ -42,11 +42,17 @@ def _voice(device: str, folder: Path | None) -> tuple[Any, Any]:
     return voice, ConversionParams(speaker="bench", device=device)
 
 
+_APP_SETTINGS: Any = None  # WindowSettings.for_device as the app has it, kept by the first set_buckets
+
+
 def set_buckets(on: bool) -> None:
-    """The app's settings with the decoder's length buckets on or off (benchmark only)."""
+    """The app's settings with the window and tile length buckets on (the app) or off (benchmark only)."""
+    global _APP_SETTINGS
     from autovoice_desktop.engine.sovits import windowed
 
-    original = windowed.WindowSettings.__dict__["for_device"].__func__
+    if _APP_SETTINGS is None:
+        _APP_SETTINGS = windowed.WindowSettings.__dict__["for_device"].__func__
+    original = _APP_SETTINGS
 
     def for_device(cls: type, device: str) -> Any:
         return replace(original(cls, device), length_buckets=on)

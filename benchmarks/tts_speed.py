@@ -117,14 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=("sentence", "paragraph"), help="run one text only")
     parser.add_argument("--json", type=Path, help="append the results here as JSON lines")
     parser.add_argument(
-        "--exact-decoder", action="store_true", help="decoder tiles at exact lengths (no buckets), to compare"
+        "--exact-lengths", action="store_true", help="exact window and tile lengths (no buckets)"
     )
     args = parser.parse_args(argv)
-    if args.exact_decoder:
+    if args.exact_lengths:
         from benchmarks.new_length import set_buckets
 
         set_buckets(False)
 
+    from autovoice_desktop.core.cpus import usable_cores
     from autovoice_desktop.engine.tts.piper_engine import PiperTts, find_tts_voice
 
     t0 = time.perf_counter()
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     voice, params, label = _voice(args)
     _run_once(tts, SENTENCE, voice, params)  # warm-up: first conversion loads models, JIT caches
     load_voice = time.perf_counter() - t0
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cores = usable_cores()
     print(
         f"# TTS {tts.info.name} ({tts.parallelism} sessions x {tts.threads} threads, {cores} usable cores; "
         f"load {load_tts:.2f} s); voice {label} (load + warm-up {load_voice:.2f} s); load avg "

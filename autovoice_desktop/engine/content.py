@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -128,11 +129,9 @@ class ContentEncoder:
         x = wav_16k.to(self.device, self.dtype)
         if x.shape[1] < MIN_SAMPLES:
             x = torch.nn.functional.pad(x, (0, MIN_SAMPLES - x.shape[1]))
-        if x.device.type == "cuda":  # cuDNN attention builds a graph per new length (~4 ms a layer)
-            with sdpa_kernel(SHAPE_FREE_ATTENTION):
-                hidden = self.model(x).last_hidden_state  # (B, T_c, hidden)
-        else:
-            hidden = self.model(x).last_hidden_state
+        # on CUDA, cuDNN attention would build a graph for every new length (~4 ms a layer)
+        with sdpa_kernel(SHAPE_FREE_ATTENTION) if x.device.type == "cuda" else nullcontext():
+            hidden = self.model(x).last_hidden_state  # (B, T_c, hidden)
         if self.final_proj is not None:
             hidden = self.final_proj(hidden)
         return hidden.transpose(1, 2)

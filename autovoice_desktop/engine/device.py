@@ -18,6 +18,8 @@ from typing import Any, Protocol, TypeVar
 
 import torch
 
+from autovoice_desktop.core.cpus import usable_cores
+
 log = logging.getLogger(__name__)
 
 _cpu_configured = False
@@ -105,10 +107,7 @@ def configure_cpu(threads: int | None = None) -> int:
         if env.isdigit() and int(env) > 0:
             threads = int(env)
         else:
-            try:
-                available = len(os.sched_getaffinity(0))
-            except (AttributeError, OSError):
-                available = os.cpu_count() or 1
+            available = usable_cores()
             threads = min(8, available - 1 if available > 4 else available)
     threads = max(1, threads)
     if not _cpu_configured or torch.get_num_threads() != threads:
@@ -317,10 +316,7 @@ def load_aware_threads(max_threads: int | None = None) -> int:
     2 s of audio). The load is sampled from /proc/stat over 0.15 s without this process's own CPU time (so
     our own previous conversion does not count), cached for 5 s.
     """
-    try:
-        available = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        available = os.cpu_count() or 1
+    available = usable_cores()
     wanted = max(1, min(max_threads or available, available))
     load = others_load()
     if load is None:

@@ -47,7 +47,7 @@ class SovitsStream:
         self.sample_rate = int(model.sample_rate)
         self.context_samples = int(max(0, context_samples))
         self._hop = int(model.hop_length)
-        # a stream's window has one fixed length: rounding its decoder tile up would only add work
+        # a stream's window has one fixed length: rounding it up would only add work
         settings = replace(WindowSettings.for_device(model.device), length_buckets=False)
         self._synth = WindowedSynth(model, encoder, settings)
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)

@@ -236,8 +236,9 @@ class WindowedSynth:
         tile = max(2 * DEC_CONTEXT + 1, int(self.settings.dec_tile_s * self.model.sample_rate / upp))
         tiles = plan_windows(total, tile + 2 * DEC_CONTEXT, DEC_CONTEXT, lambda n: self.rounded(n, True))
         valid, length = None, tiles[0].length
-        if len(tiles) == 1 and self.rounded(total, False) > total:  # one short tile: zero padded
-            valid, length = total, self.rounded(total, False)
+        if len(tiles) == 1:  # one short tile: zero padded to its bucket, the padding masked (`valid`)
+            length = self.rounded(total, False)
+            valid = total if length > total else None
             z, har = pad_frames(z, length), pad_frames(har, length * upp)
         per = max(1, self.settings.max_batch_samples // (length * upp))
         audio = torch.empty(total * upp, device=z.device, dtype=torch.float32)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
-import os
 import queue
 from dataclasses import dataclass
 from importlib import metadata
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from autovoice_desktop.core import paths
+from autovoice_desktop.core.cpus import usable_cores
 from autovoice_desktop.core.errors import VoiceError, VoiceNotFoundError
 
 log = logging.getLogger(__name__)
@@ -130,14 +130,6 @@ def find_tts_voice(name: str | None = None, folder: Path | None = None) -> TtsVo
     names = ", ".join(v.name for v in voices)
     what = "several TTS voices match" if partial else "no TTS voice named"
     raise VoiceNotFoundError(f"{what} {name!r}", f"choose one of: {names}")
-
-
-def usable_cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def default_sessions() -> int:
