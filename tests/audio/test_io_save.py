@@ -136,3 +136,16 @@ def test_output_errors_have_exit_code_4(tmp_path: Path) -> None:
     with pytest.raises(OutputExistsError) as caught:
         save_audio(tmp_path / "out.wav", tone(), 16000)
     assert caught.value.exit_code == 4
+
+
+def test_wav_pcm16_samples_are_what_libsndfile_writes_from_float(tmp_path: Path) -> None:
+    """save_audio converts to int16 itself (faster); the file holds the samples libsndfile's own float
+    conversion writes, at the edges of the range and at the rounding boundaries too."""
+    rng = np.random.default_rng(5)
+    edges = np.array([1.0, -1.0, 0.0, 1e-9, -1e-9, 0.5 / 32768, -0.5 / 32768, 1.5 / 32768, 32767.5 / 32768])
+    audio = np.concatenate([edges, rng.uniform(-1, 1, 20000), 0.3 * rng.standard_normal(20000)])
+    audio = np.clip(audio, -1, 1).astype(np.float32)
+    ours = save_audio(tmp_path / "ours.wav", audio, 44100)
+    sf.write(tmp_path / "libsndfile.wav", audio, 44100, subtype="PCM_16")
+    assert ours.read_bytes() == (tmp_path / "libsndfile.wav").read_bytes()
+    assert sf.info(str(ours)).subtype == "PCM_16"
