@@ -76,7 +76,7 @@ def profile_input(
         speech_intervals,
         speech_spans,
     )
-    from autovoice_desktop.engine.sovits.windowed import WindowedSynth
+    from autovoice_desktop.engine.sovits.windowed import SynthNoise, WindowedSynth
 
     timed = _timer(args.device, args.repeat)
     name = path.stem
@@ -173,18 +173,27 @@ def profile_input(
     add(f"latent (prior+flow+f0 pred, 1 window of {len(units)} batches)", ms)
     gen = torch.Generator(device=dev).manual_seed(1)
     with torch.inference_mode():
-        ms, har = timed(lambda: synth.source(f0w[0], gen))
+        noise = SynthNoise.empty(synth.model, f0w.shape[1]).draw(gen)
+        ms, har = timed(lambda: synth.source(f0w[0], noise))
         add("harmonic source", ms)
         add("decode (as is)", timed(lambda: synth.decode(z, har, g))[0])
         if dev != "cpu":
             torch.backends.cudnn.benchmark = True
             add("decode as is + cudnn.benchmark", timed(lambda: synth.decode(z, har, g))[0])
             torch.backends.cudnn.benchmark = False
-        ms, wav = timed(lambda: synth.render(units, found.target[lo:hi], found.target_uv[lo:hi], g,
-                                             noise_scale=0.4, predict_f0=True, generator=gen))  # fmt: skip
+
+        def render() -> np.ndarray:
+            f0_t = torch.as_tensor(found.target[lo:hi], device=dev)
+            uv_t = torch.as_tensor(found.target_uv[lo:hi], device=dev)
+            audio_t, _ = synth.render_tensors(
+                units, f0_t, uv_t, g, noise_scale=0.4, predict_f0=True, generator=gen
+            )
+            return audio_t.cpu().numpy()
+
+        ms, wav = timed(render)
         add("render (span 0: latent+source+decode+D2H)", ms)
     out = np.zeros(audio.size, np.float32)
-    wav_full = np.pad(wav[0], (0, max(0, audio.size - lo * hop - wav[0].size)))
+    wav_full = np.pad(wav, (0, max(0, audio.size - lo * hop - wav.size)))
 
     def place() -> None:
         for k in span.pieces:

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from autovoice_desktop.engine.sovits.windowed import SynthNoise
+
 
 def tiny_config(
     sr: int = 16000, vol_embedding: bool = False, speakers: dict[str, int] | None = None
@@ -84,6 +86,14 @@ def zero_random_draws(monkeypatch: Any) -> None:
     monkeypatch.setattr(torch, "randn", zeros)
     monkeypatch.setattr(torch, "randn_like", lambda t, **kw: torch.zeros_like(t, **kw))
     monkeypatch.setattr(torch, "rand_like", lambda t, **kw: torch.zeros_like(t, **kw))
+    # the conversion path draws into its buffers in place
+    monkeypatch.setattr(SynthNoise, "draw", _zero_noise)
+
+
+def _zero_noise(noise: SynthNoise, generator: Any = None) -> SynthNoise:
+    for buffer in (noise.eps, noise.start, noise.source):
+        buffer.zero_()
+    return noise
 
 
 def voiced_signal(sr: int, seconds: float, pause: tuple[float, float] | None = (1.3, 1.8)) -> np.ndarray:

@@ -33,15 +33,15 @@ def voice(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 @pytest.fixture
 def render_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Frames of every WindowedSynth.render call (one per synthesised span)."""
+    """Frames of every WindowedSynth.render_tensors call (one per synthesised span)."""
     calls: list[int] = []
-    real = WindowedSynth.render
+    real = WindowedSynth.render_tensors
 
     def spy(self, units, f0, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
-        calls.append(len(f0))
+        calls.append(int(f0.numel()))
         return real(self, units, f0, *args, **kw)
 
-    monkeypatch.setattr(WindowedSynth, "render", spy)
+    monkeypatch.setattr(WindowedSynth, "render_tensors", spy)
     return calls
 
 

@@ -13,6 +13,7 @@ from autovoice_desktop.core.errors import ConversionCancelled
 from autovoice_desktop.engine.sovits import nsf_hifigan, pipeline
 from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, convert
 from autovoice_desktop.engine.sovits.slicing import bucket_frames, plan_windows
+from autovoice_desktop.engine.sovits.span_pass import SpanPass
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 from tests.engine.sovits_helpers import snr_db, tiny_model_and_encoder, voiced_signal, zero_random_draws
 
@@ -55,12 +56,15 @@ def _features(model, encoder, seconds: float):  # noqa: ANN001, ANN202
     return audio, units[:, (np.arange(n) * units.shape[1]) // n], f0, uv
 
 
-def _run(model, encoder, settings, wav16, f0, uv, predict_f0=False, seed=None):  # noqa: ANN001, ANN202
+def _run(model, encoder, settings, wav16, f0, uv, predict_f0=False, seed=None, volume=None):  # noqa: ANN001, ANN202
+    """One span through the conversion's SpanPass (what pipeline.convert runs per span)."""
     synth = WindowedSynth(model, encoder, settings)
     generator = torch.Generator().manual_seed(seed) if seed is not None else None
-    units = synth.content(wav16, len(f0))
-    audio, _ = synth.render(units, f0, uv, synth.speaker("alice"), predict_f0=predict_f0, generator=generator)
-    return audio
+    span = SpanPass(
+        synth, len(f0), len(wav16), noise_scale=0.4, predict_f0=predict_f0, use_volume=volume is not None
+    )
+    span.set_speaker(synth.speaker("alice"))
+    return span(wav16, f0, uv, volume, generator).numpy()
 
 
 @pytest.mark.parametrize("predict_f0", [False, True])
@@ -123,13 +127,13 @@ def test_convert_can_be_cancelled(tiny_voice) -> None:  # noqa: ANN001
 
 def _spy_frames(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = WindowedSynth.render
+    real = WindowedSynth.render_tensors
 
     def spy(self, units, f0, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
-        calls.append(len(f0))
+        calls.append(int(f0.numel()))
         return real(self, units, f0, *args, **kw)
 
-    monkeypatch.setattr(WindowedSynth, "render", spy)
+    monkeypatch.setattr(WindowedSynth, "render_tensors", spy)
     return calls
 
 
@@ -231,7 +235,7 @@ def test_a_short_input_padded_to_its_bucket_converts_exactly(
     """One window and one decoder tile, zero padded to their bucket length and masked (`valid`), equal the
     model's own unpadded synthesis (both CPU decoder layouts, with and without the F0 predictor)."""
     zero_random_draws(monkeypatch)
-    monkeypatch.setattr(nsf_hifigan, "PLANAR_CPU", planar)
+    monkeypatch.setattr(nsf_hifigan, "PLANAR_DEVICES", ("cpu",) if planar else ())
     model, encoder = tiny_voice
     wav16, units, f0, uv = _features(model, encoder, seconds)
     assert bucket_frames(len(f0)) > len(f0)  # the padding path is taken
@@ -257,8 +261,7 @@ def test_padded_windows_with_volume_equal_exact_lengths(tmp_path, monkeypatch) -
         settings = WindowSettings(window_s=1.3, context_s=0.3, dec_tile_s=0.7, length_buckets=buckets)
         synth = WindowedSynth(model, encoder, settings)
         assert bucket_frames(synth.plan(len(f0))[0].length) > synth.plan(len(f0))[0].length
-        units = synth.content(wav16, len(f0))
-        outs.append(synth.render(units, f0, uv, synth.speaker("alice"), volume=volume)[0])
+        outs.append(_run(model, encoder, settings, wav16, f0, uv, volume=volume))
     assert np.max(np.abs(outs[0] - outs[1])) < 1e-5 * max(1.0, float(np.max(np.abs(outs[1]))))
 
 

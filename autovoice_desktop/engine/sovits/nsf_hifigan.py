@@ -23,7 +23,7 @@ from torch.nn import functional as F
 from autovoice_desktop.engine.sovits.commons import LRELU_SLOPE, get_padding
 
 HARMONICS = 8  # overtones above F0: the source has 9 components
-PLANAR_CPU = True  # decoder activations as (B, C, 1, N) channels_last on the CPU (apply_conv)
+PLANAR_DEVICES: tuple[str, ...] = ("cpu",)  # decoder activations as (B, C, 1, N) channels_last (apply_conv)
 SCAN_BLOCK = 4096  # samples per block of the blocked float64 running sum (0: one scan per row)
 SCAN_DEVICES: tuple[str, ...] = ("cuda",)  # devices that scan in blocks; the CPU scans whole rows
 
@@ -54,12 +54,15 @@ class SourcePhase:
     """Running state of the harmonic source between chunks of one signal (per batch row and harmonic).
 
     sum_rad / sum_shifted: (B, H+1, 1) float64 running sums; last: (B, H+1, 1) float32 fractional phase of
-    the previous sample (None before the first chunk, when the random initial phases are added).
+    the previous sample (None before the first chunk, when the random initial phases are added); start:
+    (B, H+1) those initial phases, uniform in [0, 1) with harmonic 0 at 0, drawn before the signal is
+    synthesised (None: drawn from the generator by the first chunk, as the reference does).
     """
 
     sum_rad: torch.Tensor | None = None
     sum_shifted: torch.Tensor | None = None
     last: torch.Tensor | None = None
+    start: torch.Tensor | None = None
 
 
 class SineGen(nn.Module):
@@ -92,8 +95,10 @@ class SineGen(nn.Module):
         harmonics = torch.arange(1, self.harmonic_num + 2, device=f0.device, dtype=torch.float32)
         rad = (f0_up * harmonics[None, :, None] / self.sampling_rate) % 1  # (B, H+1, N)
         if phase.last is None:
-            rand_ini = torch.rand(rad.shape[0], rad.shape[1], device=f0.device, generator=generator)
-            rand_ini[:, 0] = 0
+            rand_ini = phase.start
+            if rand_ini is None:
+                rand_ini = torch.rand(rad.shape[0], rad.shape[1], device=f0.device, generator=generator)
+                rand_ini[:, 0] = 0
             rad[:, :, 0] = rad[:, :, 0] + rand_ini
         total = running_sum(rad)
         if phase.sum_rad is not None:
@@ -129,10 +134,12 @@ class SourceModuleHnNSF(nn.Module):
         upp: int,
         generator: torch.Generator | None = None,
         phase: SourcePhase | None = None,
+        noise: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """f0: (B, T) -> harmonic source (B, 1, T * upp) in the weights' dtype.
 
         Pass the same `phase` to consecutive chunks of one track to continue it (None: a fresh track).
+        noise: (B, 1, T * upp) standard normal draws for these samples (None: drawn from the generator).
         Voiced samples get sine_amp * sin(phase) plus noise of std noise_std, unvoiced ones (F0 <= 0) noise
         of std sine_amp/3 instead. The reference draws that noise per harmonic and merges it with l_linear;
         the merged noise is one Gaussian per sample with std noise_amp * ||w||, drawn directly here (9x fewer
@@ -142,7 +149,8 @@ class SourceModuleHnNSF(nn.Module):
         sines, uv = gen.sines(f0, upp, phase if phase is not None else SourcePhase(), generator)
         weight, bias = self.l_linear.weight.float(), self.l_linear.bias.float()  # (1, H+1), (1,)
         noise_amp = uv * gen.noise_std + (1 - uv) * gen.sine_amp / 3  # (B, 1, N)
-        noise = torch.randn(uv.shape, device=f0.device, generator=generator)
+        if noise is None:
+            noise = torch.randn(uv.shape, device=f0.device, generator=generator)
         merged = torch.einsum("bhn,oh->bon", sines * uv, weight) + bias[None, :, None]
         merged = merged + noise_amp * weight.norm() * noise
         return torch.tanh(merged).to(self.l_linear.weight.dtype)
@@ -284,11 +292,11 @@ class Generator(nn.Module):
 
         x: (B, inter, T); harmonic_source: (B, 1, T * upp) from `m_source`; g: (B, G, 1) -> (B, 1, T * upp).
         Purely convolutional (receptive field about 12 frames), so it can run over overlapping tiles. On the
-        CPU the activations are kept as (B, C, 1, N) channels_last (see apply_conv).
+        PLANAR_DEVICES the activations are kept as (B, C, 1, N) channels_last (see apply_conv).
         valid: the frames that are signal; x and harmonic_source are zero after them (padding to a length
         whose kernels exist already). The first valid * upp samples then equal an unpadded call's.
         """
-        planar = x.device.type == "cpu" and PLANAR_CPU
+        planar = x.device.type in PLANAR_DEVICES
         if planar:
             x, g = x.unsqueeze(2), g.unsqueeze(2)
             harmonic_source = harmonic_source.unsqueeze(2).contiguous(memory_format=torch.channels_last)

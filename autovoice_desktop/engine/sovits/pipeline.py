@@ -43,6 +43,7 @@ from autovoice_desktop.engine.sovits.slicing import (
     speech_spans,
     volume_rms,
 )
+from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanPasses
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack
 
@@ -146,12 +147,15 @@ def convert(
     device: str = "cpu",
     settings: WindowSettings | None = None,
     analysis: Analysis | None = None,
+    passes: SpanPasses | None = None,
 ) -> ConversionResult:
     """Convert mono float audio (N,) at sample_rate into the model's voice (same duration, model rate).
 
     model: a loaded SovitsModel; encoder: its ContentEncoder. `analysis` (from `analyse` on the model-rate
     audio, or features given by the caller) replaces the F0 and volume estimation. progress(fraction,
-    stage) is called and `cancel` checked (raising ConversionCancelled) between window and tile batches.
+    stage) is called and `cancel` checked (raising ConversionCancelled) between window and tile batches
+    (between spans when a span replays a CUDA graph). passes: the voice's span passes on CUDA, which replay
+    repeated span shapes as CUDA graphs (span_pass.py); None runs every span eagerly.
     """
     audio = to_model_rate(audio, sample_rate, int(model.sample_rate))
     sr, hop = int(model.sample_rate), int(model.hop_length)
@@ -196,21 +200,31 @@ def convert(
             pieces, n_frames, hop, int(round(SKIP_MARGIN_S * sr / hop)), int(synth.settings.span_s * sr / hop)
         )
         work, done = sum(s.hi - s.lo for s in spans), 0
+        found = pitch()
+        options = {
+            "noise_scale": opts.noise_scale,
+            "predict_f0": opts.auto_predict_f0,
+            "use_volume": found.volume is not None,
+        }
         for span in spans:  # silence between spans is never synthesised: it is zeros in the output
             lo, hi = span.lo, span.hi
             share = (hi - lo) / work
             base = 0.1 + 0.9 * done / work
             report(base, "Content")
             end16 = len(wav16) if hi == n_frames else round(hi * synth.hop_16k)
-            units = synth.content(wav16[round(lo * synth.hop_16k) : end16], hi - lo)
-            found = pitch()
-            generator = torch.Generator(device=synth.device).manual_seed(seed)
-            wav, _ = synth.render(
-                units, found.target[lo:hi], found.target_uv[lo:hi], g,
-                volume=None if found.volume is None else found.volume[lo:hi], noise_scale=opts.noise_scale,
-                predict_f0=opts.auto_predict_f0, generator=generator,
+            span16 = wav16[round(lo * synth.hop_16k) : end16]
+            if passes is None:
+                span_pass = SpanPass(synth, hi - lo, len(span16), **options)
+            else:
+                span_pass = passes.get(synth, hi - lo, len(span16), spans=len(spans), **options)
+            span_pass.set_speaker(g)
+            audio = span_pass(
+                span16, found.target[lo:hi], found.target_uv[lo:hi],
+                None if found.volume is None else found.volume[lo:hi],
+                torch.Generator(device=synth.device).manual_seed(seed),
                 step=lambda f, b=base, s=share: report(b + 0.9 * s * f, "Synthesis"),
             )  # fmt: skip
+            wav = audio.cpu().numpy()
             check_cancel(cancel)  # a cancel during the last span must not return a result
             start = lo * hop
             wav = np.pad(wav, (0, max(0, n - start - wav.size)))

@@ -6,13 +6,12 @@ file conversion sets up per call is kept here instead: the model, encoder and F0
 speaker embedding, RNG and window planner are made once, the history is a preallocated buffer.
 Differences from `pipeline.convert` on the same window: no silence slicing (a live block is never skipped)
 and no per-call re-seeding (the noise continues from one block to the next).
-The model part of a window runs through `WindowPass` (stream_graph.py): on CUDA one captured graph replay
+The model part of a window runs through a `SpanPass` (span_pass.py): on CUDA one captured graph replay
 per block instead of ~1,000 kernel launches from Python (AUTOVOICE_CUDA_GRAPHS=0 turns that off).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -23,7 +22,7 @@ import torch
 from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.engine.sovits.content_input import to_content_rate
 from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse
-from autovoice_desktop.engine.sovits.stream_graph import WindowPass
+from autovoice_desktop.engine.sovits.span_pass import SpanPass
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 
 #: window sizes whose passes (and CUDA graphs, each with its own memory pool) are kept at once
@@ -53,8 +52,8 @@ class SovitsStream:
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         self._generator = torch.Generator(device=self._synth.device).manual_seed(seed)
         self._window = np.zeros(self.context_samples, np.float32)  # context + the last block, reused
-        self._graphs = os.environ.get("AUTOVOICE_CUDA_GRAPHS", "1") != "0"
-        self._passes: dict[tuple[int, int], WindowPass] = {}
+        self._graphs = True  # until a capture fails (span_pass.graphs_enabled() can turn them off)
+        self._passes: dict[tuple[int, int], SpanPass] = {}
         self._apply(opts)
 
     def _apply(self, opts: PipelineOptions) -> None:
@@ -100,21 +99,23 @@ class SovitsStream:
         frames = window.size // self._hop
         found = analyse(model, window, opts)
         wav16 = to_content_rate(window, self.sample_rate, model.config.style)
-        wav = self._pass(frames, wav16.size)(wav16, found.target, found.target_uv, found.volume)
-        return np.nan_to_num(wav, nan=0.0, posinf=0.0, neginf=0.0)
+        window_pass = self._pass(frames, wav16.size)
+        wav = window_pass(wav16, found.target, found.target_uv, found.volume, self._generator)
+        return np.nan_to_num(wav.cpu().numpy(), nan=0.0, posinf=0.0, neginf=0.0)
 
-    def _pass(self, frames: int, length16: int) -> WindowPass:
-        """The WindowPass for this window size (made on first use; the oldest dropped past KEPT_PASSES)."""
+    def _pass(self, frames: int, length16: int) -> SpanPass:
+        """The SpanPass for this window size (made on first use; the oldest dropped past KEPT_PASSES)."""
         key = (frames, length16)
         if key not in self._passes:
             while len(self._passes) >= KEPT_PASSES:
                 self._passes.pop(next(iter(self._passes)))
             opts = self._opts
-            self._passes[key] = WindowPass(
-                self._synth, frames, length16, self._g, noise_scale=opts.noise_scale,
-                predict_f0=opts.auto_predict_f0, use_volume=bool(self.model.vol_embedding),
-                generator=self._generator, graph=self._graphs,
+            made = SpanPass(
+                self._synth, frames, length16, noise_scale=opts.noise_scale, predict_f0=opts.auto_predict_f0,
+                use_volume=bool(self.model.vol_embedding),
             )  # fmt: skip
-            if self._graphs and self._synth.device.type == "cuda" and not self._passes[key].captured:
+            made.set_speaker(self._g)
+            if self._graphs and self._synth.device.type == "cuda" and not made.capture():
                 self._graphs = False  # one failed capture is enough: later window sizes run eagerly too
+            self._passes[key] = made
         return self._passes[key]

@@ -23,6 +23,7 @@ from autovoice_desktop.engine.content import ContentEncoder, load_content_encode
 from autovoice_desktop.engine.device import compute_dtype, is_cuda_oom, run_with_oom_fallback
 from autovoice_desktop.engine.pitch import F0_METHODS
 from autovoice_desktop.engine.sovits.pipeline import PipelineOptions, analyse, convert, to_model_rate
+from autovoice_desktop.engine.sovits.span_pass import SpanPasses
 from autovoice_desktop.engine.sovits.stream import SovitsStream
 from autovoice_desktop.engine.sovits.windowed import WindowSettings
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack, Voice, VoiceRequest, checked_result
@@ -101,6 +102,7 @@ class SovitsVoice(Voice):
         self.device_choice = device
         self.encoder_path = encoder_path
         self._model = model
+        self._passes = SpanPasses()  # file spans replayed as CUDA graphs (span_pass.py)
         self._lock = threading.Lock()
 
     # ---- model / encoder ----------------------------------------------------------------------
@@ -112,6 +114,7 @@ class SovitsVoice(Voice):
         if self._model is None:
             self._model = SovitsModel.load(self.checkpoint, self.config, device=device, half=half)
         elif (self._model.device, self._model.dtype) != (device, compute_dtype(device, half)):
+            self._passes.clear()  # the graphs replay the weights' old addresses
             self._model.to(device, half=half)
         return self._model
 
@@ -174,10 +177,16 @@ class SovitsVoice(Voice):
                 here = self.model(on, params.half)
                 enc = get_content_encoder(self._encoder_file(), here.speech_encoder, on, params.half)
                 on_opts = replace(opts, f0_device=on if opts.f0_method == "fcpe" else "cpu")
-                return convert(
-                    here, enc, request.audio, request.sample_rate, on_opts, progress=request.progress,
-                    cancel=request.cancel, device=on, settings=settings,
-                )  # fmt: skip
+                try:
+                    return convert(
+                        here, enc, request.audio, request.sample_rate, on_opts, progress=request.progress,
+                        cancel=request.cancel, device=on, settings=settings,
+                        passes=self._passes if on.startswith("cuda") else None,
+                    )  # fmt: skip
+                except Exception as exc:
+                    if is_cuda_oom(exc):
+                        self._passes.clear()  # their memory pools go before the retry
+                    raise
 
             del encoder
             result, _used, _settings = run_with_oom_fallback(
@@ -262,6 +271,7 @@ class SovitsVoice(Voice):
         from autovoice_desktop.engine.fcpe_support import release_fcpe
 
         with self._lock:
+            self._passes.clear()
             if self._model is not None:
                 self._model.release()
                 self._model = None

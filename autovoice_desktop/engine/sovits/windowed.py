@@ -18,7 +18,9 @@ It calls only public methods of the model's parts, in the reference's order:
   (its group norm and attention see the whole window).
 * **One harmonic source per signal,** generated in chunks that carry the phase (`SourcePhase`), so joins have
   no phase jumps and the (9, N) intermediates never exist for the whole signal.
-* **One prior-noise draw per signal** (C, T), sliced per window, so overlapping windows agree on it.
+* **Every random draw before the work** (`SynthNoise`: prior noise (C, T), sliced per window so overlapping
+  windows agree on it; the source's initial phases and noise), so the same code runs eagerly or as a
+  replayed CUDA graph (span_pass.py) and gives the same audio for the same seed either way.
 * **Bounded memory.** Window and tile batches are capped by `max_batch_samples`; the pipeline hands it spans
   of at most `span_s`, so peak memory does not grow with the file's length.
 
@@ -35,7 +37,7 @@ import numpy as np
 import torch
 
 from autovoice_desktop.engine.sovits.content_input import CONTENT_RATE, unit_index
-from autovoice_desktop.engine.sovits.nsf_hifigan import SourcePhase
+from autovoice_desktop.engine.sovits.nsf_hifigan import HARMONICS, SourcePhase
 from autovoice_desktop.engine.sovits.slicing import Window, batches, bucket_frames, plan_windows
 
 DEC_CONTEXT = 16  # frames of decoder context each side (receptive field of the 44.1k NSF-HiFi-GAN ~12)
@@ -46,6 +48,37 @@ WindowUnits = list[tuple[list[Window], torch.Tensor]]
 def pad_frames(x: torch.Tensor, length: int) -> torch.Tensor:
     """x (..., L) zero padded at its end to (..., length); x itself when L == length."""
     return x if x.shape[-1] == length else torch.nn.functional.pad(x, (0, length - x.shape[-1]))
+
+
+@dataclass(frozen=True)
+class SynthNoise:
+    """Every random draw of one signal's synthesis (T frames, N = T * hop samples), float32 on the device.
+
+    eps: (1, C, T) the prior's noise; start: (1, H+1) the harmonic source's initial phases (harmonic 0 at
+    0); source: (1, 1, N) the source's standard normal noise. `draw` refills them, in that order.
+    """
+
+    eps: torch.Tensor
+    start: torch.Tensor
+    source: torch.Tensor
+
+    @classmethod
+    def empty(cls, model: Any, frames: int) -> SynthNoise:
+        """Buffers for a signal of `frames` frames of `model` (a SovitsModel), not yet drawn."""
+        dev, net = torch.device(model.device), model.net
+        return cls(
+            torch.empty(1, net.cfg.inter_channels, frames, device=dev),
+            torch.empty(1, HARMONICS + 1, device=dev),
+            torch.empty(1, 1, frames * net.dec.upp, device=dev),
+        )
+
+    def draw(self, generator: torch.Generator | None) -> SynthNoise:
+        """Fill the buffers in place from `generator` (None: the device's default generator); returns self."""
+        self.eps.normal_(generator=generator)
+        self.start.uniform_(generator=generator)
+        self.start[:, 0] = 0
+        self.source.normal_(generator=generator)
+        return self
 
 
 @dataclass(frozen=True)
@@ -146,26 +179,6 @@ class WindowedSynth:
         return out
 
     @torch.inference_mode()
-    def render(
-        self, units: WindowUnits, f0: np.ndarray, uv: np.ndarray, g: torch.Tensor, **options: Any
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """`render_tensors` on host arrays: units from `content` + F0/uv (T,) -> (audio (T * hop,) float32,
-        f0 used (T,)) as numpy arrays.
-
-        g: (1, G, 1) from `speaker`; options as for `render_tensors`, with `volume` (T,) a numpy array or
-        None (noise_scale, predict_f0, generator, step: called between window and tile batches, it may
-        raise to cancel).
-        """
-
-        def on_device(frames: np.ndarray) -> torch.Tensor:
-            return torch.as_tensor(np.asarray(frames, np.float32)).to(self.device)
-
-        if options.get("volume") is not None:
-            options["volume"] = on_device(options["volume"])
-        audio, f0_used = self.render_tensors(units, on_device(f0), on_device(uv), g, **options)
-        return audio.cpu().numpy(), f0_used.cpu().numpy()
-
-    @torch.inference_mode()
     def render_tensors(
         self,
         units: WindowUnits,
@@ -177,18 +190,25 @@ class WindowedSynth:
         noise_scale: float = 0.4,
         predict_f0: bool = False,
         generator: torch.Generator | None = None,
+        noise: SynthNoise | None = None,
         step: Callable[[float], None] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """`render` on device tensors: f0_t, uv_t, volume (T,) float32 -> (audio (T * hop,), f0 used (T,)).
+        """Units from `content` + F0/uv (T,) on the device -> (audio (T * hop,) float32, f0 used (T,)).
 
-        Nothing here waits for the device or copies from the host, so a fixed-size call can be captured as
-        a CUDA graph (engine/sovits/stream_graph.py).
+        g: (1, G, 1) from `speaker`; volume: (T,) frame RMS or None; step(fraction): called between window and
+        tile batches, it may raise to cancel; predict_f0: the model's F0 predictor replaces f0_t.
+
+        noise: the random draws to use (None: drawn here from `generator`). With `noise` given, nothing here
+        draws, waits for the device or copies from the host, so a fixed-size call can be captured as a CUDA
+        graph (engine/sovits/span_pass.py).
         """
         net = self.model.net
-        dev, total = self.device, f0_t.numel()
+        total = f0_t.numel()
         vol_t = volume
-        eps = torch.randn(1, net.cfg.inter_channels, total, device=dev, generator=generator)
-        z_all = torch.empty(1, net.cfg.inter_channels, total, device=dev, dtype=net.pre.weight.dtype)
+        if noise is None:
+            noise = SynthNoise.empty(self.model, total).draw(generator)
+        eps = noise.eps
+        z_all = torch.empty(1, net.cfg.inter_channels, total, device=self.device, dtype=net.pre.weight.dtype)
         f0_used = f0_t.clone()
         for k, (batch, u) in enumerate(units):
             if step is not None:
@@ -211,19 +231,20 @@ class WindowedSynth:
                 a, b = w.keep_lo - w.start, w.keep_hi - w.start
                 z_all[0, :, w.keep_lo : w.keep_hi] = z[i, :, a:b]
                 f0_used[w.keep_lo : w.keep_hi] = f0w[i, a:b]
-        har = self.source(f0_used, generator)
+        har = self.source(f0_used, noise)
         tile_step = None if step is None else (lambda f: step(0.3 + 0.7 * f))
         return self.decode(z_all, har, g, tile_step), f0_used
 
-    def source(self, f0: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    def source(self, f0: torch.Tensor, noise: SynthNoise) -> torch.Tensor:
         """Harmonic source (1, 1, N) for F0 (T,), generated in chunks that carry the phase."""
         dec = self.model.net.dec
         upp = dec.upp
         per = max(1, self.settings.source_chunk // upp)
-        phase = SourcePhase()
+        phase = SourcePhase(start=noise.start)
         out = torch.empty(1, 1, f0.numel() * upp, device=f0.device, dtype=dec.m_source.l_linear.weight.dtype)
         for lo in range(0, f0.numel(), per):
-            part = dec.m_source(f0[None, lo : lo + per], upp, generator, phase)
+            draws = noise.source[:, :, lo * upp : (lo + per) * upp]
+            part = dec.m_source(f0[None, lo : lo + per], upp, phase=phase, noise=draws)
             out[:, :, lo * upp : lo * upp + part.shape[2]] = part
         return out
 

@@ -118,9 +118,9 @@ def test_planar_cpu_decoder_equals_the_1d_layout(monkeypatch) -> None:  # noqa: 
         ).eval()  # fmt: skip
         x, har, g = torch.randn(2, 8, 30), torch.randn(2, 1, 30 * 64) * 0.1, torch.randn(2, 8, 1)
         with torch.no_grad():
-            monkeypatch.setattr(nsf_hifigan, "PLANAR_CPU", False)
+            monkeypatch.setattr(nsf_hifigan, "PLANAR_DEVICES", ())
             flat = gen.decode(x, har, g)
-            monkeypatch.setattr(nsf_hifigan, "PLANAR_CPU", True)
+            monkeypatch.setattr(nsf_hifigan, "PLANAR_DEVICES", ("cpu",))
             planar = gen.decode(x, har, g)
         assert planar.shape == flat.shape == (2, 1, 30 * 64)
         assert float((planar - flat).abs().max()) < 1e-5

@@ -1,0 +1,211 @@
+"""One span's model pass (a stretch of a file or a live window) in static buffers, replayable as a CUDA graph.
+
+A span runs ~1,000-1,500 small kernels (ContentVec, prior encoder, flow, harmonic source, NSF-HiFi-GAN):
+launched one by one from Python they cost tens of milliseconds of host time, more than the arithmetic of a
+short span needs. `SpanPass` keeps the inputs, the random draws (`SynthNoise`) and the output in static
+device buffers and, on CUDA, can capture the pass once (`torch.cuda.CUDAGraph`) and replay it with one launch.
+The captured function is exactly the eager one (`WindowedSynth.content` + `WindowedSynth.render_tensors`
+with the draws given), so replay and eager run give the same audio for the same seed; where capture is not
+possible (CPU, or a capture error) the same function runs eagerly.
+
+Who captures:
+* a live stream captures its window size at once (engine/sovits/stream.py);
+* file conversions on CUDA go through a voice's `SpanPasses`: a span shape is captured the second time it is
+  converted (converting the same take again with another transpose, speaker or F0 edit), and only when the
+  file has at most KEPT_GRAPHS spans, so a long file never captures and a first conversion never pays for a
+  capture. Each kept graph holds its own GPU memory pool (about a span's peak memory).
+
+F0 is not part of the graph: torchfcpe's mel extractor and decoder wait for the host (value checks, masked
+writes), which ends a capture (cudaErrorStreamCaptureInvalidated, seen on an H200).
+AUTOVOICE_CUDA_GRAPHS=0 turns capturing off. Shapes: T frames of the span, L16 its 16 kHz length, N = T * hop
+output samples, G the speaker embedding's width.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from autovoice_desktop.engine.sovits.windowed import SynthNoise, WindowedSynth
+
+log = logging.getLogger(__name__)
+
+KEPT_GRAPHS = 2  # captured file spans kept per voice
+_SEEN = 64  # span shapes remembered per voice (a shape is captured the second time it is seen)
+
+
+def graphs_enabled() -> bool:
+    """False when AUTOVOICE_CUDA_GRAPHS=0 asks for eager runs only."""
+    return os.environ.get("AUTOVOICE_CUDA_GRAPHS", "1") != "0"
+
+
+def capture_graph(run: Callable[[], torch.Tensor]) -> tuple[torch.cuda.CUDAGraph | None, torch.Tensor | None]:
+    """(graph, its output tensor) for `run` (fixed shapes, no host waits), or (None, None) if it cannot be
+    captured (the caller then runs `run` eagerly)."""
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    try:
+        with torch.cuda.stream(side):
+            for _ in range(2):  # lazy initialisation (cuBLAS/cuDNN handles, workspaces) before capture
+                run()
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph):
+            out = run()
+        return graph, out
+    except Exception as exc:  # e.g. an operation that waits for the host, or out of memory
+        log.warning("no CUDA graph for a conversion pass (%s); running it eagerly", exc)
+        torch.cuda.synchronize()
+        return None, None
+
+
+def _as_tensor(values: np.ndarray | torch.Tensor) -> torch.Tensor:
+    if isinstance(values, torch.Tensor):
+        return values
+    return torch.from_numpy(np.ascontiguousarray(values, np.float32))
+
+
+class SpanPass:
+    """16 kHz audio (L16,) + F0/uv/volume (T,) + speaker g (1, G, 1) -> audio (N,), for one fixed (T, L16)."""
+
+    def __init__(
+        self,
+        synth: WindowedSynth,
+        frames: int,
+        length16: int,
+        *,
+        noise_scale: float,
+        predict_f0: bool,
+        use_volume: bool,
+    ) -> None:
+        dev = synth.device
+        self.synth = synth
+        self.frames = frames
+        self.noise_scale = noise_scale
+        self.predict_f0 = predict_f0
+        self.wav16 = torch.zeros(length16, device=dev)
+        self.f0 = torch.zeros(frames, device=dev)
+        self.uv = torch.zeros(frames, device=dev)
+        self.volume = torch.zeros(frames, device=dev) if use_volume else None
+        embedding = synth.model.net.emb_g.weight
+        self.g = torch.zeros(1, embedding.shape[1], 1, device=dev, dtype=embedding.dtype)
+        self.noise = SynthNoise.empty(synth.model, frames)
+        self._graph: torch.cuda.CUDAGraph | None = None
+        self._out: torch.Tensor | None = None
+
+    @property
+    def captured(self) -> bool:
+        """True when the pass replays a CUDA graph."""
+        return self._graph is not None
+
+    def capture(self) -> bool:
+        """Capture the pass as a CUDA graph (CUDA only); True on success, else it keeps running eagerly."""
+        if self.synth.device.type == "cuda" and graphs_enabled():
+            self._graph, self._out = capture_graph(lambda: self._run(None))
+        return self.captured
+
+    def set_speaker(self, g: torch.Tensor) -> None:
+        """A new speaker embedding (1, G, 1), used from the next call (no re-capture)."""
+        self.g.copy_(g)
+
+    def __call__(
+        self,
+        wav16: np.ndarray | torch.Tensor,
+        f0: np.ndarray | torch.Tensor,
+        uv: np.ndarray | torch.Tensor,
+        volume: np.ndarray | torch.Tensor | None,
+        generator: torch.Generator | None,
+        step: Callable[[float], None] | None = None,
+    ) -> torch.Tensor:
+        """One span: wav16 (L16,), f0/uv/volume (T,) (numpy or tensors) -> converted audio (N,) float32 on
+        the device, valid until the next call. The random draws come from `generator`; step(fraction) is
+        called between window and tile batches of an eager run (it may raise to cancel)."""
+        self.wav16.copy_(_as_tensor(wav16))
+        self.f0.copy_(_as_tensor(f0))
+        self.uv.copy_(_as_tensor(uv))
+        if self.volume is not None and volume is not None:
+            self.volume.copy_(_as_tensor(volume))
+        self.noise.draw(generator)
+        if self._graph is not None and self._out is not None:
+            self._graph.replay()
+            return self._out
+        return self._run(step)
+
+    def _run(self, step: Callable[[float], None] | None) -> torch.Tensor:
+        synth = self.synth
+        units = synth.content(self.wav16, self.frames)
+        audio, _ = synth.render_tensors(
+            units, self.f0, self.uv, self.g, volume=self.volume, noise_scale=self.noise_scale,
+            predict_f0=self.predict_f0, noise=self.noise, step=step,
+        )  # fmt: skip
+        return audio
+
+
+def _weights(synth: WindowedSynth) -> tuple[int, int]:
+    """Where the model's and the encoder's weights live: a graph replays those addresses, so a moved or
+    reloaded model must not reuse it."""
+    encoder_weight = next(iter(synth.encoder.model.parameters()), None)
+    return synth.model.net.pre.weight.data_ptr(), 0 if encoder_weight is None else encoder_weight.data_ptr()
+
+
+class SpanPasses:
+    """A voice's span passes for file conversions (see the module docstring for when one is captured)."""
+
+    def __init__(
+        self, kept: int = KEPT_GRAPHS, can_capture: Callable[[WindowedSynth], bool] | None = None
+    ) -> None:
+        """kept: the most graphs kept; can_capture(synth): capture at all? (default: on CUDA, graphs on)."""
+        self.kept = kept
+        self._can_capture = can_capture or (lambda synth: synth.device.type == "cuda" and graphs_enabled())
+        self._graphs: OrderedDict[tuple[Any, ...], SpanPass] = OrderedDict()
+        self._seen: OrderedDict[tuple[Any, ...], None] = OrderedDict()
+        self._failed = False
+
+    def __len__(self) -> int:
+        return len(self._graphs)
+
+    def get(
+        self,
+        synth: WindowedSynth,
+        frames: int,
+        length16: int,
+        *,
+        noise_scale: float,
+        predict_f0: bool,
+        use_volume: bool,
+        spans: int,
+    ) -> SpanPass:
+        """The pass for one span of a conversion with `spans` spans: a kept graph, a new capture, or eager."""
+        options = {"noise_scale": noise_scale, "predict_f0": predict_f0, "use_volume": use_volume}
+        if self._failed or not self._can_capture(synth):
+            return SpanPass(synth, frames, length16, **options)
+        key = (frames, length16, noise_scale, predict_f0, use_volume, synth.settings, _weights(synth))
+        if key in self._graphs:
+            self._graphs.move_to_end(key)
+            return self._graphs[key]
+        made = SpanPass(synth, frames, length16, **options)
+        if spans > self.kept:
+            return made
+        if key not in self._seen:
+            self._seen[key] = None
+            while len(self._seen) > _SEEN:
+                self._seen.popitem(last=False)
+            return made
+        while len(self._graphs) >= self.kept:
+            self._graphs.popitem(last=False)
+        if made.capture():
+            self._graphs[key] = made
+        else:
+            self._failed = True  # one failed capture is enough: this voice converts eagerly from now on
+        return made
+
+    def clear(self) -> None:
+        """Drop the graphs (their memory pools) and what was seen: after a move, a reload or out of memory."""
+        self._graphs.clear()
+        self._seen.clear()

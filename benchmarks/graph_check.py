@@ -1,0 +1,174 @@
+"""CUDA graphs for file spans and live windows: the same audio as eager runs, and what they buy (GPU only).
+
+    python -m benchmarks.graph_check --model /tmp/avbench/model --input /tmp/avbench/in_10s.wav \
+        [--input ...] [--rounds 2] [--repeat 5] [--out FILE.jsonl]
+
+Per input, through the public voice API (`SovitsVoice.convert`, app defaults on CUDA: FCPE, fp16, auto-predict
+F0 on as in benchmarks.speed, fixed seed):
+1. equality: conversions 1-3 of the same file run eagerly (a first sighting), capture, replay; then a
+   conversion with another transpose (a replay with new inputs) against the same conversion with
+   AUTOVOICE_CUDA_GRAPHS=0. Reported as max |delta| against the eager output.
+2. speed: read -> convert -> write (`Engine.convert_file`, as benchmarks.speed times it), median of --repeat
+   after the warm-up conversions, for graphs on/off x decoder layout (1-D, or channels-last
+   `nsf_hifigan.PLANAR_DEVICES` on CUDA), the configurations interleaved over --rounds rounds.
+A live window (0.5 s, the stream's `SpanPass`) captured against eager with the same draws, and the
+decoder's two layouts on the same input, are checked once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from benchmarks.bench_autovoice import Engine
+from benchmarks.bench_common import machine_info
+
+
+@contextlib.contextmanager
+def _setting(graphs: bool, planar: bool) -> Iterator[None]:
+    from autovoice_desktop.engine.sovits import nsf_hifigan
+
+    old_env, old_planar = os.environ.get("AUTOVOICE_CUDA_GRAPHS"), nsf_hifigan.PLANAR_DEVICES
+    os.environ["AUTOVOICE_CUDA_GRAPHS"] = "1" if graphs else "0"
+    nsf_hifigan.PLANAR_DEVICES = ("cpu", "cuda") if planar else ("cpu",)
+    try:
+        yield
+    finally:
+        nsf_hifigan.PLANAR_DEVICES = old_planar
+        if old_env is None:
+            os.environ.pop("AUTOVOICE_CUDA_GRAPHS", None)
+        else:
+            os.environ["AUTOVOICE_CUDA_GRAPHS"] = old_env
+
+
+def _engine(model: Path) -> Engine:
+    ns = argparse.Namespace(
+        model=model, device="cuda", f0="fcpe", precision="fp16", mode="voice", threads=0, window_s=0.0,
+        dec_tile_s=0.0, max_batch_samples=0, cudnn_benchmark=False, tf32=False, auto_predict_f0=True,
+        seed=1234,
+    )  # fmt: skip
+    return Engine(ns)
+
+
+def _delta(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.max(np.abs(a - b))) if a.shape == b.shape else float("inf")
+
+
+def equality(engine: Engine, audio: np.ndarray) -> dict[str, Any]:
+    """Eager, capture and replay of one file, and a replay with another transpose against eager."""
+    from autovoice_desktop.core.types import ConversionParams
+
+    engine.voice = None  # a fresh voice: nothing seen yet
+    outs = [engine._voice_convert(audio) for _ in range(3)]
+    passes = engine.voice._passes
+    params = ConversionParams(
+        f0_method="fcpe", speaker="bench", auto_predict_f0=True, device="cuda", half=True, seed=1234,
+        transpose=3,
+    )  # fmt: skip
+    replayed = engine.voice.convert(audio, engine.sr, params).audio
+    with _setting(graphs=False, planar=False):
+        eager = engine.voice.convert(audio, engine.sr, params).audio
+    return {
+        "graphs_kept": len(passes),
+        "capture_vs_eager": _delta(outs[1], outs[0]),
+        "replay_vs_eager": _delta(outs[2], outs[0]),
+        "replay_transpose3_vs_eager": _delta(replayed, eager),
+        "peak": float(np.max(np.abs(outs[0]))),
+    }
+
+
+def speed(engine: Engine, path: Path, rounds: int, repeat: int, out_dir: Path) -> dict[str, float]:
+    """Median read -> convert -> write per configuration (graphs x decoder layout), interleaved rounds."""
+    configs = [(g, p) for g in (True, False) for p in (False, True)]
+    times: dict[str, list[float]] = {f"graphs={g} planar={p}": [] for g, p in configs}
+    for _ in range(rounds):
+        for graphs, planar in configs:
+            with _setting(graphs, planar):
+                engine.voice = None  # graphs captured under the other layout must not replay here
+                for _ in range(3):  # eager, capture, first replay
+                    engine.convert_file(path, out_dir / "graph_check.wav")
+                for _ in range(repeat):
+                    t, _out = engine.convert_file(path, out_dir / "graph_check.wav")
+                    times[f"graphs={graphs} planar={planar}"].append(t["e2e"])
+    return {k: round(statistics.median(v) * 1000, 2) for k, v in times.items()} | {
+        f"{k} best": round(min(v) * 1000, 2) for k, v in times.items()
+    }
+
+
+def window_and_layout(engine: Engine, audio: np.ndarray) -> dict[str, float]:
+    """A 0.5 s live window captured vs eager (same draws); the decoder's layouts on the same input."""
+    from autovoice_desktop.engine.sovits.content_input import to_content_rate
+    from autovoice_desktop.engine.sovits.span_pass import SpanPass
+    from autovoice_desktop.engine.sovits.windowed import SynthNoise, WindowedSynth, WindowSettings
+
+    synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
+    hop, frames = engine.hop, int(0.5 * engine.sr) // engine.hop
+    window = audio[engine.sr : engine.sr + frames * hop]
+    wav16 = to_content_rate(window, engine.sr, engine.model.config.style)
+    f0 = np.full(frames, 180.0, np.float32)
+    uv = np.ones(frames, np.float32)
+    outs = []
+    for capture in (False, True):
+        span = SpanPass(synth, frames, wav16.size, noise_scale=0.4, predict_f0=True, use_volume=False)
+        span.set_speaker(synth.speaker("bench"))
+        if capture:
+            assert span.capture(), "the window pass could not be captured"
+        outs.append(span(wav16, f0, uv, None, torch.Generator("cuda").manual_seed(7)).cpu().numpy())
+    decoded = []
+    with torch.inference_mode():
+        z = torch.randn(1, engine.model.net.cfg.inter_channels, 860, device="cuda").half()
+        noise = SynthNoise.empty(engine.model, 860).draw(torch.Generator("cuda").manual_seed(1))
+        har = synth.source(torch.full((860,), 200.0, device="cuda"), noise)
+        g = synth.speaker("bench")
+        for planar in (False, True):
+            with _setting(graphs=True, planar=planar):
+                decoded.append(synth.decode(z, har, g).cpu().numpy())
+    return {
+        "window_graph_vs_eager": _delta(outs[1], outs[0]),
+        "window_peak": float(np.max(np.abs(outs[0]))),
+        "decoder_planar_vs_1d": _delta(decoded[1], decoded[0]),
+        "decoder_peak": float(np.max(np.abs(decoded[0]))),
+    }
+
+
+def main() -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser.add_argument("--model", type=Path, default=Path("/tmp/avbench/model"))
+    parser.add_argument("--input", type=Path, action="append", required=True)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=Path("/tmp/avbench/results/graph_check.jsonl"))
+    args = parser.parse_args()
+    from autovoice_desktop.audio.io import load_audio
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    engine = _engine(args.model)
+    rows: list[dict[str, Any]] = []
+    for path in args.input:
+        audio = load_audio(path, target_rate=engine.sr).samples
+        row = {"input": path.name, **equality(engine, audio)}
+        if path == args.input[0]:
+            row |= window_and_layout(engine, audio)
+        t = time.perf_counter()
+        row |= speed(engine, path, args.rounds, args.repeat, args.out.parent)
+        row["speed_wall_s"] = round(time.perf_counter() - t, 1)
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    with args.out.open("a") as handle:
+        for row in rows:
+            handle.write(json.dumps({"machine": machine_info(), **row}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
