@@ -11,8 +11,9 @@ F0 on as in benchmarks.speed, fixed seed):
 2. speed: read -> convert -> write (`Engine.convert_file`, as benchmarks.speed times it), median of --repeat
    after the warm-up conversions, for graphs on/off x decoder layout (1-D, or channels-last
    `nsf_hifigan.PLANAR_DEVICES` on CUDA), the configurations interleaved over --rounds rounds.
-A live window (0.5 s, the stream's `SpanPass`) captured against eager with the same draws, and the
-decoder's two layouts on the same input, are checked once.
+Once: a live window (0.5 s, the stream's `SpanPass`) captured against eager with the same draws, and its
+kernels and cost either way; the decoder's two layouts on the same input; FCPE (`FcpePass`) eager and
+captured against torchfcpe's `infer`, and their cost, for 0.5 and 10 s.
 """
 
 from __future__ import annotations
@@ -141,6 +142,79 @@ def window_and_layout(engine: Engine, audio: np.ndarray) -> dict[str, float]:
     }
 
 
+def _median_ms(fn, calls: int = 50) -> float:  # noqa: ANN001
+    for _ in range(5):
+        fn()
+    times = []
+    for _ in range(calls):
+        torch.cuda.synchronize()
+        t = time.perf_counter()
+        fn()
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - t)
+    return round(statistics.median(times) * 1000, 3)
+
+
+def _kernels(fn) -> tuple[int, float]:  # noqa: ANN001
+    """(CUDA kernels launched, their summed time in ms) for one call of fn."""
+    from torch.profiler import ProfilerActivity, profile
+
+    fn()
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+    return len(kernels), round(sum(e.time_range.elapsed_us() for e in kernels) / 1000, 3)
+
+
+def fcpe_and_window_cost(engine: Engine, audio: np.ndarray) -> dict[str, Any]:
+    """FCPE's pass eager vs captured vs torchfcpe's infer; a live window's pass, eager vs graph."""
+    from autovoice_desktop.engine.fcpe_pass import FcpePass
+    from autovoice_desktop.engine.fcpe_support import fcpe_model
+    from autovoice_desktop.engine.pitch import FCPE_THRESHOLD, _fcpe_input
+    from autovoice_desktop.engine.sovits.content_input import to_content_rate
+    from autovoice_desktop.engine.sovits.span_pass import SpanPass
+    from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
+
+    row: dict[str, Any] = {}
+    model = fcpe_model("cuda")
+    for seconds in (0.5, 10.0):
+        wav = _fcpe_input(audio[: int(seconds * engine.sr)], engine.sr, "cuda")
+        with torch.inference_mode():
+            ref = model.infer(wav, 16000, "local_argmax", threshold=FCPE_THRESHOLD).reshape(-1)
+        eager = FcpePass(model, wav.shape[1], FCPE_THRESHOLD)
+        graph = FcpePass(model, wav.shape[1], FCPE_THRESHOLD)
+        captured = graph.capture()
+        flat = wav[0, :, 0]
+        row[f"fcpe_{seconds}s"] = {
+            "captured": captured,
+            "eager_vs_infer": float((eager(flat) - ref).abs().max()),
+            "graph_vs_infer": float((graph(flat) - ref).abs().max()),
+            "infer_ms": _median_ms(lambda w=wav: model.infer(w, 16000, threshold=FCPE_THRESHOLD)),
+            "eager_ms": _median_ms(lambda p=eager, w=flat: p(w)),
+            "graph_ms": _median_ms(lambda p=graph, w=flat: p(w)),
+        }
+    synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
+    hop, frames = engine.hop, int(0.5 * engine.sr) // engine.hop
+    wav16 = to_content_rate(audio[: frames * hop], engine.sr, engine.model.config.style)
+    f0, uv = np.full(frames, 180.0, np.float32), np.ones(frames, np.float32)
+    for predict in (False, True):
+        eager = SpanPass(synth, frames, wav16.size, noise_scale=0.4, predict_f0=predict, use_volume=False)
+        graph = SpanPass(synth, frames, wav16.size, noise_scale=0.4, predict_f0=predict, use_volume=False)
+        for p in (eager, graph):
+            p.set_speaker(synth.speaker("bench"))
+        graph.capture()
+        count, kernel_ms = _kernels(lambda p=eager: p(wav16, f0, uv, None, None))
+        row[f"window_predict={predict}"] = {
+            "kernels": count,
+            "kernel_ms": kernel_ms,
+            "eager_ms": _median_ms(lambda p=eager: p(wav16, f0, uv, None, None)),
+            "graph_ms": _median_ms(lambda p=graph: p(wav16, f0, uv, None, None)),
+        }
+    return row
+
+
 def main() -> None:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
@@ -160,6 +234,7 @@ def main() -> None:
         row = {"input": path.name, **equality(engine, audio)}
         if path == args.input[0]:
             row |= window_and_layout(engine, audio)
+            row |= fcpe_and_window_cost(engine, audio)
         t = time.perf_counter()
         row |= speed(engine, path, args.rounds, args.repeat, args.out.parent)
         row["speed_wall_s"] = round(time.perf_counter() - t, 1)

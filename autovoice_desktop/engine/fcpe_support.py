@@ -89,6 +89,9 @@ def fcpe_model(device: str = "cpu") -> Any:
 
 
 def release_fcpe() -> None:
-    """Drop cached FCPE models (frees GPU memory)."""
+    """Drop cached FCPE models and their CUDA graphs (frees GPU memory)."""
+    from autovoice_desktop.engine.fcpe_pass import release_fcpe_graphs
+
     with _lock:
+        release_fcpe_graphs()
         _models.clear()

@@ -202,6 +202,7 @@ def _fcpe_input(audio: np.ndarray, sr: int, device: str) -> Any:
 def _fcpe_f0(audio: np.ndarray, sr: int, hop: int, n_frames: int, device: str) -> np.ndarray:
     import torch
 
+    from autovoice_desktop.engine.fcpe_pass import fcpe_f0
     from autovoice_desktop.engine.fcpe_support import FCPE_HOP, FCPE_RATE, fcpe_model
 
     model = fcpe_model(device)
@@ -209,7 +210,7 @@ def _fcpe_f0(audio: np.ndarray, sr: int, hop: int, n_frames: int, device: str) -
         wav = _fcpe_input(audio, sr, device)
         if wav.shape[1] < FCPE_HOP:
             return np.zeros(n_frames)
-        f0 = model.infer(wav, sr=FCPE_RATE, decoder_mode="local_argmax", threshold=FCPE_THRESHOLD)
+        f0 = fcpe_f0(model, wav[0, :, 0], FCPE_THRESHOLD)  # torchfcpe's infer, local argmax, graph-ready
     f0 = f0.reshape(-1).float().cpu().numpy().astype(np.float64)
     f0[(f0 < F0_MIN) | (f0 > F0_MAX)] = 0.0
     times = np.arange(n_frames) * hop / sr

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from autovoice_desktop.engine.sovits import span_pass
+from autovoice_desktop.engine import cuda_graphs
 from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanPasses
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 from tests.engine.sovits_helpers import tiny_model_and_encoder, voiced_signal
@@ -94,9 +94,9 @@ def test_a_failed_capture_turns_capturing_off(synth: WindowedSynth, monkeypatch)
 
 
 def test_graphs_can_be_switched_off(monkeypatch) -> None:  # noqa: ANN001
-    assert span_pass.graphs_enabled()
+    assert cuda_graphs.graphs_enabled()
     monkeypatch.setenv("AUTOVOICE_CUDA_GRAPHS", "0")
-    assert not span_pass.graphs_enabled()
+    assert not cuda_graphs.graphs_enabled()
 
 
 def test_a_pass_reused_for_new_inputs_gives_a_fresh_pass_audio(synth: WindowedSynth) -> None:

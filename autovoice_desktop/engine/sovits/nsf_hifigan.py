@@ -23,7 +23,10 @@ from torch.nn import functional as F
 from autovoice_desktop.engine.sovits.commons import LRELU_SLOPE, get_padding
 
 HARMONICS = 8  # overtones above F0: the source has 9 components
-PLANAR_DEVICES: tuple[str, ...] = ("cpu",)  # decoder activations as (B, C, 1, N) channels_last (apply_conv)
+#: devices whose decoder keeps activations as (B, C, 1, N) channels_last (apply_conv): on the CPU half the
+#: decoder's time went to oneDNN reorders; on an H200 (fp16) the same audio to the bit, 10 s files 2-3 ms and
+#: 60 s files 8-15 ms faster (benchmarks/graph_check.py, docs/benchmarks.md)
+PLANAR_DEVICES: tuple[str, ...] = ("cpu", "cuda")
 SCAN_BLOCK = 4096  # samples per block of the blocked float64 running sum (0: one scan per row)
 SCAN_DEVICES: tuple[str, ...] = ("cuda",)  # devices that scan in blocks; the CPU scans whole rows
 

@@ -176,10 +176,12 @@ def convert(
             progress(min(1.0, max(0.0, fraction)), stage)
 
     synth = WindowedSynth(model, encoder, settings)
-    on_cuda = str(model.device).startswith("cuda")
+    # F0 on the host runs beside the GPU's work; F0 on the same device (FCPE) or a CPU synthesis (whose OpenMP
+    # team F0 threads would stall) runs first, in this thread
+    beside = str(model.device).startswith("cuda") and not str(opts.f0_device).startswith("cuda")
 
-    def pitch_tick(fraction: float) -> None:  # on the CPU F0 runs alone first: its progress is the stage's
-        if on_cuda:
+    def pitch_tick(fraction: float) -> None:  # F0 run first: its progress is the stage's
+        if beside:
             check_cancel(cancel)  # beside the GPU work: cancel only, the main thread reports progress
         else:
             report(0.1 * fraction, "Pitch")
@@ -188,11 +190,11 @@ def convert(
     with ThreadPoolExecutor(1) as pool:
         if analysis is not None:
             pitch: Callable[[], Analysis] = lambda: analysis  # noqa: E731
+        elif beside:
+            pitch = pool.submit(analyse, model, audio, opts, pitch_tick).result
         else:
-            future = pool.submit(analyse, model, audio, opts, pitch_tick)  # CPU F0 beside the GPU encoder
-            if not on_cuda:
-                future.result()  # on the CPU, F0 threads beside the OpenMP team stall it: run F0 first
-            pitch = future.result
+            found_first = analyse(model, audio, opts, pitch_tick)
+            pitch = lambda: found_first  # noqa: E731
         wav16 = content_input_on(audio, sr, model.config.style, synth.device)  # on the GPU where it can
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         g = synth.speaker(opts.speaker)

@@ -15,54 +15,23 @@ Who captures:
   file has at most KEPT_GRAPHS spans, so a long file never captures and a first conversion never pays for a
   capture. Each kept graph holds its own GPU memory pool (about a span's peak memory).
 
-F0 is not part of the graph: torchfcpe's mel extractor and decoder wait for the host (value checks, masked
-writes), which ends a capture (cudaErrorStreamCaptureInvalidated, seen on an H200).
-AUTOVOICE_CUDA_GRAPHS=0 turns capturing off. Shapes: T frames of the span, L16 its 16 kHz length, N = T * hop
+F0 is not part of the graph: its gap filling and transposition run on the host. FCPE has a graph of its own
+(engine/fcpe_pass.py). The cache policy and capture are engine/cuda_graphs.py's; AUTOVOICE_CUDA_GRAPHS=0
+turns capturing off. Shapes: T frames of the span, L16 its 16 kHz length, N = T * hop
 output samples, G the speaker embedding's width.
 """
 
 from __future__ import annotations
 
-import logging
-import os
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import torch
 
+from autovoice_desktop.engine.cuda_graphs import GraphCache, capture_graph, graphs_enabled
 from autovoice_desktop.engine.sovits.windowed import SynthNoise, WindowedSynth
 
-log = logging.getLogger(__name__)
-
 KEPT_GRAPHS = 2  # captured file spans kept per voice
-_SEEN = 64  # span shapes remembered per voice (a shape is captured the second time it is seen)
-
-
-def graphs_enabled() -> bool:
-    """False when AUTOVOICE_CUDA_GRAPHS=0 asks for eager runs only."""
-    return os.environ.get("AUTOVOICE_CUDA_GRAPHS", "1") != "0"
-
-
-def capture_graph(run: Callable[[], torch.Tensor]) -> tuple[torch.cuda.CUDAGraph | None, torch.Tensor | None]:
-    """(graph, its output tensor) for `run` (fixed shapes, no host waits), or (None, None) if it cannot be
-    captured (the caller then runs `run` eagerly)."""
-    side = torch.cuda.Stream()
-    side.wait_stream(torch.cuda.current_stream())
-    try:
-        with torch.cuda.stream(side):
-            for _ in range(2):  # lazy initialisation (cuBLAS/cuDNN handles, workspaces) before capture
-                run()
-        torch.cuda.current_stream().wait_stream(side)
-        graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(graph):
-            out = run()
-        return graph, out
-    except Exception as exc:  # e.g. an operation that waits for the host, or out of memory
-        log.warning("no CUDA graph for a conversion pass (%s); running it eagerly", exc)
-        torch.cuda.synchronize()
-        return None, None
 
 
 def _as_tensor(values: np.ndarray | torch.Tensor) -> torch.Tensor:
@@ -160,15 +129,12 @@ class SpanPasses:
     def __init__(
         self, kept: int = KEPT_GRAPHS, can_capture: Callable[[WindowedSynth], bool] | None = None
     ) -> None:
-        """kept: the most graphs kept; can_capture(synth): capture at all? (default: on CUDA, graphs on)."""
-        self.kept = kept
-        self._can_capture = can_capture or (lambda synth: synth.device.type == "cuda" and graphs_enabled())
-        self._graphs: OrderedDict[tuple[Any, ...], SpanPass] = OrderedDict()
-        self._seen: OrderedDict[tuple[Any, ...], None] = OrderedDict()
-        self._failed = False
+        """kept: the most graphs kept; can_capture(synth): capture at all? (default: on CUDA)."""
+        self._cache: GraphCache[SpanPass] = GraphCache(kept)
+        self._can_capture = can_capture or (lambda synth: synth.device.type == "cuda")
 
     def __len__(self) -> int:
-        return len(self._graphs)
+        return len(self._cache)
 
     def get(
         self,
@@ -183,29 +149,10 @@ class SpanPasses:
     ) -> SpanPass:
         """The pass for one span of a conversion with `spans` spans: a kept graph, a new capture, or eager."""
         options = {"noise_scale": noise_scale, "predict_f0": predict_f0, "use_volume": use_volume}
-        if self._failed or not self._can_capture(synth):
-            return SpanPass(synth, frames, length16, **options)
         key = (frames, length16, noise_scale, predict_f0, use_volume, synth.settings, _weights(synth))
-        if key in self._graphs:
-            self._graphs.move_to_end(key)
-            return self._graphs[key]
-        made = SpanPass(synth, frames, length16, **options)
-        if spans > self.kept:
-            return made
-        if key not in self._seen:
-            self._seen[key] = None
-            while len(self._seen) > _SEEN:
-                self._seen.popitem(last=False)
-            return made
-        while len(self._graphs) >= self.kept:
-            self._graphs.popitem(last=False)
-        if made.capture():
-            self._graphs[key] = made
-        else:
-            self._failed = True  # one failed capture is enough: this voice converts eagerly from now on
-        return made
+        capture = spans <= self._cache.kept and self._can_capture(synth)
+        return self._cache.get(key, lambda: SpanPass(synth, frames, length16, **options), capture)
 
     def clear(self) -> None:
         """Drop the graphs (their memory pools) and what was seen: after a move, a reload or out of memory."""
-        self._graphs.clear()
-        self._seen.clear()
+        self._cache.clear()
