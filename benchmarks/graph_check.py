@@ -215,6 +215,108 @@ def fcpe_and_window_cost(engine: Engine, audio: np.ndarray) -> dict[str, Any]:
     return row
 
 
+@contextlib.contextmanager
+def _ranges(engine: Engine) -> Iterator[list[str]]:
+    """Name the model's stages as profiler ranges (wrapping their methods on the instances)."""
+    from autovoice_desktop.engine.fcpe_support import fcpe_model
+
+    net = engine.model.net
+    stages = [
+        ("contentvec", engine.encoder, "encode_batch"), ("fcpe", fcpe_model("cuda").model, "forward"),
+        ("prior encoder", net.enc_p, "forward"), ("flow", net.flow, "reverse"),
+        ("source", net.dec.m_source, "forward"), ("decoder", net.dec, "decode"),
+    ]  # fmt: skip
+    if hasattr(net, "f0_decoder"):
+        stages.append(("f0 predictor", net.f0_decoder, "forward"))
+    for name, owner, attr in stages:
+        real = getattr(owner, attr)
+
+        def ranged(*a, _real=real, _name=name, **kw):  # noqa: ANN002, ANN003, ANN202
+            with torch.profiler.record_function(_name):
+                return _real(*a, **kw)
+
+        setattr(owner, attr, ranged)
+    try:
+        yield [name for name, _, _ in stages]
+    finally:
+        for _name, owner, attr in stages:
+            delattr(owner, attr)
+
+
+def stage_profile(engine: Engine, audio: np.ndarray, seconds: float) -> dict[str, Any]:
+    """GPU and host time per model stage of one eager conversion (graphs off), and of a 0.5 s live window."""
+    from torch.profiler import ProfilerActivity, profile
+
+    from autovoice_desktop.engine.sovits.content_input import to_content_rate
+    from autovoice_desktop.engine.sovits.span_pass import SpanPass
+    from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
+
+    synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
+    frames = int(0.5 * engine.sr) // engine.hop
+    wav16 = to_content_rate(audio[: frames * engine.hop], engine.sr, engine.model.config.style)
+    window = SpanPass(synth, frames, wav16.size, noise_scale=0.4, predict_f0=False, use_volume=False)
+    f0, uv = np.full(frames, 180.0, np.float32), np.ones(frames, np.float32)
+    jobs = {
+        f"file {seconds:.0f} s": lambda: engine._voice_convert(audio),
+        "window 0.5 s": lambda: window(wav16, f0, uv, None, None),
+    }
+    row: dict[str, Any] = {}
+    with _setting(graphs=False, planar=True), _ranges(engine) as names:
+        for label, job in jobs.items():
+            job()
+            torch.cuda.synchronize()
+            with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+                job()
+                torch.cuda.synchronize()
+            averages = {e.key: e for e in prof.key_averages()}
+            kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+            row[label] = (
+                {"kernels": len(kernels)}
+                | {"kernel_ms": round(sum(e.time_range.elapsed_us() for e in kernels) / 1000, 2)}
+                | {
+                    name: {
+                        "gpu_ms": round(averages[name].device_time_total / 1000, 2),
+                        "host_ms": round(averages[name].cpu_time_total / 1000, 2),
+                        "calls": averages[name].count,
+                    }
+                    for name in names
+                    if name in averages
+                }
+            )
+    return row
+
+
+def window_sizes(engine: Engine, path: Path, out_dir: Path, repeat: int) -> dict[str, Any]:
+    """read -> convert -> write of one file with other front window lengths (graphs on), and the output's SNR
+    against the default 30 s windows."""
+    from dataclasses import replace
+
+    from autovoice_desktop.engine.sovits import voice as sovits_voice
+    from autovoice_desktop.engine.sovits.windowed import WindowSettings
+
+    real, kept = WindowSettings.for_device, vars(WindowSettings)["for_device"]
+    row: dict[str, Any] = {}
+    ref = None
+    for window_s in (30.0, 15.0, 10.0, 6.0):
+        sovits_voice.WindowSettings.for_device = classmethod(  # type: ignore[method-assign]
+            lambda cls, device, w=window_s: replace(real(device), window_s=w)
+        )
+        try:
+            engine.voice = None
+            outs = [engine.convert_file(path, out_dir / "graph_check.wav") for _ in range(3 + repeat)]
+        finally:
+            sovits_voice.WindowSettings.for_device = kept  # type: ignore[method-assign]
+        out = outs[-1][1]
+        ref = out if ref is None else ref
+        noise = float(np.sum((out - ref) ** 2))
+        snr = float("inf") if noise == 0 else 10 * np.log10(float(np.sum(ref**2)) / noise)
+        row[f"window {window_s:.0f} s"] = {
+            "e2e_ms": round(statistics.median(t["e2e"] for t, _ in outs[3:]) * 1000, 2),
+            "snr_db_vs_30s": round(snr, 1),
+        }
+    return row
+
+
 def main() -> None:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
@@ -222,6 +324,7 @@ def main() -> None:
     parser.add_argument("--input", type=Path, action="append", required=True)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--profile", action="store_true", help="stage profile and front window lengths")
     parser.add_argument("--out", type=Path, default=Path("/tmp/avbench/results/graph_check.jsonl"))
     args = parser.parse_args()
     from autovoice_desktop.audio.io import load_audio
@@ -235,6 +338,9 @@ def main() -> None:
         if path == args.input[0]:
             row |= window_and_layout(engine, audio)
             row |= fcpe_and_window_cost(engine, audio)
+        if args.profile:
+            row["profile"] = stage_profile(engine, audio, len(audio) / engine.sr)
+            row["window_sizes"] = window_sizes(engine, path, args.out.parent, args.repeat)
         t = time.perf_counter()
         row |= speed(engine, path, args.rounds, args.repeat, args.out.parent)
         row["speed_wall_s"] = round(time.perf_counter() - t, 1)
