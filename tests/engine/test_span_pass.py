@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from autovoice_desktop.engine import cuda_graphs
+from autovoice_desktop.engine.sovits import span_pass
 from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanPasses
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 from tests.engine.sovits_helpers import tiny_model_and_encoder, voiced_signal
@@ -59,6 +60,16 @@ def test_files_with_more_spans_than_kept_graphs_never_capture(synth: WindowedSyn
         for frames in (100, 120, 140):
             passes.get(synth, frames, frames * 320, spans=3, **OPTIONS)
     assert captures == [] and len(passes) == 0
+
+
+def test_long_spans_never_capture(synth: WindowedSynth, captures: list) -> None:
+    passes = _passes()
+    rate, hop = synth.model.sample_rate, synth.model.hop_length
+    longest = int(span_pass.MAX_GRAPH_SECONDS * rate / hop)
+    for frames in (longest + 1, longest):
+        for _ in range(2):
+            passes.get(synth, frames, frames * 320, spans=1, **OPTIONS)
+    assert [p.frames for p in captures] == [longest]
 
 
 def test_kept_graphs_are_bounded_and_cleared(synth: WindowedSynth, captures: list) -> None:

@@ -12,8 +12,9 @@ Who captures:
 * a live stream captures its window size at once (engine/sovits/stream.py);
 * file conversions on CUDA go through a voice's `SpanPasses`: a span shape is captured the second time it is
   converted (converting the same take again with another transpose, speaker or F0 edit), and only when the
-  file has at most KEPT_GRAPHS spans, so a long file never captures and a first conversion never pays for a
-  capture. Each kept graph holds its own GPU memory pool (about a span's peak memory).
+  file has at most KEPT_GRAPHS spans of at most MAX_GRAPH_SECONDS, so a long file never captures and a first
+  conversion never pays for a capture. Each kept graph holds its own GPU memory pool (about a span's peak
+  memory).
 
 F0 is not part of the graph: its gap filling and transposition run on the host. FCPE has a graph of its own
 (engine/fcpe_pass.py). The cache policy and capture are engine/cuda_graphs.py's; AUTOVOICE_CUDA_GRAPHS=0
@@ -32,6 +33,9 @@ from autovoice_desktop.engine.cuda_graphs import GraphCache, capture_graph, grap
 from autovoice_desktop.engine.sovits.windowed import SynthNoise, WindowedSynth
 
 KEPT_GRAPHS = 2  # captured file spans kept per voice
+#: longer spans run eagerly: their GPU work outlasts the launches a graph saves (an H200 converted 60 s spans
+#: no faster as a graph, 10 s twice as fast), and a graph keeps the span's peak memory for itself
+MAX_GRAPH_SECONDS = 30.0
 
 
 def _as_tensor(values: np.ndarray | torch.Tensor) -> torch.Tensor:
@@ -150,7 +154,8 @@ class SpanPasses:
         """The pass for one span of a conversion with `spans` spans: a kept graph, a new capture, or eager."""
         options = {"noise_scale": noise_scale, "predict_f0": predict_f0, "use_volume": use_volume}
         key = (frames, length16, noise_scale, predict_f0, use_volume, synth.settings, _weights(synth))
-        capture = spans <= self._cache.kept and self._can_capture(synth)
+        seconds = frames * synth.model.hop_length / synth.model.sample_rate
+        capture = spans <= self._cache.kept and seconds <= MAX_GRAPH_SECONDS and self._can_capture(synth)
         return self._cache.get(key, lambda: SpanPass(synth, frames, length16, **options), capture)
 
     def clear(self) -> None:
