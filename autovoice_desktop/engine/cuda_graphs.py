@@ -31,12 +31,19 @@ def graphs_enabled() -> bool:
     return os.environ.get("AUTOVOICE_CUDA_GRAPHS", "1") != "0"
 
 
-def capture_graph(run: Callable[[], torch.Tensor]) -> tuple[torch.cuda.CUDAGraph | None, torch.Tensor | None]:
-    """(graph, its output tensor) for `run` (fixed shapes, no host waits), or (None, None) if it cannot be
-    captured (the caller then runs `run` eagerly).
+def capture_graph(
+    run: Callable[[], torch.Tensor], device: torch.device
+) -> tuple[torch.cuda.CUDAGraph | None, torch.Tensor | None]:
+    """(graph, its output tensor) for `run` (fixed shapes, no host waits) on CUDA `device`, or (None, None)
+    if it cannot be captured (the caller then runs `run` eagerly). Replay it under `torch.cuda.device(device)`.
 
     Capture errors are thread-local: another thread may use the GPU meanwhile (on its own stream).
     """
+    with torch.cuda.device(device):
+        return _capture(run)
+
+
+def _capture(run: Callable[[], torch.Tensor]) -> tuple[torch.cuda.CUDAGraph | None, torch.Tensor | None]:
     side = torch.cuda.Stream()
     side.wait_stream(torch.cuda.current_stream())
     try:

@@ -44,14 +44,15 @@ class FcpePass:
     def capture(self) -> bool:
         """Capture as a CUDA graph (CUDA only); True on success."""
         if self.wav.device.type == "cuda":
-            self._graph, self._out = capture_graph(self._run)
+            self._graph, self._out = capture_graph(self._run, self.wav.device)
         return self._graph is not None
 
     def __call__(self, wav: torch.Tensor) -> torch.Tensor:
         """wav (L,) float32 -> F0 (T,) float32 on the device, valid until the next call."""
         self.wav.copy_(wav.reshape(-1))
         if self._graph is not None and self._out is not None:
-            self._graph.replay()
+            with torch.cuda.device(self.wav.device):
+                self._graph.replay()
             return self._out
         return self._run()
 

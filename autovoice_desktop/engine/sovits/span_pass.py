@@ -80,7 +80,7 @@ class SpanPass:
     def capture(self) -> bool:
         """Capture the pass as a CUDA graph (CUDA only); True on success, else it keeps running eagerly."""
         if self.synth.device.type == "cuda" and graphs_enabled():
-            self._graph, self._out = capture_graph(lambda: self._run(None))
+            self._graph, self._out = capture_graph(lambda: self._run(None), self.synth.device)
         return self.captured
 
     def set_speaker(self, g: torch.Tensor) -> None:
@@ -106,7 +106,8 @@ class SpanPass:
             self.volume.copy_(_as_tensor(volume))
         self.noise.draw(generator)
         if self._graph is not None and self._out is not None:
-            self._graph.replay()
+            with torch.cuda.device(self.synth.device):
+                self._graph.replay()
             return self._out
         return self._run(step)
 
