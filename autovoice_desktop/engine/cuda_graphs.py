@@ -35,7 +35,7 @@ def capture_graph(
     run: Callable[[], torch.Tensor], device: torch.device
 ) -> tuple[torch.cuda.CUDAGraph | None, torch.Tensor | None]:
     """(graph, its output tensor) for `run` (fixed shapes, no host waits) on CUDA `device`, or (None, None)
-    if it cannot be captured (the caller then runs `run` eagerly). Replay it under `torch.cuda.device(device)`.
+    if it cannot be captured (the caller then runs `run` eagerly). Replay it under torch.cuda.device(device).
 
     Capture errors are thread-local: another thread may use the GPU meanwhile (on its own stream).
     """
