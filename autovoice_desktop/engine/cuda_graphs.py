@@ -22,6 +22,7 @@ from typing import Generic, Protocol, TypeVar
 import torch
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _SEEN = 64  # shapes remembered per cache
 
@@ -31,11 +32,10 @@ def graphs_enabled() -> bool:
     return os.environ.get("AUTOVOICE_CUDA_GRAPHS", "1") != "0"
 
 
-def capture_graph(
-    run: Callable[[], torch.Tensor], device: torch.device
-) -> tuple[torch.cuda.CUDAGraph | None, torch.Tensor | None]:
-    """(graph, its output tensor) for `run` (fixed shapes, no host waits) on CUDA `device`, or (None, None)
-    if it cannot be captured (the caller then runs `run` eagerly). Replay it under torch.cuda.device(device).
+def capture_graph(run: Callable[[], T], device: torch.device) -> tuple[torch.cuda.CUDAGraph | None, T | None]:
+    """(graph, what `run` returned: tensors in the graph's memory) for `run` (fixed shapes, no host waits) on
+    CUDA `device`, or (None, None) if it cannot be captured (the caller then runs `run` eagerly). Replay it
+    under torch.cuda.device(device).
 
     Capture errors are thread-local: another thread may use the GPU meanwhile (on its own stream).
     """
@@ -43,7 +43,7 @@ def capture_graph(
         return _capture(run)
 
 
-def _capture(run: Callable[[], torch.Tensor]) -> tuple[torch.cuda.CUDAGraph | None, torch.Tensor | None]:
+def _capture(run: Callable[[], T]) -> tuple[torch.cuda.CUDAGraph | None, T | None]:
     side = torch.cuda.Stream()
     side.wait_stream(torch.cuda.current_stream())
     try:

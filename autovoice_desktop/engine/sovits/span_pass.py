@@ -4,9 +4,11 @@ A span runs ~1,000-1,500 small kernels (ContentVec, prior encoder, flow, harmoni
 launched one by one from Python they cost tens of milliseconds of host time, more than the arithmetic of a
 short span needs. `SpanPass` keeps the inputs, the random draws (`SynthNoise`) and the output in static
 device buffers and, on CUDA, can capture the pass once (`torch.cuda.CUDAGraph`) and replay it with one launch.
-The captured function is exactly the eager one (`WindowedSynth.content` + `WindowedSynth.render_tensors`
+The captured functions are exactly the eager ones (`WindowedSynth.content`, then `WindowedSynth.render_tensors`
 with the draws given), so replay and eager run give the same audio for the same seed; where capture is not
-possible (CPU, or a capture error) the same function runs eagerly.
+possible (CPU, or a capture error) the same functions run eagerly. They are two graphs: `start` replays the
+content encoder's on a side stream, so a live block's F0 (FCPE, its own graph) runs beside it; `finish`
+waits for it and replays the rest.
 
 Who captures:
 * a live stream captures its window size at once (engine/sovits/stream.py);
@@ -30,7 +32,7 @@ import numpy as np
 import torch
 
 from autovoice_desktop.engine.cuda_graphs import GraphCache, capture_graph, graphs_enabled
-from autovoice_desktop.engine.sovits.windowed import SynthNoise, WindowedSynth
+from autovoice_desktop.engine.sovits.windowed import SynthNoise, WindowedSynth, WindowUnits
 
 KEPT_GRAPHS = 2  # captured file spans kept per voice
 #: longer spans run eagerly: their GPU work outlasts the launches a graph saves (an H200 converted 60 s spans
@@ -69,23 +71,74 @@ class SpanPass:
         embedding = synth.model.net.emb_g.weight
         self.g = torch.zeros(1, embedding.shape[1], 1, device=dev, dtype=embedding.dtype)
         self.noise = SynthNoise.empty(synth.model, frames)
-        self._graph: torch.cuda.CUDAGraph | None = None
+        self._units: WindowUnits | None = None  # the content part's result (a graph's output once captured)
+        self._content_graph: torch.cuda.CUDAGraph | None = None
+        self._render_graph: torch.cuda.CUDAGraph | None = None
         self._out: torch.Tensor | None = None
+        self._side: torch.cuda.Stream | None = None  # the content graph's stream
 
     @property
     def captured(self) -> bool:
-        """True when the pass replays a CUDA graph."""
-        return self._graph is not None
+        """True when the pass replays CUDA graphs."""
+        return self._render_graph is not None
 
     def capture(self) -> bool:
-        """Capture the pass as a CUDA graph (CUDA only); True on success, else it keeps running eagerly."""
-        if self.synth.device.type == "cuda" and graphs_enabled():
-            self._graph, self._out = capture_graph(lambda: self._run(None), self.synth.device)
+        """Capture the pass as two CUDA graphs, content and render (CUDA only); True on success, else it
+        keeps running eagerly."""
+        if self.synth.device.type != "cuda" or not graphs_enabled():
+            return False
+        dev = self.synth.device
+        content, units = capture_graph(lambda: self.synth.content(self.wav16, self.frames), dev)
+        if content is None or units is None:
+            return False
+        render, out = capture_graph(lambda: self._render(units, None), dev)
+        if render is not None:
+            self._content_graph, self._render_graph, self._units, self._out = content, render, units, out
+            self._side = torch.cuda.Stream(dev)
         return self.captured
 
     def set_speaker(self, g: torch.Tensor) -> None:
         """A new speaker embedding (1, G, 1), used from the next call (no re-capture)."""
         self.g.copy_(g)
+
+    def start(self, wav16: np.ndarray | torch.Tensor) -> None:
+        """Begin a span with its 16 kHz audio (L16,): the content encoder's part. As graphs it runs on a side
+        stream, so the caller can find the span's F0 meanwhile (a live block's FCPE runs beside it)."""
+        if self._content_graph is None:
+            self.wav16.copy_(_as_tensor(wav16))
+            self._units = self.synth.content(self.wav16, self.frames)
+            return
+        assert self._side is not None
+        self._side.wait_stream(torch.cuda.current_stream(self._side.device))  # the last render has read units
+        with torch.cuda.device(self.synth.device), torch.cuda.stream(self._side):
+            self.wav16.copy_(_as_tensor(wav16))
+            self._content_graph.replay()
+
+    def finish(
+        self,
+        f0: np.ndarray | torch.Tensor,
+        uv: np.ndarray | torch.Tensor,
+        volume: np.ndarray | torch.Tensor | None,
+        generator: torch.Generator | None,
+        step: Callable[[float], None] | None = None,
+    ) -> torch.Tensor:
+        """End the span begun by `start`: F0/uv/volume (T,) -> converted audio (N,) float32 on the device,
+        valid until the next call. The random draws come from `generator`; step(fraction) is called between
+        window and tile batches of an eager run (it may raise to cancel)."""
+        if self._units is None:
+            raise RuntimeError("SpanPass.finish without start")
+        self.f0.copy_(_as_tensor(f0))
+        self.uv.copy_(_as_tensor(uv))
+        if self.volume is not None and volume is not None:
+            self.volume.copy_(_as_tensor(volume))
+        self.noise.draw(generator)
+        if self._render_graph is None or self._out is None:
+            return self._render(self._units, step)
+        assert self._side is not None
+        with torch.cuda.device(self.synth.device):
+            torch.cuda.current_stream().wait_stream(self._side)
+            self._render_graph.replay()
+        return self._out
 
     def __call__(
         self,
@@ -96,25 +149,12 @@ class SpanPass:
         generator: torch.Generator | None,
         step: Callable[[float], None] | None = None,
     ) -> torch.Tensor:
-        """One span: wav16 (L16,), f0/uv/volume (T,) (numpy or tensors) -> converted audio (N,) float32 on
-        the device, valid until the next call. The random draws come from `generator`; step(fraction) is
-        called between window and tile batches of an eager run (it may raise to cancel)."""
-        self.wav16.copy_(_as_tensor(wav16))
-        self.f0.copy_(_as_tensor(f0))
-        self.uv.copy_(_as_tensor(uv))
-        if self.volume is not None and volume is not None:
-            self.volume.copy_(_as_tensor(volume))
-        self.noise.draw(generator)
-        if self._graph is not None and self._out is not None:
-            with torch.cuda.device(self.synth.device):
-                self._graph.replay()
-            return self._out
-        return self._run(step)
+        """One span: wav16 (L16,), f0/uv/volume (T,) (numpy or tensors) -> audio (N,): `start` + `finish`."""
+        self.start(wav16)
+        return self.finish(f0, uv, volume, generator, step)
 
-    def _run(self, step: Callable[[float], None] | None) -> torch.Tensor:
-        synth = self.synth
-        units = synth.content(self.wav16, self.frames)
-        audio, _ = synth.render_tensors(
+    def _render(self, units: WindowUnits, step: Callable[[float], None] | None) -> torch.Tensor:
+        audio, _ = self.synth.render_tensors(
             units, self.f0, self.uv, self.g, volume=self.volume, noise_scale=self.noise_scale,
             predict_f0=self.predict_f0, noise=self.noise, step=step,
         )  # fmt: skip

@@ -97,10 +97,11 @@ class SovitsStream:
         """A whole window (N,), N a multiple of hop -> converted audio (N,) float32."""
         model, opts = self.model, self._opts
         frames = window.size // self._hop
-        found = analyse(model, window, opts)
         wav16 = to_content_rate(window, self.sample_rate, model.config.style)
         window_pass = self._pass(frames, wav16.size)
-        wav = window_pass(wav16, found.target, found.target_uv, found.volume, self._generator)
+        window_pass.start(wav16)  # as graphs: ContentVec runs on the GPU while F0 is found
+        found = analyse(model, window, opts)
+        wav = window_pass.finish(found.target, found.target_uv, found.volume, self._generator)
         return np.nan_to_num(wav.cpu().numpy(), nan=0.0, posinf=0.0, neginf=0.0)
 
     def _pass(self, frames: int, length16: int) -> SpanPass:
