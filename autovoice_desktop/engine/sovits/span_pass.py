@@ -4,7 +4,7 @@ A span runs ~1,000-1,500 small kernels (ContentVec, prior encoder, flow, harmoni
 launched one by one from Python they cost tens of milliseconds of host time, more than the arithmetic of a
 short span needs. `SpanPass` keeps the inputs, the random draws (`SynthNoise`) and the output in static
 device buffers and, on CUDA, can capture the pass once (`torch.cuda.CUDAGraph`) and replay it with one launch.
-The captured functions are exactly the eager ones (`WindowedSynth.content`, then `WindowedSynth.render_tensors`
+The captured functions are exactly the eager ones (`WindowedSynth.content`, `WindowedSynth.render_tensors`
 with the draws given), so replay and eager run give the same audio for the same seed; where capture is not
 possible (CPU, or a capture error) the same functions run eagerly. They are two graphs: `start` replays the
 content encoder's on a side stream, so a live block's F0 (FCPE, its own graph) runs beside it; `finish`
