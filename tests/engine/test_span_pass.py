@@ -128,3 +128,18 @@ def test_a_pass_reused_for_new_inputs_gives_a_fresh_pass_audio(synth: WindowedSy
         outs.append(fresh(wav, f0, uv, None, torch.Generator().manual_seed(k)))
         assert torch.equal(reused, outs[-1])
     assert not torch.equal(outs[0], outs[1])
+
+
+def test_start_then_finish_is_one_call_and_needs_a_start(synth: WindowedSynth) -> None:
+    """A live stream starts the content part, finds F0 meanwhile, then finishes: the audio of one call."""
+    hop, sr = synth.model.hop_length, synth.model.sample_rate
+    frames = 60
+    wav = voiced_signal(sr, 1.0, pause=None)[: frames * hop]
+    f0, uv = np.full(frames, 150.0, np.float32), np.ones(frames, np.float32)
+    split = SpanPass(synth, frames, frames * hop, **OPTIONS)
+    with pytest.raises(RuntimeError, match="without start"):
+        split.finish(f0, uv, None, None)
+    split.start(wav)
+    whole = SpanPass(synth, frames, frames * hop, **OPTIONS)
+    expected = whole(wav, f0, uv, None, torch.Generator().manual_seed(2))
+    assert torch.equal(split.finish(f0, uv, None, torch.Generator().manual_seed(2)), expected)
