@@ -134,7 +134,7 @@ def test_start_then_finish_is_one_call_and_needs_a_start(synth: WindowedSynth) -
     """A live stream starts the content part, finds F0 meanwhile, then finishes: the audio of one call."""
     hop, sr = synth.model.hop_length, synth.model.sample_rate
     frames = 60
-    wav = voiced_signal(sr, 1.0, pause=None)[: frames * hop]
+    wav = voiced_signal(sr, 1.5, pause=None)[: frames * hop]
     f0, uv = np.full(frames, 150.0, np.float32), np.ones(frames, np.float32)
     split = SpanPass(synth, frames, frames * hop, **OPTIONS)
     with pytest.raises(RuntimeError, match="without start"):
