@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from autovoice_desktop.engine.sovits.commons import LayerNorm
+from autovoice_desktop.engine.sovits.commons import LayerNorm, masked
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ class MultiHeadAttention(nn.Module):
             self.emb_rel_k = nn.Parameter(torch.zeros(rel_shape))
             self.emb_rel_v = nn.Parameter(torch.zeros(rel_shape))
 
-    def forward(self, x: torch.Tensor, attn_mask: torch.Tensor) -> torch.Tensor:
-        """x: (B, C, T); attn_mask: (B, 1, T, T) with 0 where masked -> (B, C_out, T)."""
+    def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None) -> torch.Tensor:
+        """x: (B, C, T); attn_mask: (B, 1, T, T) with 0 where masked, None: none -> (B, C_out, T)."""
         b, d, t = x.shape
         q = self.conv_q(x).view(b, self.n_heads, self.k_channels, t).transpose(2, 3)
         k = self.conv_k(x).view(b, self.n_heads, self.k_channels, t).transpose(2, 3)
@@ -62,7 +62,8 @@ class MultiHeadAttention(nn.Module):
             rel_k = self._relative_embeddings(self.emb_rel_k, t)  # (1, 2T-1, D)
             rel_logits = torch.matmul(q, rel_k.unsqueeze(0).transpose(-2, -1))  # (B, H, T, 2T-1)
             scores = scores + _relative_to_absolute(rel_logits)
-        scores = scores.masked_fill(attn_mask == 0, -1e4)
+        if attn_mask is not None:
+            scores = scores.masked_fill(attn_mask == 0, -1e4)
         p_attn = F.softmax(scores, dim=-1)
         out = torch.matmul(p_attn, v)  # (B, H, T, D)
         if self.window_size is not None:
@@ -114,11 +115,11 @@ class FFN(nn.Module):
             return F.pad(x, (self.kernel_size - 1, 0))
         return F.pad(x, ((self.kernel_size - 1) // 2, self.kernel_size // 2))
 
-    def forward(self, x: torch.Tensor, x_mask: torch.Tensor) -> torch.Tensor:
-        """x: (B, C, T); x_mask: (B, 1, T) -> (B, C, T)."""
-        x = torch.relu(self.conv_1(self._pad(x * x_mask)))
-        x = self.conv_2(self._pad(x * x_mask))
-        return x * x_mask
+    def forward(self, x: torch.Tensor, x_mask: torch.Tensor | None) -> torch.Tensor:
+        """x: (B, C, T); x_mask: (B, 1, T) or None (no padding) -> (B, C, T)."""
+        x = torch.relu(self.conv_1(self._pad(masked(x, x_mask))))
+        x = self.conv_2(self._pad(masked(x, x_mask)))
+        return masked(x, x_mask)
 
 
 class Encoder(nn.Module):
@@ -137,14 +138,14 @@ class Encoder(nn.Module):
         )
         self.norm_layers_2 = nn.ModuleList(LayerNorm(hidden) for _ in range(n_layers))
 
-    def forward(self, x: torch.Tensor, x_mask: torch.Tensor) -> torch.Tensor:
-        """x: (B, C, T); x_mask: (B, 1, T) -> (B, C, T)."""
-        attn_mask = x_mask.unsqueeze(2) * x_mask.unsqueeze(-1)
-        x = x * x_mask
+    def forward(self, x: torch.Tensor, x_mask: torch.Tensor | None) -> torch.Tensor:
+        """x: (B, C, T); x_mask: (B, 1, T) or None (no padding) -> (B, C, T)."""
+        attn_mask = None if x_mask is None else x_mask.unsqueeze(2) * x_mask.unsqueeze(-1)
+        x = masked(x, x_mask)
         for i in range(self.n_layers):
             x = self.norm_layers_1[i](x + self.attn_layers[i](x, attn_mask))
             x = self.norm_layers_2[i](x + self.ffn_layers[i](x, x_mask))
-        return x * x_mask
+        return masked(x, x_mask)
 
 
 class FFT(nn.Module):
@@ -163,12 +164,12 @@ class FFT(nn.Module):
         )
         self.norm_layers_1 = nn.ModuleList(LayerNorm(hidden) for _ in range(n_layers))
 
-    def forward(self, x: torch.Tensor, x_mask: torch.Tensor) -> torch.Tensor:
-        """x: (B, C, T); x_mask: (B, 1, T) -> (B, C, T)."""
-        length = x_mask.size(2)
+    def forward(self, x: torch.Tensor, x_mask: torch.Tensor | None) -> torch.Tensor:
+        """x: (B, C, T); x_mask: (B, 1, T) or None (no padding) -> (B, C, T)."""
+        length = x.size(2)
         causal = torch.tril(torch.ones(length, length, device=x.device, dtype=x.dtype))[None, None]
-        x = x * x_mask
+        x = masked(x, x_mask)
         for i in range(self.n_layers):
             x = self.norm_layers_0[i](x + self.self_attn_layers[i](x, causal))
             x = self.norm_layers_1[i](x + self.ffn_layers[i](x, x_mask))
-        return x * x_mask
+        return masked(x, x_mask)

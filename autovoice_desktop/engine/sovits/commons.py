@@ -27,6 +27,12 @@ def sequence_mask(length: torch.Tensor, max_length: int) -> torch.Tensor:
     return positions.unsqueeze(0) < length.unsqueeze(1)
 
 
+def masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """x * mask, or x itself when mask is None: no padded frames, every frame is signal (the same values as an
+    all-ones mask, without the kernel launch; a live window runs ~80 of them)."""
+    return x if mask is None else x * mask
+
+
 def get_padding(kernel_size: int, dilation: int = 1) -> int:
     """'same' padding of a stride-1 dilated convolution with an odd kernel."""
     return (kernel_size * dilation - dilation) // 2

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from autovoice_desktop.engine.sovits.attentions import FFT, Encoder, TransformerSize
+from autovoice_desktop.engine.sovits.commons import masked
 
 
 class TextEncoder(nn.Module):
@@ -24,21 +25,21 @@ class TextEncoder(nn.Module):
     def forward(
         self,
         x: torch.Tensor,
-        x_mask: torch.Tensor,
+        x_mask: torch.Tensor | None,
         f0_coarse: torch.Tensor,
         noise_scale: float,
         generator: torch.Generator | None = None,
         eps: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """x: (B, H, T); x_mask: (B, 1, T); f0_coarse: (B, T) long -> z_p (B, C, T).
+        """x: (B, H, T); x_mask: (B, 1, T) or None (no padding); f0_coarse: (B, T) long -> z_p (B, C, T).
 
         eps: (B, C, T) standard-normal noise to use (windows of one signal share one draw); None draws it
         with torch.randn_like (or torch.randn with a generator when seeded), so patching torch's RNG
         functions to return zeros makes the output deterministic.
         """
         x = x + self.f0_emb(f0_coarse).transpose(1, 2)
-        x = self.enc_(x * x_mask, x_mask)
-        stats = self.proj(x) * x_mask
+        x = self.enc_(masked(x, x_mask), x_mask)
+        stats = masked(self.proj(x), x_mask)
         m, logs = torch.split(stats, self.out_channels, dim=1)
         if eps is not None:
             eps = eps.to(m.dtype)
@@ -46,7 +47,7 @@ class TextEncoder(nn.Module):
             eps = torch.randn_like(m)
         else:
             eps = torch.randn(m.shape, generator=generator, device=m.device, dtype=m.dtype)
-        return (m + eps * torch.exp(logs) * noise_scale) * x_mask
+        return masked(m + eps * torch.exp(logs) * noise_scale, x_mask)
 
 
 class F0Decoder(nn.Module):
@@ -62,15 +63,15 @@ class F0Decoder(nn.Module):
         self.cond = nn.Conv1d(spk_channels, hidden, 1)
 
     def forward(
-        self, x: torch.Tensor, norm_f0: torch.Tensor, x_mask: torch.Tensor, spk_emb: torch.Tensor
+        self, x: torch.Tensor, norm_f0: torch.Tensor, x_mask: torch.Tensor | None, spk_emb: torch.Tensor
     ) -> torch.Tensor:
-        """x: (B, H, T); norm_f0: (B, 1, T); x_mask: (B, 1, T); spk_emb: (B, G, 1) -> (B, 1, T).
+        """x: (B, H, T); norm_f0: (B, 1, T); x_mask: (B, 1, T) or None; spk_emb: (B, G, 1) -> (B, 1, T).
 
         The prenet's input is masked (the reference masks only its output): the same with an all-ones mask,
         and zero padded frames then act as the convolution's own padding (`SynthesizerTrn.latent`'s valid).
         """
         x = x + self.cond(spk_emb)
         x = x + self.f0_prenet(norm_f0)
-        x = self.prenet(x * x_mask) * x_mask
-        x = self.decoder(x * x_mask, x_mask)
-        return self.proj(x) * x_mask
+        x = masked(self.prenet(masked(x, x_mask)), x_mask)
+        x = self.decoder(masked(x, x_mask), x_mask)
+        return masked(self.proj(x), x_mask)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from autovoice_desktop.engine.sovits.commons import gated_tanh_sigmoid
+from autovoice_desktop.engine.sovits.commons import gated_tanh_sigmoid, masked
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,11 @@ class WN(nn.Module):
             res_skip = 2 * hidden if i < n_layers - 1 else hidden
             self.res_skip_layers.append(nn.Conv1d(hidden, res_skip, 1))
 
-    def forward(self, x: torch.Tensor, x_mask: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
-        """x: (B, H, T); x_mask: (B, 1, T); g: (B, G, 1) or None -> (B, H, T)."""
-        output = torch.zeros_like(x)
+    def forward(
+        self, x: torch.Tensor, x_mask: torch.Tensor | None, g: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """x: (B, H, T); x_mask: (B, 1, T) or None (no padding); g: (B, G, 1) or None -> (B, H, T)."""
+        output: torch.Tensor | None = None  # the skip sum (the reference starts it from zeros)
         g_all = self.cond_layer(g) if g is not None else None
         for i in range(self.n_layers):
             x_in = self.in_layers[i](x)
@@ -65,12 +67,12 @@ class WN(nn.Module):
                 g_l = torch.zeros_like(x_in)
             acts = gated_tanh_sigmoid(x_in, g_l, self.hidden)
             res_skip = self.res_skip_layers[i](acts)
+            skip = res_skip[:, self.hidden :, :] if i < self.n_layers - 1 else res_skip
             if i < self.n_layers - 1:
-                x = (x + res_skip[:, : self.hidden, :]) * x_mask
-                output = output + res_skip[:, self.hidden :, :]
-            else:
-                output = output + res_skip
-        return output * x_mask
+                x = masked(x + res_skip[:, : self.hidden, :], x_mask)
+            output = skip if output is None else output + skip
+        assert output is not None
+        return masked(output, x_mask)
 
 
 class ResidualCouplingLayer(nn.Module):
@@ -85,21 +87,22 @@ class ResidualCouplingLayer(nn.Module):
         self.enc = WN(size)
         self.post = nn.Conv1d(size.hidden, self.half_channels, 1)
 
-    def reverse(self, x: torch.Tensor, x_mask: torch.Tensor, g: torch.Tensor | None) -> torch.Tensor:
-        """Inverse transform. x: (B, C, T) -> (B, C, T)."""
+    def reverse(self, x: torch.Tensor, x_mask: torch.Tensor | None, g: torch.Tensor | None) -> torch.Tensor:
+        """Inverse transform. x: (B, C, T) -> (B, C, T); x_mask: (B, 1, T) or None (no padding).
+
+        Mean-only: the reference's log-scale is zeros, so its (x1 - m) * exp(-logs) is x1 - m exactly.
+        """
         x0, x1 = torch.split(x, [self.half_channels] * 2, 1)
-        h = self.pre(x0) * x_mask
+        h = masked(self.pre(x0), x_mask)
         h = self.enc(h, x_mask, g=g)
-        m = self.post(h) * x_mask
-        logs = torch.zeros_like(m)
-        x1 = (x1 - m) * torch.exp(-logs) * x_mask
-        return torch.cat([x0, x1], 1)
+        m = masked(self.post(h), x_mask)
+        return torch.cat([x0, masked(x1 - m, x_mask)], 1)
 
 
 class Flip(nn.Module):
     """Channel reversal between coupling layers (no parameters; occupies the odd indices of `flows`)."""
 
-    def reverse(self, x: torch.Tensor, x_mask: torch.Tensor, g: torch.Tensor | None) -> torch.Tensor:
+    def reverse(self, x: torch.Tensor, x_mask: torch.Tensor | None, g: torch.Tensor | None) -> torch.Tensor:
         """(B, C, T) -> (B, C, T) with the channel order reversed."""
         return torch.flip(x, [1])
 
@@ -114,8 +117,11 @@ class ResidualCouplingBlock(nn.Module):
             self.flows.append(ResidualCouplingLayer(channels, size))
             self.flows.append(Flip())
 
-    def reverse(self, x: torch.Tensor, x_mask: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
-        """Prior sample z_p (B, C, T) -> latent z (B, C, T), conditioned on g (B, G, 1)."""
+    def reverse(
+        self, x: torch.Tensor, x_mask: torch.Tensor | None, g: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Prior sample z_p (B, C, T) -> latent z (B, C, T), conditioned on g (B, G, 1); x_mask None: no
+        padding."""
         for flow in reversed(self.flows):
             x = flow.reverse(x, x_mask, g)
         return x

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from autovoice_desktop.core.types import ConversionParams
-from autovoice_desktop.engine.sovits.content_input import to_content_rate
+from autovoice_desktop.engine.sovits.content_input import content_input_on
 from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse
 from autovoice_desktop.engine.sovits.span_pass import SpanPass
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
@@ -97,8 +97,8 @@ class SovitsStream:
         """A whole window (N,), N a multiple of hop -> converted audio (N,) float32."""
         model, opts = self.model, self._opts
         frames = window.size // self._hop
-        wav16 = to_content_rate(window, self.sample_rate, model.config.style)
-        window_pass = self._pass(frames, wav16.size)
+        wav16 = content_input_on(window, self.sample_rate, model.config.style, self._synth.device)
+        window_pass = self._pass(frames, len(wav16))
         window_pass.start(wav16)  # as graphs: ContentVec runs on the GPU while F0 is found
         found = analyse(model, window, opts)
         wav = window_pass.finish(found.target, found.target_uv, found.volume, self._generator)

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from autovoice_desktop.engine.sovits.attentions import TransformerSize
-from autovoice_desktop.engine.sovits.commons import f0_to_coarse, normalize_log_f0
+from autovoice_desktop.engine.sovits.commons import f0_to_coarse, masked, normalize_log_f0
 from autovoice_desktop.engine.sovits.config import SovitsConfig
 from autovoice_desktop.engine.sovits.encoders import F0Decoder, TextEncoder
 from autovoice_desktop.engine.sovits.flows import ResidualCouplingBlock, WaveNetSize
@@ -86,9 +86,11 @@ class SynthesizerTrn(nn.Module):
         dtype = self.pre.weight.dtype
         batch, _, frames = c.shape
         x_mask = torch.ones(batch, 1, frames, device=c.device, dtype=dtype)
+        mask: torch.Tensor | None = None  # no padding: the all-ones mask's products are skipped (same values)
         if valid is not None:
             x_mask[:, :, valid:] = 0
-        x = self.pre(c.to(dtype)) * x_mask + self.emb_uv(uv.long()).transpose(1, 2)
+            mask = x_mask
+        x = masked(self.pre(c.to(dtype)), mask) + self.emb_uv(uv.long()).transpose(1, 2)
         if vol is not None and self.cfg.vol_embedding:
             x = x + self.emb_vol(vol.to(dtype)[:, :, None]).transpose(1, 2)
         f0 = f0.float()
@@ -96,14 +98,14 @@ class SynthesizerTrn(nn.Module):
             if self.cfg.use_automatic_f0_prediction:
                 lf0 = 2595.0 * torch.log10(1.0 + f0.unsqueeze(1) / 700.0) / 500
                 norm_lf0 = normalize_log_f0(lf0, x_mask.float(), uv.float()).to(dtype)  # mean in float32
-                pred_lf0 = self.f0_decoder(x, norm_lf0, x_mask, spk_emb=g).float()
+                pred_lf0 = self.f0_decoder(x, norm_lf0, mask, spk_emb=g).float()
                 f0 = (700 * (torch.pow(10, pred_lf0 * 500 / 2595) - 1)).squeeze(1)
             else:
                 log.warning(
                     "auto-predict F0 was asked for, but this model has no F0 predictor; using the given F0"
                 )
-        z_p = self.enc_p(x, x_mask, f0_to_coarse(f0, self.cfg.style), noise_scale, generator, eps)
-        return self.flow.reverse(z_p, x_mask, g=g), f0
+        z_p = self.enc_p(x, mask, f0_to_coarse(f0, self.cfg.style), noise_scale, generator, eps)
+        return self.flow.reverse(z_p, mask, g=g), f0
 
     def infer(
         self, c: torch.Tensor, f0: torch.Tensor, uv: torch.Tensor, sid: torch.Tensor, **options: Any
