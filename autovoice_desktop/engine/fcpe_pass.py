@@ -24,8 +24,10 @@ from torch.nn import functional as F
 
 from autovoice_desktop.engine.cuda_graphs import GraphCache, capture_graph
 
-KEPT_GRAPHS = 4  # FCPE lengths kept as graphs (a few MB each for live windows; ~100 MB for a minute)
-MAX_GRAPH_SAMPLES = 16000 * 120  # longer inputs always run eagerly
+KEPT_GRAPHS = 4  # FCPE lengths kept as graphs (a few MB each for live windows)
+#: longer inputs always run eagerly: on an H200 a 60 s file converted with FCPE as a graph took 137-145 ms
+#: against 117-121 ms eager, and its capture cost ~150 ms (benchmarks/graph_check.py, docs/benchmarks.md)
+MAX_GRAPH_SAMPLES = 16000 * 30
 
 
 class FcpePass:
