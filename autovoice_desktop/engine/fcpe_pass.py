@@ -42,6 +42,7 @@ class FcpePass:
         self.window = torch.hann_window(mel.win_size).to(device)  # made on the CPU, as torchfcpe does
         self._graph: torch.cuda.CUDAGraph | None = None
         self._out: torch.Tensor | None = None
+        self.lock = threading.Lock()  # a kept pass may be asked for by two threads (a live stream, a file)
 
     def capture(self) -> bool:
         """Capture as a CUDA graph (CUDA only); True on success."""
@@ -99,7 +100,6 @@ class FcpePass:
 
 
 _graphs: GraphCache[FcpePass] = GraphCache(KEPT_GRAPHS)
-_graphs_lock = threading.Lock()
 
 
 def fcpe_f0(infer_model: Any, wav: torch.Tensor, threshold: float) -> torch.Tensor:
@@ -107,7 +107,9 @@ def fcpe_f0(infer_model: Any, wav: torch.Tensor, threshold: float) -> torch.Tens
     length = int(wav.numel())
     key = (id(infer_model), length, threshold)
     capture = wav.device.type == "cuda" and length <= MAX_GRAPH_SAMPLES
-    return _graphs.get(key, lambda: FcpePass(infer_model, length, threshold), capture)(wav)
+    fcpe = _graphs.get(key, lambda: FcpePass(infer_model, length, threshold), capture)
+    with fcpe.lock:  # its static buffers hold one call at a time
+        return fcpe(wav).clone()
 
 
 def release_fcpe_graphs() -> None:
