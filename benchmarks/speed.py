@@ -58,8 +58,11 @@ def _run(cmd: list[str], log: Path) -> int:
 
 @contextlib.contextmanager
 def busy_cores(count: int) -> Iterator[None]:
-    """`count` processes that each keep one core busy (a plain Python loop) while the block runs."""
-    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    """`count` processes that each keep one core busy (a plain Python loop) while the block runs. Each stops
+    by itself when this process dies (a killed benchmark left its loops running, and the next run measured
+    two busy cores)."""
+    loop = "import os\nparent = os.getppid()\nwhile os.getppid() == parent: pass"
+    burners = [subprocess.Popen([sys.executable, "-c", loop]) for _ in range(count)]
     try:
         yield
     finally:
