@@ -52,7 +52,7 @@ class SovitsStream:
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         self._generator = torch.Generator(device=self._synth.device).manual_seed(seed)
         self._window = np.zeros(self.context_samples, np.float32)  # context + the last block, reused
-        self._graphs = True  # until a capture fails (span_pass.graphs_enabled() can turn them off)
+        self._graphs = True  # until a capture fails (AUTOVOICE_CUDA_GRAPHS=0: cuda_graphs.graphs_enabled)
         self._passes: dict[tuple[int, int], SpanPass] = {}
         self._apply(opts)
 
