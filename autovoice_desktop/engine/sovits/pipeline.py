@@ -202,11 +202,11 @@ def convert(
             pieces, n_frames, hop, int(round(SKIP_MARGIN_S * sr / hop)), int(synth.settings.span_s * sr / hop)
         )
         work, done = sum(s.hi - s.lo for s in spans), 0
-        found = pitch()
         options = {
             "noise_scale": opts.noise_scale,
             "predict_f0": opts.auto_predict_f0,
-            "use_volume": found.volume is not None,
+            # analyse gives a volume exactly for vol_embedding models
+            "use_volume": bool(model.vol_embedding) if analysis is None else analysis.volume is not None,
         }
         for span in spans:  # silence between spans is never synthesised: it is zeros in the output
             lo, hi = span.lo, span.hi
@@ -220,8 +220,10 @@ def convert(
             else:
                 span_pass = passes.get(synth, hi - lo, len(span16), spans=len(spans), **options)
             span_pass.set_speaker(g)
-            audio = span_pass(
-                span16, found.target[lo:hi], found.target_uv[lo:hi],
+            span_pass.start(span16)  # the content encoder's part, beside a host F0 still running
+            found = pitch()
+            audio = span_pass.finish(
+                found.target[lo:hi], found.target_uv[lo:hi],
                 None if found.volume is None else found.volume[lo:hi],
                 torch.Generator(device=synth.device).manual_seed(seed),
                 step=lambda f, b=base, s=share: report(b + 0.9 * s * f, "Synthesis"),
