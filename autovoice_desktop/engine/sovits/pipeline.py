@@ -43,7 +43,7 @@ from autovoice_desktop.engine.sovits.slicing import (
     speech_spans,
     volume_rms,
 )
-from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanPasses
+from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanPasses, SpanShape
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 from autovoice_desktop.engine.voice import ConversionResult, PitchTrack
 
@@ -215,10 +215,8 @@ def convert(
             report(base, "Content")
             end16 = len(wav16) if hi == n_frames else round(hi * synth.hop_16k)
             span16 = wav16[round(lo * synth.hop_16k) : end16]
-            if passes is None:
-                span_pass = SpanPass(synth, hi - lo, len(span16), **options)
-            else:
-                span_pass = passes.get(synth, hi - lo, len(span16), spans=len(spans), **options)
+            shape = SpanShape(hi - lo, len(span16), **options)
+            span_pass = SpanPass(synth, shape) if passes is None else passes.get(synth, shape, len(spans))
             span_pass.set_speaker(g)
             span_pass.start(span16)  # the content encoder's part, beside a host F0 still running
             found = pitch()

@@ -27,6 +27,7 @@ output samples, G the speaker embedding's width.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -46,28 +47,32 @@ def _as_tensor(values: np.ndarray | torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(values, np.float32))
 
 
-class SpanPass:
-    """16 kHz audio (L16,) + F0/uv/volume (T,) + speaker g (1, G, 1) -> audio (N,), for one fixed (T, L16)."""
+@dataclass(frozen=True)
+class SpanShape:
+    """What a span pass is made for (a captured pass replays only this): T frames, L16 samples of 16 kHz
+    audio, and the synthesis options its kernels depend on."""
 
-    def __init__(
-        self,
-        synth: WindowedSynth,
-        frames: int,
-        length16: int,
-        *,
-        noise_scale: float,
-        predict_f0: bool,
-        use_volume: bool,
-    ) -> None:
+    frames: int
+    length16: int
+    noise_scale: float
+    predict_f0: bool
+    use_volume: bool
+
+
+class SpanPass:
+    """16 kHz audio (L16,) + F0/uv/volume (T,) + speaker g (1, G, 1) -> audio (N,), for one `SpanShape`."""
+
+    def __init__(self, synth: WindowedSynth, shape: SpanShape) -> None:
         dev = synth.device
+        frames = shape.frames
         self.synth = synth
         self.frames = frames
-        self.noise_scale = noise_scale
-        self.predict_f0 = predict_f0
-        self.wav16 = torch.zeros(length16, device=dev)
+        self.noise_scale = shape.noise_scale
+        self.predict_f0 = shape.predict_f0
+        self.wav16 = torch.zeros(shape.length16, device=dev)
         self.f0 = torch.zeros(frames, device=dev)
         self.uv = torch.zeros(frames, device=dev)
-        self.volume = torch.zeros(frames, device=dev) if use_volume else None
+        self.volume = torch.zeros(frames, device=dev) if shape.use_volume else None
         embedding = synth.model.net.emb_g.weight
         self.g = torch.zeros(1, embedding.shape[1], 1, device=dev, dtype=embedding.dtype)
         self.noise = SynthNoise.empty(synth.model, frames)
@@ -181,23 +186,12 @@ class SpanPasses:
     def __len__(self) -> int:
         return len(self._cache)
 
-    def get(
-        self,
-        synth: WindowedSynth,
-        frames: int,
-        length16: int,
-        *,
-        noise_scale: float,
-        predict_f0: bool,
-        use_volume: bool,
-        spans: int,
-    ) -> SpanPass:
+    def get(self, synth: WindowedSynth, shape: SpanShape, spans: int) -> SpanPass:
         """The pass for one span of a conversion with `spans` spans: a kept graph, a new capture, or eager."""
-        options = {"noise_scale": noise_scale, "predict_f0": predict_f0, "use_volume": use_volume}
-        key = (frames, length16, noise_scale, predict_f0, use_volume, synth.settings, _weights(synth))
-        seconds = frames * synth.model.hop_length / synth.model.sample_rate
+        key = (shape, synth.settings, _weights(synth))
+        seconds = shape.frames * synth.model.hop_length / synth.model.sample_rate
         capture = spans <= self._cache.kept and seconds <= MAX_GRAPH_SECONDS and self._can_capture(synth)
-        return self._cache.get(key, lambda: SpanPass(synth, frames, length16, **options), capture)
+        return self._cache.get(key, lambda: SpanPass(synth, shape), capture)
 
     def clear(self) -> None:
         """Drop the graphs (their memory pools) and what was seen: after a move, a reload or out of memory."""

@@ -22,7 +22,7 @@ import torch
 from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.engine.sovits.content_input import content_input_on
 from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse
-from autovoice_desktop.engine.sovits.span_pass import SpanPass
+from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 
 #: window sizes whose passes (and CUDA graphs, each with its own memory pool) are kept at once
@@ -111,10 +111,11 @@ class SovitsStream:
             while len(self._passes) >= KEPT_PASSES:
                 self._passes.pop(next(iter(self._passes)))
             opts = self._opts
-            made = SpanPass(
-                self._synth, frames, length16, noise_scale=opts.noise_scale, predict_f0=opts.auto_predict_f0,
+            shape = SpanShape(
+                frames, length16, noise_scale=opts.noise_scale, predict_f0=opts.auto_predict_f0,
                 use_volume=bool(self.model.vol_embedding),
             )  # fmt: skip
+            made = SpanPass(self._synth, shape)
             made.set_speaker(self._g)
             if self._graphs and self._synth.device.type == "cuda" and not made.capture():
                 self._graphs = False  # one failed capture is enough: later window sizes run eagerly too
