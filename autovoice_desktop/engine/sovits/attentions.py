@@ -30,7 +30,12 @@ class TransformerSize:
 
 
 class MultiHeadAttention(nn.Module):
-    """Multi-head self-attention with optional relative-position keys/values (window +-window_size)."""
+    """Multi-head self-attention with optional relative-position keys/values (window +-window_size).
+
+    The query, key and value convolutions run as one convolution (`_projections`), and the relative positions
+    are strided views instead of padded copies: a short live window launches fewer kernels per layer than the
+    reference's form, for the same values (to float rounding).
+    """
 
     def __init__(
         self, channels: int, out_channels: int, n_heads: int, window_size: int | None = None
@@ -49,14 +54,16 @@ class MultiHeadAttention(nn.Module):
             rel_shape = (1, window_size * 2 + 1, self.k_channels)
             self.emb_rel_k = nn.Parameter(torch.zeros(rel_shape))
             self.emb_rel_v = nn.Parameter(torch.zeros(rel_shape))
+        self._fused: tuple[torch.Tensor, torch.Tensor] | None = None
+        self._fused_key: tuple[int, ...] = ()
 
     def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None) -> torch.Tensor:
         """x: (B, C, T); attn_mask: (B, 1, T, T) with 0 where masked, None: none -> (B, C_out, T)."""
-        b, d, t = x.shape
-        q = self.conv_q(x).view(b, self.n_heads, self.k_channels, t).transpose(2, 3)
-        k = self.conv_k(x).view(b, self.n_heads, self.k_channels, t).transpose(2, 3)
-        v = self.conv_v(x).view(b, self.n_heads, self.k_channels, t).transpose(2, 3)
-        q = q / math.sqrt(self.k_channels)
+        b, c, t = x.shape
+        weight, bias = self._projections()
+        qkv = F.conv1d(x, weight, bias).view(b, 3, self.n_heads, self.k_channels, t).transpose(3, 4)
+        q = qkv[:, 0] / math.sqrt(self.k_channels)  # (B, H, T, D)
+        k, v = qkv[:, 1:].transpose(0, 1).contiguous().unbind(0)
         scores = torch.matmul(q, k.transpose(-2, -1))  # (B, H, T, T)
         if self.window_size is not None:
             rel_k = self._relative_embeddings(self.emb_rel_k, t)  # (1, 2T-1, D)
@@ -67,10 +74,28 @@ class MultiHeadAttention(nn.Module):
         p_attn = F.softmax(scores, dim=-1)
         out = torch.matmul(p_attn, v)  # (B, H, T, D)
         if self.window_size is not None:
-            rel_v = self._relative_embeddings(self.emb_rel_v, t)
-            out = out + torch.matmul(_absolute_to_relative(p_attn), rel_v.unsqueeze(0))
-        out = out.transpose(2, 3).contiguous().view(b, d, t)
+            band = _diagonal_band(p_attn, self.window_size)  # (B, H, T, 2W+1)
+            out = out + torch.matmul(band, self.emb_rel_v.unsqueeze(0))
+        out = out.transpose(2, 3).reshape(b, c, t)
         return self.conv_o(out)
+
+    def _projections(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The q, k, v 1x1 convolutions as one: weight (3C, C, 1), bias (3C,).
+        Built on first use and again whenever a convolution's weight is replaced or changed in place (a load,
+        a move, a cast); a captured CUDA graph replays the fused copy it saw."""
+        convs = (self.conv_q, self.conv_k, self.conv_v)
+        key = tuple(
+            number
+            for conv in convs
+            for tensor in (conv.weight, conv.bias)
+            for number in (tensor.data_ptr(), tensor._version)
+        )
+        if self._fused is None or key != self._fused_key:
+            with torch.no_grad():
+                weight = torch.cat([c.weight for c in convs])
+                bias = torch.cat([c.bias for c in convs])
+            self._fused, self._fused_key = (weight, bias), key
+        return self._fused
 
     def _relative_embeddings(self, embeddings: torch.Tensor, length: int) -> torch.Tensor:
         """(1, 2W+1, D) -> (1, 2T-1, D): zero-padded or sliced to cover offsets -(T-1)..(T-1)."""
@@ -83,19 +108,28 @@ class MultiHeadAttention(nn.Module):
 
 
 def _relative_to_absolute(x: torch.Tensor) -> torch.Tensor:
-    """(B, H, T, 2T-1) relative logits -> (B, H, T, T) absolute (the VITS pad-and-reshape trick)."""
-    batch, heads, length, _ = x.shape
-    x = F.pad(x, (0, 1))
-    x_flat = F.pad(x.view(batch, heads, length * 2 * length), (0, length - 1))
-    return x_flat.view(batch, heads, length + 1, 2 * length - 1)[:, :, :length, length - 1 :]
+    """(B, H, T, 2T-1) relative logits -> (B, H, T, T) absolute: out[..., i, j] = x[..., i, j - i + T - 1].
+
+    A strided view (no copy) of the values the VITS pad-and-reshape trick gathers."""
+    x = x.contiguous()
+    batch, heads, length, width = x.shape
+    return x.as_strided(
+        (batch, heads, length, length),
+        (heads * length * width, length * width, width - 1, 1),
+        x.storage_offset() + length - 1,
+    )
 
 
-def _absolute_to_relative(x: torch.Tensor) -> torch.Tensor:
-    """(B, H, T, T) attention weights -> (B, H, T, 2T-1) relative weights."""
-    batch, heads, length, _ = x.shape
-    x = F.pad(x, (0, length - 1))
-    x_flat = F.pad(x.view(batch, heads, length**2 + length * (length - 1)), (length, 0))
-    return x_flat.view(batch, heads, length, 2 * length)[:, :, :, 1:]
+def _diagonal_band(p_attn: torch.Tensor, window: int) -> torch.Tensor:
+    """(B, H, T, T) attention weights -> (B, H, T, 2W+1): band[..., i, r] = p_attn[..., i, i + r - W], 0
+    outside 0..T-1. The weights the relative values (offsets -W..W) get; the reference's absolute-to-relative
+    reshape gives the same weights for offsets within the window (and zero-padded embeddings beyond it)."""
+    batch, heads, length, _ = p_attn.shape
+    padded = F.pad(p_attn, (window, window))  # (B, H, T, T + 2W), contiguous
+    row = length + 2 * window
+    return padded.as_strided(
+        (batch, heads, length, 2 * window + 1), (heads * length * row, length * row, row + 1, 1)
+    )
 
 
 class FFN(nn.Module):
