@@ -132,6 +132,7 @@ class WindowedSynth:
         self.context = int(self.settings.context_s * sr / hop)
         self.window = max(int(self.settings.window_s * sr / hop), 2 * self.context + 1)
         self.hop_16k = hop * CONTENT_RATE / sr
+        self._source_stream: torch.cuda.Stream | None = None  # CUDA: the harmonic source beside the latent
 
     def rounded(self, frames: int, several: bool) -> int:
         """The length to run a window or tile of `frames` at (see "Few shapes"); several: one of several."""
@@ -210,6 +211,7 @@ class WindowedSynth:
         eps = noise.eps
         z_all = torch.empty(1, net.cfg.inter_channels, total, device=self.device, dtype=net.pre.weight.dtype)
         f0_used = f0_t.clone()
+        har = None if predict_f0 else self._source_beside(f0_t, noise)  # the F0 is known: start it now
         for k, (batch, u) in enumerate(units):
             if step is not None:
                 step(0.3 * k / len(units))
@@ -231,17 +233,42 @@ class WindowedSynth:
                 a, b = w.keep_lo - w.start, w.keep_hi - w.start
                 z_all[0, :, w.keep_lo : w.keep_hi] = z[i, :, a:b]
                 f0_used[w.keep_lo : w.keep_hi] = f0w[i, a:b]
-        har = self.source(f0_used, noise)
+        if har is None:
+            har = self.source(f0_used, noise)
+        elif self._source_stream is not None:
+            torch.cuda.current_stream(self.device).wait_stream(self._source_stream)
         tile_step = None if step is None else (lambda f: step(0.3 + 0.7 * f))
         return self.decode(z_all, har, g, tile_step), f0_used
 
-    def source(self, f0: torch.Tensor, noise: SynthNoise) -> torch.Tensor:
-        """Harmonic source (1, 1, N) for F0 (T,), generated in chunks that carry the phase."""
+    def _source_beside(self, f0: torch.Tensor, noise: SynthNoise) -> torch.Tensor:
+        """The harmonic source for F0 (T,) that the latent does not change: on CUDA on a side stream, so its
+        ~50 small kernels run beside the prior encoder's and the flow's (render_tensors joins the streams
+        before the decoder reads it; in a CUDA graph the two become parallel branches). Elsewhere in order."""
+        if self.device.type != "cuda":
+            return self.source(f0, noise)
+        dec = self.model.net.dec
+        out = torch.empty(
+            1, 1, f0.numel() * dec.upp, device=f0.device, dtype=dec.m_source.l_linear.weight.dtype
+        )
+        if self._source_stream is None:
+            self._source_stream = torch.cuda.Stream(self.device)
+        self._source_stream.wait_stream(torch.cuda.current_stream(self.device))
+        with torch.cuda.stream(
+            self._source_stream
+        ):  # its temporaries stay on that stream; `out` is the caller's
+            self.source(f0, noise, out)
+        return out
+
+    def source(self, f0: torch.Tensor, noise: SynthNoise, out: torch.Tensor | None = None) -> torch.Tensor:
+        """Harmonic source (1, 1, N) for F0 (T,), generated in chunks that carry the phase (into `out`)."""
         dec = self.model.net.dec
         upp = dec.upp
         per = max(1, self.settings.source_chunk // upp)
         phase = SourcePhase(start=noise.start)
-        out = torch.empty(1, 1, f0.numel() * upp, device=f0.device, dtype=dec.m_source.l_linear.weight.dtype)
+        if out is None:
+            out = torch.empty(
+                1, 1, f0.numel() * upp, device=f0.device, dtype=dec.m_source.l_linear.weight.dtype
+            )
         for lo in range(0, f0.numel(), per):
             draws = noise.source[:, :, lo * upp : (lo + per) * upp]
             part = dec.m_source(f0[None, lo : lo + per], upp, phase=phase, noise=draws)
