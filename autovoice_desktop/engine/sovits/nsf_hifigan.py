@@ -170,7 +170,7 @@ def apply_conv(
     """
     if x.dim() == 3:
         return zero_tail(conv(x), keep)
-    weight = conv.weight.unsqueeze(2)
+    weight = planar_weight(conv)
     stride, padding, dilation = (1, conv.stride[0]), (0, conv.padding[0]), (1, conv.dilation[0])
     if isinstance(conv, nn.ConvTranspose1d):
         out_pad = (0, conv.output_padding[0])
@@ -178,6 +178,21 @@ def apply_conv(
     else:
         y = F.conv2d(x, weight, conv.bias, stride, padding, dilation, conv.groups)
     return zero_tail(y, keep)
+
+
+def planar_weight(conv: nn.Conv1d | nn.ConvTranspose1d) -> torch.Tensor:
+    """The convolution's weight as a height-1 2-D kernel, (C_out, C_in, 1, K) (transposed: (C_in, C_out, 1,
+    K)), in channels_last: made once per weight (a load, move or cast makes a new one). Given the weight in
+    the default layout, cuDNN and oneDNN copied it to channels_last on every call (~100 copies per decoder
+    pass)."""
+    weight = conv.weight
+    key = (weight.data_ptr(), weight._version, weight.dtype, weight.device)
+    made: tuple[tuple, torch.Tensor] | None = getattr(conv, "_planar_weight", None)
+    if made is None or made[0] != key:
+        with torch.no_grad():
+            made = (key, weight.unsqueeze(2).contiguous(memory_format=torch.channels_last))
+        conv._planar_weight = made  # a plain attribute: not a parameter, not in the state dict
+    return made[1]
 
 
 def zero_tail(x: torch.Tensor, keep: int | None) -> torch.Tensor:

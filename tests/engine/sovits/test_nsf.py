@@ -126,6 +126,25 @@ def test_planar_cpu_decoder_equals_the_1d_layout(monkeypatch) -> None:  # noqa: 
         assert float((planar - flat).abs().max()) < 1e-5
 
 
+def test_planar_weights_are_made_once_and_follow_a_changed_weight(monkeypatch) -> None:  # noqa: ANN001
+    """The decoder's channels_last 2-D weights are kept between calls and remade when the weight changes."""
+    from autovoice_desktop.engine.sovits import nsf_hifigan
+
+    monkeypatch.setattr(nsf_hifigan, "PLANAR_DEVICES", ("cpu",))
+    torch.manual_seed(1)
+    conv = torch.nn.Conv1d(6, 4, 5, padding=2)
+    x = torch.randn(1, 6, 1, 40).contiguous(memory_format=torch.channels_last)
+    first = nsf_hifigan.planar_weight(conv)
+    assert first.shape == (4, 6, 1, 5) and first.is_contiguous(memory_format=torch.channels_last)
+    assert nsf_hifigan.planar_weight(conv) is first
+    with torch.no_grad():
+        conv.weight.mul_(-2.0)
+        changed = nsf_hifigan.apply_conv(conv, x)
+        flat = conv(x.squeeze(2))
+    assert nsf_hifigan.planar_weight(conv) is not first
+    assert torch.allclose(changed.squeeze(2), flat, atol=1e-6)
+
+
 def test_blocked_running_sum_equals_one_scan(monkeypatch) -> None:  # noqa: ANN001
     """The GPU's blocked float64 running sum (run on the CPU here) gives torch.cumsum's sums, any length."""
     from autovoice_desktop.engine.sovits import nsf_hifigan
