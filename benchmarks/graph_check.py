@@ -109,7 +109,7 @@ def speed(engine: Engine, path: Path, rounds: int, repeat: int, out_dir: Path) -
 def window_and_layout(engine: Engine, audio: np.ndarray) -> dict[str, float]:
     """A 0.5 s live window captured vs eager (same draws); the decoder's layouts on the same input."""
     from autovoice_desktop.engine.sovits.content_input import to_content_rate
-    from autovoice_desktop.engine.sovits.span_pass import SpanPass
+    from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
     from autovoice_desktop.engine.sovits.windowed import SynthNoise, WindowedSynth, WindowSettings
 
     synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
@@ -120,7 +120,7 @@ def window_and_layout(engine: Engine, audio: np.ndarray) -> dict[str, float]:
     uv = np.ones(frames, np.float32)
     outs = []
     for capture in (False, True):
-        span = SpanPass(synth, frames, wav16.size, noise_scale=0.4, predict_f0=True, use_volume=False)
+        span = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=True, use_volume=False))
         span.set_speaker(synth.speaker("bench"))
         if capture:
             assert span.capture(), "the window pass could not be captured"
@@ -174,7 +174,7 @@ def fcpe_and_window_cost(engine: Engine, audio: np.ndarray) -> dict[str, Any]:
     from autovoice_desktop.engine.fcpe_support import fcpe_model
     from autovoice_desktop.engine.pitch import FCPE_THRESHOLD, _fcpe_input
     from autovoice_desktop.engine.sovits.content_input import to_content_rate
-    from autovoice_desktop.engine.sovits.span_pass import SpanPass
+    from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
     from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 
     row: dict[str, Any] = {}
@@ -200,8 +200,8 @@ def fcpe_and_window_cost(engine: Engine, audio: np.ndarray) -> dict[str, Any]:
     wav16 = to_content_rate(audio[: frames * hop], engine.sr, engine.model.config.style)
     f0, uv = np.full(frames, 180.0, np.float32), np.ones(frames, np.float32)
     for predict in (False, True):
-        eager = SpanPass(synth, frames, wav16.size, noise_scale=0.4, predict_f0=predict, use_volume=False)
-        graph = SpanPass(synth, frames, wav16.size, noise_scale=0.4, predict_f0=predict, use_volume=False)
+        eager = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=predict, use_volume=False))
+        graph = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=predict, use_volume=False))
         for p in (eager, graph):
             p.set_speaker(synth.speaker("bench"))
         graph.capture()
@@ -248,13 +248,13 @@ def stage_profile(engine: Engine, audio: np.ndarray, seconds: float) -> dict[str
     from torch.profiler import ProfilerActivity, profile
 
     from autovoice_desktop.engine.sovits.content_input import to_content_rate
-    from autovoice_desktop.engine.sovits.span_pass import SpanPass
+    from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
     from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 
     synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
     frames = int(0.5 * engine.sr) // engine.hop
     wav16 = to_content_rate(audio[: frames * engine.hop], engine.sr, engine.model.config.style)
-    window = SpanPass(synth, frames, wav16.size, noise_scale=0.4, predict_f0=False, use_volume=False)
+    window = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=False, use_volume=False))
     f0, uv = np.full(frames, 180.0, np.float32), np.ones(frames, np.float32)
     jobs = {
         f"file {seconds:.0f} s": lambda: engine._voice_convert(audio),
@@ -283,6 +283,92 @@ def stage_profile(engine: Engine, audio: np.ndarray, seconds: float) -> dict[str
                     if name in averages
                 }
             )
+    return row
+
+
+def _stage_kernels(prof, names: list[str]) -> dict[str, dict[str, Any]]:  # noqa: ANN001
+    """CUDA kernels of a profile per model stage (the named range that launched them): count, GPU ms and the
+    operators that launched most of them."""
+    stages: dict[str, dict[str, Any]] = {}
+    for event in prof.events():
+        if not event.kernels:
+            continue
+        stage, parent = "other", event
+        while parent is not None:
+            if parent.name in names:
+                stage = parent.name
+                break
+            parent = parent.cpu_parent
+        entry = stages.setdefault(stage, {"kernels": 0, "gpu_ms": 0.0, "ops": {}})
+        for kernel in event.kernels:
+            entry["kernels"] += 1
+            entry["gpu_ms"] += kernel.duration / 1000
+        entry["ops"][event.name] = entry["ops"].get(event.name, 0) + len(event.kernels)
+    for entry in stages.values():
+        entry["gpu_ms"] = round(entry["gpu_ms"], 3)
+        entry["ops"] = dict(sorted(entry["ops"].items(), key=lambda kv: -kv[1])[:10])
+    return stages
+
+
+def _profiled(job) -> Any:  # noqa: ANN001
+    from torch.profiler import ProfilerActivity, profile
+
+    job()
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        job()
+        torch.cuda.synchronize()
+    return prof
+
+
+def census(engine: Engine, audio: np.ndarray, window: bool) -> dict[str, Any]:
+    """Kernels per model stage of one eager pass (graphs off, auto-predict F0 off as the app's default): a
+    0.5 s live window (`window`) or the whole file; for the window also the captured pass's kernels (each
+    graph node as the profiler sees it) and its two graphs timed apart."""
+    from autovoice_desktop.engine.sovits.content_input import to_content_rate
+    from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
+    from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
+
+    row: dict[str, Any] = {}
+    if not window:
+        engine.args.auto_predict_f0 = False
+        with _setting(graphs=False, planar=True), _ranges(engine) as names:
+            row["file_census"] = _stage_kernels(_profiled(lambda: engine._voice_convert(audio)), names)
+            row["file_eager_ms"] = _median_ms(lambda: engine._voice_convert(audio), calls=5)
+        engine.args.auto_predict_f0 = True
+        return row
+    synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
+    frames = int(0.5 * engine.sr) // engine.hop
+    wav16 = to_content_rate(audio[: frames * engine.hop], engine.sr, engine.model.config.style)
+    f0, uv = np.full(frames, 180.0, np.float32), np.ones(frames, np.float32)
+    eager = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=False, use_volume=False))
+    graph = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=False, use_volume=False))
+    for span in (eager, graph):
+        span.set_speaker(synth.speaker("bench"))
+    with _setting(graphs=False, planar=True), _ranges(engine) as names:
+        row["window_census"] = _stage_kernels(_profiled(lambda: eager(wav16, f0, uv, None, None)), names)
+    seeded = lambda: eager(wav16, f0, uv, None, torch.Generator("cuda").manual_seed(5)).cpu().numpy()  # noqa: E731
+    beside = seeded()
+    real = WindowedSynth._source_beside
+    WindowedSynth._source_beside = lambda self, f0, noise: self.source(f0, noise)  # type: ignore[method-assign]
+    try:
+        row["source_beside_vs_inline"] = _delta(beside, seeded())
+    finally:
+        WindowedSynth._source_beside = real  # type: ignore[method-assign]
+    graph.capture()
+    replay = _profiled(lambda: graph(wav16, f0, uv, None, None))
+    kernels = [e for e in replay.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+    by_name: dict[str, float] = {}
+    for kernel in kernels:
+        by_name[kernel.name[:60]] = by_name.get(kernel.name[:60], 0.0) + kernel.time_range.elapsed_us() / 1000
+    starts = sorted((k.time_range.start, k.time_range.end) for k in kernels)
+    row["graph_kernels"] = len(kernels)
+    row["graph_kernel_ms"] = round(sum(by_name.values()), 3)
+    row["graph_span_ms"] = round((starts[-1][1] - starts[0][0]) / 1000, 3) if starts else None
+    row["graph_top"] = {k: round(v, 3) for k, v in sorted(by_name.items(), key=lambda kv: -kv[1])[:12]}
+    row["graph_content_ms"] = _median_ms(lambda: graph.start(wav16), calls=100)
+    row["graph_render_ms"] = _median_ms(lambda: graph.finish(f0, uv, None, None), calls=100)
+    row["graph_both_ms"] = _median_ms(lambda: graph(wav16, f0, uv, None, None), calls=100)
     return row
 
 
@@ -325,6 +411,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", action="store_true", help="stage profile and front window lengths")
+    parser.add_argument(
+        "--census", action="store_true", help="kernels per stage only: a live window (first input), files"
+    )
     parser.add_argument("--out", type=Path, default=Path("/tmp/avbench/results/graph_check.jsonl"))
     args = parser.parse_args()
     from autovoice_desktop.audio.io import load_audio
@@ -334,6 +423,11 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     for path in args.input:
         audio = load_audio(path, target_rate=engine.sr).samples
+        if args.census:
+            row = {"input": path.name, **census(engine, audio, window=path == args.input[0])}
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+            continue
         row = {"input": path.name, **equality(engine, audio)}
         if path == args.input[0]:
             row |= window_and_layout(engine, audio)

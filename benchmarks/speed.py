@@ -37,6 +37,8 @@ OPTION_FLAGS = {
     "t1": "--threads=1",
     "t2": "--threads=2",
     "tauto": "--threads=-1",
+    # the app's default; the fork's CLI default (and configs without it) predict F0
+    "noauto": "--no-auto-predict-f0",
 }
 
 
@@ -85,9 +87,9 @@ def write_markdown(records: list[dict], path: Path, device: str) -> str:
     lines = [
         f"Device: {device}. Machine: {json.dumps(records[0].get('machine', {})) if records else ''}",
         "",
-        "| engine | F0 | precision | input | e2e best (s) | median (s) | RTF | × fork (dio) | load | F0 "
-        "| content | synth | write | peak RSS (MB) | CUDA peak (MB) | CPU busy |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| engine | F0 | precision | input | e2e best (s) | median (s) | RTF | × fork (dio) | load | convert "
+        "| F0 | content | synth | write | peak RSS (MB) | CUDA peak (MB) | CPU busy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in speed:
         secs = round(r["input_s"])
@@ -100,7 +102,8 @@ def write_markdown(records: list[dict], path: Path, device: str) -> str:
         lines.append(
             f"| {name} | {r['f0']} | {r['precision']} | {secs} s | {_fmt(r['e2e_best_s'])} | "
             f"{_fmt(r['e2e_median_s'])} | {_fmt(r['e2e_best_s'] / r['input_s'], 4)} | "
-            f"{_fmt(ratio, 1) if ratio else '–'} | {_fmt(st.get('load'))} | {_fmt(st.get('f0'))} | "
+            f"{_fmt(ratio, 1) if ratio else '–'} | {_fmt(st.get('load'))} | {_fmt(st.get('convert'))} | "
+            f"{_fmt(st.get('f0'))} | "
             f"{_fmt(st.get('content'))} | {_fmt(st.get('synth'))} | {_fmt(st.get('write'))} | "
             f"{r.get('peak_rss_mb', 0):.0f} | {_fmt(r.get('cuda_peak_alloc_mb'), 0)} | "
             f"{_fmt(st.get('cpu_busy'), 2)} |"
@@ -121,7 +124,8 @@ def main() -> None:
         "--configs",
         nargs="*",
         default=None,
-        help="AutoVoice runs as f0:precision[:mode[:opt+opt]][@s,s], opts: tf32 cudnnbench t1 t2 "
+        help="AutoVoice runs as f0:precision[:mode[:opt+opt]][@s,s], opts: tf32 cudnnbench t1 t2 tauto "
+        "noauto "
         "(cuda default: dio:fp32 dio:fp16 fcpe:fp32 fcpe:fp16; "
         "cpu: dio:fp32 dio:bf16)",
     )
@@ -135,6 +139,11 @@ def main() -> None:
         help="interpreter that can import so-vits-svc-fork (none: AutoVoice only)",
     )
     parser.add_argument("--no-baseline-rerun", action="store_true")
+    parser.add_argument(
+        "--fork-no-auto-predict-f0",
+        action="store_true",
+        help="the fork without auto-predict F0 too (to compare with `noauto` configs, the app's default)",
+    )
     parser.add_argument("--busy-cores", type=int, default=0, help="cores kept busy by other processes")
     parser.add_argument("--extra", nargs="*", default=[], help="extra args for bench_autovoice")
     args = parser.parse_args()
@@ -177,6 +186,7 @@ def main() -> None:
         ]
         cmd += ["--f0", "dio", "--repeat", str(args.fork_repeat or args.repeat), "--out", str(results)]
         cmd += ["--tag", tag, "--long-repeat", str(args.long_repeat)]
+        cmd += ["--no-auto-predict-f0"] * args.fork_no_auto_predict_f0
         for s in fork_seconds:
             cmd += ["--input", str(inputs[s])]
         _run(cmd, log)
