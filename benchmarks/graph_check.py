@@ -14,6 +14,9 @@ F0 on as in benchmarks.speed, fixed seed):
 Once: a live window (0.5 s, the stream's `SpanPass`) captured against eager with the same draws, and its
 kernels and cost either way; the decoder's two layouts on the same input; FCPE (`FcpePass`) eager and
 captured against torchfcpe's `infer`, and their cost, for 0.5 and 10 s.
+`--census` instead: the CUDA kernels each model stage launches (count, GPU time, the operators behind them)
+for a 0.5 s live window (first input, plus the captured window's kernels and its two graphs timed apart) and
+for whole eager file conversions (the other inputs), with auto-predict F0 off as the app's default.
 """
 
 from __future__ import annotations
