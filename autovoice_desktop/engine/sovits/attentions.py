@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from autovoice_desktop.engine.sovits.commons import LayerNorm, masked
+from autovoice_desktop.engine.sovits.commons import LayerNorm, masked, weights_key
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class MultiHeadAttention(nn.Module):
             self.emb_rel_k = nn.Parameter(torch.zeros(rel_shape))
             self.emb_rel_v = nn.Parameter(torch.zeros(rel_shape))
         self._fused: tuple[torch.Tensor, torch.Tensor] | None = None
-        self._fused_key: tuple[int, ...] = ()
+        self._fused_key: tuple = ()
 
     def forward(self, x: torch.Tensor, attn_mask: torch.Tensor | None) -> torch.Tensor:
         """x: (B, C, T); attn_mask: (B, 1, T, T) with 0 where masked, None: none -> (B, C_out, T)."""
@@ -84,12 +84,7 @@ class MultiHeadAttention(nn.Module):
         Built on first use and again whenever a convolution's weight is replaced or changed in place (a load,
         a move, a cast); a captured CUDA graph replays the fused copy it saw."""
         convs = (self.conv_q, self.conv_k, self.conv_v)
-        key = tuple(
-            number
-            for conv in convs
-            for tensor in (conv.weight, conv.bias)
-            for number in (tensor.data_ptr(), tensor._version)
-        )
+        key = weights_key(*(t for conv in convs for t in (conv.weight, conv.bias)))
         if self._fused is None or key != self._fused_key:
             with torch.no_grad():
                 weight = torch.cat([c.weight for c in convs])

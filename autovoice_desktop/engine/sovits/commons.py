@@ -33,6 +33,13 @@ def masked(x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     return x if mask is None else x * mask
 
 
+def weights_key(*tensors: torch.Tensor) -> tuple:
+    """What identifies the current values of some weights, for caches of tensors derived from them: storage,
+    dtype, device and the in-place version counter (inference tensors, e.g. weights cast inside
+    torch.inference_mode, have no counter; they cannot change in place outside inference mode)."""
+    return tuple((t.data_ptr(), t.dtype, t.device, 0 if t.is_inference() else t._version) for t in tensors)
+
+
 def get_padding(kernel_size: int, dilation: int = 1) -> int:
     """'same' padding of a stride-1 dilated convolution with an odd kernel."""
     return (kernel_size * dilation - dilation) // 2

@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from autovoice_desktop.engine.sovits.commons import LRELU_SLOPE, get_padding
+from autovoice_desktop.engine.sovits.commons import LRELU_SLOPE, get_padding, weights_key
 
 HARMONICS = 8  # overtones above F0: the source has 9 components
 #: devices whose decoder keeps activations as (B, C, 1, N) channels_last (apply_conv): on the CPU half the
@@ -186,7 +186,7 @@ def planar_weight(conv: nn.Conv1d | nn.ConvTranspose1d) -> torch.Tensor:
     the default layout, cuDNN and oneDNN copied it to channels_last on every call (~100 copies per decoder
     pass)."""
     weight = conv.weight
-    key = (weight.data_ptr(), weight._version, weight.dtype, weight.device)
+    key = weights_key(weight)
     made: tuple[tuple, torch.Tensor] | None = getattr(conv, "_planar_weight", None)
     if made is None or made[0] != key:
         with torch.no_grad():

@@ -212,31 +212,34 @@ class WindowedSynth:
         z_all = torch.empty(1, net.cfg.inter_channels, total, device=self.device, dtype=net.pre.weight.dtype)
         f0_used = f0_t.clone()
         har = None if predict_f0 else self._source_beside(f0_t, noise)  # the F0 is known: start it now
-        for k, (batch, u) in enumerate(units):
-            if step is not None:
-                step(0.3 * k / len(units))
-            rows = [slice(w.start, w.start + w.length) for w in batch]
-            length = batch[0].length
-            padded = self.rounded(length, several=len(units) > 1 or len(batch) > 1)
-            z, f0w = net.latent(
-                pad_frames(u, padded),
-                pad_frames(torch.stack([f0_t[s] for s in rows]), padded),
-                pad_frames(torch.stack([uv_t[s] for s in rows]), padded),
-                g.expand(len(batch), -1, -1),
-                noise_scale,
-                predict_f0,
-                pad_frames(torch.stack([vol_t[s] for s in rows]), padded) if vol_t is not None else None,
-                eps=pad_frames(torch.stack([eps[0, :, s] for s in rows]), padded),
-                valid=length if padded > length else None,
-            )
-            for i, w in enumerate(batch):
-                a, b = w.keep_lo - w.start, w.keep_hi - w.start
-                z_all[0, :, w.keep_lo : w.keep_hi] = z[i, :, a:b]
-                f0_used[w.keep_lo : w.keep_hi] = f0w[i, a:b]
+        side = self._source_stream if har is not None else None
+        try:
+            for k, (batch, u) in enumerate(units):
+                if step is not None:
+                    step(0.3 * k / len(units))
+                rows = [slice(w.start, w.start + w.length) for w in batch]
+                length = batch[0].length
+                padded = self.rounded(length, several=len(units) > 1 or len(batch) > 1)
+                z, f0w = net.latent(
+                    pad_frames(u, padded),
+                    pad_frames(torch.stack([f0_t[s] for s in rows]), padded),
+                    pad_frames(torch.stack([uv_t[s] for s in rows]), padded),
+                    g.expand(len(batch), -1, -1),
+                    noise_scale,
+                    predict_f0,
+                    pad_frames(torch.stack([vol_t[s] for s in rows]), padded) if vol_t is not None else None,
+                    eps=pad_frames(torch.stack([eps[0, :, s] for s in rows]), padded),
+                    valid=length if padded > length else None,
+                )
+                for i, w in enumerate(batch):
+                    a, b = w.keep_lo - w.start, w.keep_hi - w.start
+                    z_all[0, :, w.keep_lo : w.keep_hi] = z[i, :, a:b]
+                    f0_used[w.keep_lo : w.keep_hi] = f0w[i, a:b]
+        finally:  # joined also when a step cancels: later work may reuse the memory the source uses
+            if side is not None:
+                torch.cuda.current_stream(self.device).wait_stream(side)
         if har is None:
             har = self.source(f0_used, noise)
-        elif self._source_stream is not None:
-            torch.cuda.current_stream(self.device).wait_stream(self._source_stream)
         tile_step = None if step is None else (lambda f: step(0.3 + 0.7 * f))
         return self.decode(z_all, har, g, tile_step), f0_used
 

@@ -91,3 +91,15 @@ def test_changed_weights_are_used_at_once() -> None:
         assert torch.allclose(attn(x, None), before)
         attn.double()
         assert torch.allclose(attn(x.double(), None), _formula(attn, x.double(), None), atol=1e-10)
+
+
+def test_weights_cast_inside_inference_mode_work() -> None:
+    """Weights that became inference tensors (a model cast or moved inside torch.inference_mode) have no
+    version counter; the fused projection still follows them."""
+    attn = _attention(4)
+    x = torch.randn(1, CHANNELS, 7)
+    with torch.inference_mode():
+        attn.double()
+        assert attn.conv_q.weight.is_inference()
+        got = attn(x.double(), None)
+    assert torch.allclose(got, _formula(attn, x.double(), None), atol=1e-10)

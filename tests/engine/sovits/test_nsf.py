@@ -143,6 +143,11 @@ def test_planar_weights_are_made_once_and_follow_a_changed_weight(monkeypatch) -
         flat = conv(x.squeeze(2))
     assert nsf_hifigan.planar_weight(conv) is not first
     assert torch.allclose(changed.squeeze(2), flat, atol=1e-6)
+    with torch.inference_mode():  # weights cast inside inference mode have no version counter
+        conv.double()
+        assert conv.weight.is_inference()
+        cast = nsf_hifigan.apply_conv(conv, x.double())
+        assert torch.allclose(cast.squeeze(2), conv(x.double().squeeze(2)), atol=1e-12)
 
 
 def test_blocked_running_sum_equals_one_scan(monkeypatch) -> None:  # noqa: ANN001
