@@ -28,6 +28,7 @@ import os
 import statistics
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,40 @@ def _engine(model: Path) -> Engine:
 
 def _delta(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b))) if a.shape == b.shape else float("inf")
+
+
+@dataclass
+class LiveWindow:
+    """A 0.5 s live window's inputs (16 kHz audio, a flat 180 Hz F0, all voiced) and its synthesizer."""
+
+    synth: Any  # WindowedSynth, exact lengths (no buckets) as the stream runs it
+    frames: int
+    wav16: np.ndarray
+    f0: np.ndarray
+    uv: np.ndarray
+
+    def span_pass(self, predict_f0: bool = False) -> Any:
+        """A fresh SpanPass for this window (eager until captured), speaker "bench"."""
+        from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
+
+        shape = SpanShape(self.frames, self.wav16.size, 0.4, predict_f0=predict_f0, use_volume=False)
+        span = SpanPass(self.synth, shape)
+        span.set_speaker(self.synth.speaker("bench"))
+        return span
+
+    def __call__(self, span: Any, generator: torch.Generator | None = None) -> torch.Tensor:
+        """One call of `span` on this window's inputs -> audio (N,) on the device."""
+        return span(self.wav16, self.f0, self.uv, None, generator)
+
+
+def _live_window(engine: Engine, audio: np.ndarray, start_s: float = 0.0) -> LiveWindow:
+    from autovoice_desktop.engine.sovits.content_input import to_content_rate
+    from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
+
+    synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
+    frames, start = int(0.5 * engine.sr) // engine.hop, int(start_s * engine.sr)
+    wav16 = to_content_rate(audio[start : start + frames * engine.hop], engine.sr, engine.model.config.style)
+    return LiveWindow(synth, frames, wav16, np.full(frames, 180.0, np.float32), np.ones(frames, np.float32))
 
 
 def equality(engine: Engine, audio: np.ndarray) -> dict[str, Any]:
@@ -111,23 +146,16 @@ def speed(engine: Engine, path: Path, rounds: int, repeat: int, out_dir: Path) -
 
 def window_and_layout(engine: Engine, audio: np.ndarray) -> dict[str, float]:
     """A 0.5 s live window captured vs eager (same draws); the decoder's layouts on the same input."""
-    from autovoice_desktop.engine.sovits.content_input import to_content_rate
-    from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
-    from autovoice_desktop.engine.sovits.windowed import SynthNoise, WindowedSynth, WindowSettings
+    from autovoice_desktop.engine.sovits.windowed import SynthNoise
 
-    synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
-    hop, frames = engine.hop, int(0.5 * engine.sr) // engine.hop
-    window = audio[engine.sr : engine.sr + frames * hop]
-    wav16 = to_content_rate(window, engine.sr, engine.model.config.style)
-    f0 = np.full(frames, 180.0, np.float32)
-    uv = np.ones(frames, np.float32)
+    window = _live_window(engine, audio, start_s=1.0)
+    synth = window.synth
     outs = []
     for capture in (False, True):
-        span = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=True, use_volume=False))
-        span.set_speaker(synth.speaker("bench"))
+        span = window.span_pass(predict_f0=True)
         if capture:
             assert span.capture(), "the window pass could not be captured"
-        outs.append(span(wav16, f0, uv, None, torch.Generator("cuda").manual_seed(7)).cpu().numpy())
+        outs.append(window(span, torch.Generator("cuda").manual_seed(7)).cpu().numpy())
     decoded = []
     with torch.inference_mode():
         z = torch.randn(1, engine.model.net.cfg.inter_channels, 860, device="cuda").half()
@@ -176,9 +204,6 @@ def fcpe_and_window_cost(engine: Engine, audio: np.ndarray) -> dict[str, Any]:
     from autovoice_desktop.engine.fcpe_pass import FcpePass
     from autovoice_desktop.engine.fcpe_support import fcpe_model
     from autovoice_desktop.engine.pitch import FCPE_THRESHOLD, _fcpe_input
-    from autovoice_desktop.engine.sovits.content_input import to_content_rate
-    from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
-    from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 
     row: dict[str, Any] = {}
     model = fcpe_model("cuda")
@@ -198,22 +223,16 @@ def fcpe_and_window_cost(engine: Engine, audio: np.ndarray) -> dict[str, Any]:
             "eager_ms": _median_ms(lambda p=eager, w=flat: p(w)),
             "graph_ms": _median_ms(lambda p=graph, w=flat: p(w)),
         }
-    synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
-    hop, frames = engine.hop, int(0.5 * engine.sr) // engine.hop
-    wav16 = to_content_rate(audio[: frames * hop], engine.sr, engine.model.config.style)
-    f0, uv = np.full(frames, 180.0, np.float32), np.ones(frames, np.float32)
+    window = _live_window(engine, audio)
     for predict in (False, True):
-        eager = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=predict, use_volume=False))
-        graph = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=predict, use_volume=False))
-        for p in (eager, graph):
-            p.set_speaker(synth.speaker("bench"))
+        eager, graph = window.span_pass(predict), window.span_pass(predict)
         graph.capture()
-        count, kernel_ms = _kernels(lambda p=eager: p(wav16, f0, uv, None, None))
+        count, kernel_ms = _kernels(lambda p=eager: window(p))
         row[f"window_predict={predict}"] = {
             "kernels": count,
             "kernel_ms": kernel_ms,
-            "eager_ms": _median_ms(lambda p=eager: p(wav16, f0, uv, None, None)),
-            "graph_ms": _median_ms(lambda p=graph: p(wav16, f0, uv, None, None)),
+            "eager_ms": _median_ms(lambda p=eager: window(p)),
+            "graph_ms": _median_ms(lambda p=graph: window(p)),
         }
     return row
 
@@ -244,49 +263,6 @@ def _ranges(engine: Engine) -> Iterator[list[str]]:
     finally:
         for _name, owner, attr in stages:
             delattr(owner, attr)
-
-
-def stage_profile(engine: Engine, audio: np.ndarray, seconds: float) -> dict[str, Any]:
-    """GPU and host time per model stage of one eager conversion (graphs off), and of a 0.5 s live window."""
-    from torch.profiler import ProfilerActivity, profile
-
-    from autovoice_desktop.engine.sovits.content_input import to_content_rate
-    from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
-    from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
-
-    synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
-    frames = int(0.5 * engine.sr) // engine.hop
-    wav16 = to_content_rate(audio[: frames * engine.hop], engine.sr, engine.model.config.style)
-    window = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=False, use_volume=False))
-    f0, uv = np.full(frames, 180.0, np.float32), np.ones(frames, np.float32)
-    jobs = {
-        f"file {seconds:.0f} s": lambda: engine._voice_convert(audio),
-        "window 0.5 s": lambda: window(wav16, f0, uv, None, None),
-    }
-    row: dict[str, Any] = {}
-    with _setting(graphs=False, planar=True), _ranges(engine) as names:
-        for label, job in jobs.items():
-            job()
-            torch.cuda.synchronize()
-            with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
-                job()
-                torch.cuda.synchronize()
-            averages = {e.key: e for e in prof.key_averages()}
-            kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
-            row[label] = (
-                {"kernels": len(kernels)}
-                | {"kernel_ms": round(sum(e.time_range.elapsed_us() for e in kernels) / 1000, 2)}
-                | {
-                    name: {
-                        "gpu_ms": round(averages[name].device_time_total / 1000, 2),
-                        "host_ms": round(averages[name].cpu_time_total / 1000, 2),
-                        "calls": averages[name].count,
-                    }
-                    for name in names
-                    if name in averages
-                }
-            )
-    return row
 
 
 def _stage_kernels(prof, names: list[str]) -> dict[str, dict[str, Any]]:  # noqa: ANN001
@@ -324,42 +300,34 @@ def _profiled(job) -> Any:  # noqa: ANN001
     return prof
 
 
-def census(engine: Engine, audio: np.ndarray, window: bool) -> dict[str, Any]:
+def census(engine: Engine, audio: np.ndarray, live: bool) -> dict[str, Any]:
     """Kernels per model stage of one eager pass (graphs off, auto-predict F0 off as the app's default): a
-    0.5 s live window (`window`) or the whole file; for the window also the captured pass's kernels (each
+    0.5 s live window (`live`) or the whole file; for the window also the captured pass's kernels (each
     graph node as the profiler sees it) and its two graphs timed apart."""
-    from autovoice_desktop.engine.sovits.content_input import to_content_rate
-    from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
-    from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
+    from autovoice_desktop.engine.sovits.windowed import WindowedSynth
 
     row: dict[str, Any] = {}
-    if not window:
+    if not live:
         engine.args.auto_predict_f0 = False
         with _setting(graphs=False, planar=True), _ranges(engine) as names:
             row["file_census"] = _stage_kernels(_profiled(lambda: engine._voice_convert(audio)), names)
             row["file_eager_ms"] = _median_ms(lambda: engine._voice_convert(audio), calls=5)
         engine.args.auto_predict_f0 = True
         return row
-    synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
-    frames = int(0.5 * engine.sr) // engine.hop
-    wav16 = to_content_rate(audio[: frames * engine.hop], engine.sr, engine.model.config.style)
-    f0, uv = np.full(frames, 180.0, np.float32), np.ones(frames, np.float32)
-    eager = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=False, use_volume=False))
-    graph = SpanPass(synth, SpanShape(frames, wav16.size, 0.4, predict_f0=False, use_volume=False))
-    for span in (eager, graph):
-        span.set_speaker(synth.speaker("bench"))
+    window = _live_window(engine, audio)
+    eager, graph = window.span_pass(), window.span_pass()
     with _setting(graphs=False, planar=True), _ranges(engine) as names:
-        row["window_census"] = _stage_kernels(_profiled(lambda: eager(wav16, f0, uv, None, None)), names)
-    seeded = lambda: eager(wav16, f0, uv, None, torch.Generator("cuda").manual_seed(5)).cpu().numpy()  # noqa: E731
-    beside = seeded()
+        row["window_census"] = _stage_kernels(_profiled(lambda: window(eager)), names)
+    beside = window(eager, torch.Generator("cuda").manual_seed(5)).cpu().numpy()
     real = WindowedSynth._source_beside
     WindowedSynth._source_beside = lambda self, f0, noise: self.source(f0, noise)  # type: ignore[method-assign]
     try:
-        row["source_beside_vs_inline"] = _delta(beside, seeded())
+        inline = window(eager, torch.Generator("cuda").manual_seed(5)).cpu().numpy()
     finally:
         WindowedSynth._source_beside = real  # type: ignore[method-assign]
+    row["source_beside_vs_inline"] = _delta(beside, inline)
     graph.capture()
-    replay = _profiled(lambda: graph(wav16, f0, uv, None, None))
+    replay = _profiled(lambda: window(graph))
     kernels = [e for e in replay.events() if e.device_type == torch.autograd.DeviceType.CUDA]
     by_name: dict[str, float] = {}
     for kernel in kernels:
@@ -369,9 +337,9 @@ def census(engine: Engine, audio: np.ndarray, window: bool) -> dict[str, Any]:
     row["graph_kernel_ms"] = round(sum(by_name.values()), 3)
     row["graph_span_ms"] = round((starts[-1][1] - starts[0][0]) / 1000, 3) if starts else None
     row["graph_top"] = {k: round(v, 3) for k, v in sorted(by_name.items(), key=lambda kv: -kv[1])[:12]}
-    row["graph_content_ms"] = _median_ms(lambda: graph.start(wav16), calls=100)
-    row["graph_render_ms"] = _median_ms(lambda: graph.finish(f0, uv, None, None), calls=100)
-    row["graph_both_ms"] = _median_ms(lambda: graph(wav16, f0, uv, None, None), calls=100)
+    row["graph_content_ms"] = _median_ms(lambda: graph.start(window.wav16), calls=100)
+    row["graph_render_ms"] = _median_ms(lambda: graph.finish(window.f0, window.uv, None, None), calls=100)
+    row["graph_both_ms"] = _median_ms(lambda: window(graph), calls=100)
     return row
 
 
@@ -413,7 +381,7 @@ def main() -> None:
     parser.add_argument("--input", type=Path, action="append", required=True)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--profile", action="store_true", help="stage profile and front window lengths")
+    parser.add_argument("--profile", action="store_true", help="also front window lengths for each file")
     parser.add_argument(
         "--census", action="store_true", help="kernels per stage only: a live window (first input), files"
     )
@@ -427,7 +395,7 @@ def main() -> None:
     for path in args.input:
         audio = load_audio(path, target_rate=engine.sr).samples
         if args.census:
-            row = {"input": path.name, **census(engine, audio, window=path == args.input[0])}
+            row = {"input": path.name, **census(engine, audio, live=path == args.input[0])}
             print(json.dumps(row), flush=True)
             rows.append(row)
             continue
@@ -436,7 +404,6 @@ def main() -> None:
             row |= window_and_layout(engine, audio)
             row |= fcpe_and_window_cost(engine, audio)
         if args.profile:
-            row["profile"] = stage_profile(engine, audio, len(audio) / engine.sr)
             row["window_sizes"] = window_sizes(engine, path, args.out.parent, args.repeat)
         t = time.perf_counter()
         row |= speed(engine, path, args.rounds, args.repeat, args.out.parent)

@@ -249,18 +249,19 @@ class WindowedSynth:
         before the decoder reads it; in a CUDA graph the two become parallel branches). Elsewhere in order."""
         if self.device.type != "cuda":
             return self.source(f0, noise)
-        dec = self.model.net.dec
-        out = torch.empty(
-            1, 1, f0.numel() * dec.upp, device=f0.device, dtype=dec.m_source.l_linear.weight.dtype
-        )
+        out = self._source_buffer(f0)  # made on the calling stream, which reads it after the join
         if self._source_stream is None:
             self._source_stream = torch.cuda.Stream(self.device)
         self._source_stream.wait_stream(torch.cuda.current_stream(self.device))
-        with torch.cuda.stream(
-            self._source_stream
-        ):  # its temporaries stay on that stream; `out` is the caller's
+        with torch.cuda.stream(self._source_stream):  # its temporaries stay on the side stream
             self.source(f0, noise, out)
         return out
+
+    def _source_buffer(self, f0: torch.Tensor) -> torch.Tensor:
+        """An empty harmonic source (1, 1, T * upp) for F0 (T,), in the source module's dtype."""
+        dec = self.model.net.dec
+        dtype = dec.m_source.l_linear.weight.dtype
+        return torch.empty(1, 1, f0.numel() * dec.upp, device=f0.device, dtype=dtype)
 
     def source(self, f0: torch.Tensor, noise: SynthNoise, out: torch.Tensor | None = None) -> torch.Tensor:
         """Harmonic source (1, 1, N) for F0 (T,), generated in chunks that carry the phase (into `out`)."""
@@ -269,9 +270,7 @@ class WindowedSynth:
         per = max(1, self.settings.source_chunk // upp)
         phase = SourcePhase(start=noise.start)
         if out is None:
-            out = torch.empty(
-                1, 1, f0.numel() * upp, device=f0.device, dtype=dec.m_source.l_linear.weight.dtype
-            )
+            out = self._source_buffer(f0)
         for lo in range(0, f0.numel(), per):
             draws = noise.source[:, :, lo * upp : (lo + per) * upp]
             part = dec.m_source(f0[None, lo : lo + per], upp, phase=phase, noise=draws)
