@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+import autovoice_desktop  # noqa: F401 - first, as in the app: it picks OpenMP's wait policy before torch loads
 from benchmarks.bench_common import CpuLoadProbe, machine_info, peak_rss_mb, write_result
 
 KIND = "vec768l12"

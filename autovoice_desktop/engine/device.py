@@ -11,14 +11,13 @@ import functools
 import gc
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import torch
 
-from autovoice_desktop.core.cpus import usable_cores
+from autovoice_desktop.core.cpus import default_threads, others_load, usable_cores
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +103,7 @@ def configure_cpu(threads: int | None = None) -> int:
     torch.set_flush_denormal(True)
     if threads is None:
         env = os.environ.get("AUTOVOICE_THREADS", "")
-        if env.isdigit() and int(env) > 0:
-            threads = int(env)
-        else:
-            available = usable_cores()
-            threads = min(8, available - 1 if available > 4 else available)
+        threads = int(env) if env.isdigit() and int(env) > 0 else default_threads()
     threads = max(1, threads)
     if not _cpu_configured or torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
@@ -267,47 +262,6 @@ def _free_cuda() -> None:
 
 
 # ---- CPU threads ------------------------------------------------------------------------------------------
-_LOAD_CACHE_S = 5.0
-_load_cache: tuple[float, float] | None = None  # (monotonic time, busy CPUs used by other processes)
-_load_lock = threading.Lock()
-
-
-def _proc_stat_busy() -> tuple[float, float] | None:
-    """(busy, total) jiffies of all CPUs from /proc/stat, or None where it cannot be read."""
-    try:
-        with open("/proc/stat", encoding="ascii") as f:
-            fields = [float(v) for v in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return None
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)  # idle + iowait
-    return sum(fields[:8]) - idle, sum(fields[:8])
-
-
-def others_load(sample_s: float = 0.15) -> float | None:
-    """CPUs kept busy by other processes now: /proc/stat busy time over `sample_s` minus this process's.
-
-    Cached for 5 s; None where /proc/stat is missing (not Linux).
-    """
-    global _load_cache
-    with _load_lock:
-        now = time.monotonic()
-        if _load_cache is not None and now - _load_cache[0] < _LOAD_CACHE_S:
-            return _load_cache[1]
-        first, own0, t0 = _proc_stat_busy(), time.process_time(), time.monotonic()
-        if first is None:
-            return None
-        time.sleep(sample_s)
-        second, own1, t1 = _proc_stat_busy(), time.process_time(), time.monotonic()
-        if second is None or second[1] <= first[1]:
-            return None
-        cpus = os.cpu_count() or 1
-        busy_cpus = (second[0] - first[0]) / (second[1] - first[1]) * cpus
-        own_cpus = (own1 - own0) / max(1e-6, t1 - t0)
-        load = max(0.0, busy_cpus - own_cpus)
-        _load_cache = (time.monotonic(), load)
-        return load
-
-
 def load_aware_threads(max_threads: int | None = None) -> int:
     """Intra-op threads for this conversion: the usable CPUs minus the load other processes put on them.
 

@@ -1,0 +1,198 @@
+"""Where a file conversion's wall time goes on CUDA: host time per pipeline step and the GPU's idle gaps.
+
+    python -m benchmarks.timeline --input IN.wav [--input ...] [--predict-f0] [--repeat 5] [--out OUT.json]
+
+Runs `SovitsVoice.convert` (the public API, FCPE, fp16; app default: F0 not predicted) with the pipeline's
+steps wrapped by timers (module functions of engine/sovits/pipeline.py, `SpanPass.start`/`finish` and the
+device-to-host copy). Two measurements per input, after a warm-up:
+* host: each step's host time (median of `--repeat` unprofiled runs; no synchronisation is added, so a step
+  that waits for the GPU shows the wait);
+* profile: one run under torch.profiler. GPU busy = the union of its kernels' intervals; every GPU idle gap
+  is charged to the innermost step the host was in when the gap began. That says which host work leaves the
+  GPU waiting, the part of the wall time that kernels do not explain.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import soundfile as sf
+import torch
+
+from benchmarks.bench_autovoice import Engine
+
+PIPELINE_STEPS = (
+    "to_model_rate", "speech_intervals", "plan_pieces", "analyse", "content_input_on", "speech_spans",
+    "place_piece", "speech_mask",
+)  # fmt: skip
+
+
+class Steps:
+    """Timers around the pipeline's steps: host intervals (label, start, end) in perf_counter seconds."""
+
+    def __init__(self) -> None:
+        self.intervals: list[tuple[str, float, float]] = []
+        self.profiled = False
+
+    def wrap(self, label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            ctx = torch.profiler.record_function(label) if self.profiled else contextlib.nullcontext()
+            t = time.perf_counter()
+            with ctx:
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    self.intervals.append((label, t, time.perf_counter()))
+
+        return timed
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        from autovoice_desktop.engine.sovits import pipeline
+        from autovoice_desktop.engine.sovits.span_pass import SpanPass
+
+        saved: list[tuple[Any, str, Any]] = []
+
+        def patch(owner: Any, name: str, label: str) -> None:
+            real = getattr(owner, name)
+            saved.append((owner, name, real))
+            setattr(owner, name, self.wrap(label, real))
+
+        for name in PIPELINE_STEPS:
+            patch(pipeline, name, name)
+        patch(SpanPass, "start", "span.start (content)")
+        patch(SpanPass, "finish", "span.finish (latent, source, decoder)")
+        patch(torch.Tensor, "cpu", "tensor.cpu (device to host)")
+        try:
+            yield
+        finally:
+            for owner, name, real in reversed(saved):
+                setattr(owner, name, real)
+
+    def totals_ms(self) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for label, a, b in self.intervals:
+            out[label] += (b - a) * 1000.0
+        return dict(out)
+
+
+def _union_ms(spans: list[tuple[float, float]]) -> float:
+    total, end = 0.0, float("-inf")
+    for a, b in sorted(spans):
+        if b > end:
+            total += b - max(a, end)
+            end = b
+    return total / 1000.0
+
+
+def _gaps(prof: Any, steps: list[tuple[str, float, float]], min_us: float = 20.0) -> dict[str, Any]:
+    """GPU busy and idle time inside the profiled conversion; idle gaps charged to the host step."""
+    events = prof.events()
+    kernels = sorted(
+        (e.time_range.start, e.time_range.end)
+        for e in events
+        if e.device_type == torch.autograd.DeviceType.CUDA and e.time_range.end > e.time_range.start
+    )
+    ranges = [
+        (e.name, e.time_range.start, e.time_range.end)
+        for e in events
+        if e.device_type == torch.autograd.DeviceType.CPU and e.name in {s[0] for s in steps} | {"convert"}
+    ]
+    whole = [r for r in ranges if r[0] == "convert"]
+    if not kernels or not whole:
+        return {}
+    lo, hi = whole[0][1], whole[0][2]
+    idle: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
+    edges = [(lo, lo)] + [k for k in kernels if lo <= k[0] <= hi] + [(hi, hi)]
+    end = lo
+    for a, b in edges:
+        if a - end >= min_us:
+            inner = [r for r in ranges if r[0] != "convert" and r[1] <= end <= r[2]]
+            label = min(inner, key=lambda r: r[2] - r[1])[0] if inner else "(no step)"
+            idle[label] += (a - end) / 1000.0
+            count[label] += 1
+        end = max(end, b)
+    return {
+        "wall_ms": (hi - lo) / 1000.0,
+        "gpu_busy_ms": _union_ms([k for k in kernels if lo <= k[0] <= hi]),
+        "kernels": sum(1 for k in kernels if lo <= k[0] <= hi),
+        "idle_ms_by_step": {k: round(v, 3) for k, v in sorted(idle.items(), key=lambda kv: -kv[1])},
+        "idle_gaps_by_step": dict(count),
+    }
+
+
+def measure(engine: Engine, path: Path, repeat: int) -> dict[str, Any]:
+    audio, sr = sf.read(path, dtype="float32")
+    steps = Steps()
+
+    sync = torch.cuda.synchronize if engine.cuda else (lambda: None)
+
+    def once() -> float:
+        sync()
+        t = time.perf_counter()
+        with torch.profiler.record_function("convert") if steps.profiled else contextlib.nullcontext():
+            engine._voice_convert(audio)
+        sync()
+        return (time.perf_counter() - t) * 1000.0
+
+    with steps.installed():
+        once()
+        once()
+        walls, hosts = [], []
+        for _ in range(repeat):
+            steps.intervals.clear()
+            walls.append(once())
+            hosts.append(steps.totals_ms())
+        host = {k: round(statistics.median(h.get(k, 0.0) for h in hosts), 3) for k in hosts[0]}
+        steps.profiled = True
+        steps.intervals.clear()
+        activities = [torch.profiler.ProfilerActivity.CPU, torch.profiler.ProfilerActivity.CUDA]
+        with torch.profiler.profile(activities=activities) as prof:
+            profiled_wall = once()
+        gaps = _gaps(prof, steps.intervals)
+    return {
+        "input": str(path),
+        "seconds": len(audio) / sr,
+        "wall_ms": [round(w, 2) for w in walls],
+        "wall_median_ms": round(statistics.median(walls), 2),
+        "host_ms_by_step": host,
+        "profiled_wall_ms": round(profiled_wall, 2),
+        "profile": gaps,
+    }
+
+
+def main() -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    parser.add_argument("--model", type=Path, default=Path("/tmp/avbench/model"))
+    parser.add_argument("--input", type=Path, action="append", required=True)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--predict-f0", action="store_true", help="auto-predict F0 (the fork's CLI default)")
+    parser.add_argument("--device", default="cuda", help="cpu only checks this tool (no GPU gaps)")
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args()
+    ns = argparse.Namespace(
+        model=args.model, device=args.device, f0="fcpe", precision="fp16", mode="voice", threads=0,
+        window_s=0.0, dec_tile_s=0.0, max_batch_samples=0, cudnn_benchmark=False, tf32=False,
+        auto_predict_f0=args.predict_f0, seed=1234,
+    )  # fmt: skip
+    engine = Engine(ns)
+    results = [measure(engine, path, args.repeat) for path in args.input]
+    text = json.dumps(results, indent=1)
+    print(text)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
