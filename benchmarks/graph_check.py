@@ -103,6 +103,17 @@ def _live_window(engine: Engine, audio: np.ndarray, start_s: float = 0.0) -> Liv
     return LiveWindow(synth, frames, wav16, np.full(frames, 180.0, np.float32), np.ones(frames, np.float32))
 
 
+def _host_copy_exact(sr: int) -> bool:
+    """engine.device.host_copy (pinned staging buffer) against `.cpu()`: a 60 s span, then a shorter one
+    through the same buffer."""
+    from autovoice_desktop.engine.device import host_copy
+
+    long, short = torch.randn(60 * sr, device="cuda"), torch.randn(1000, device="cuda")
+    first = host_copy(long).copy()
+    second = host_copy(short)
+    return bool(np.array_equal(first, long.cpu().numpy()) and np.array_equal(second, short.cpu().numpy()))
+
+
 def equality(engine: Engine, audio: np.ndarray) -> dict[str, Any]:
     """Eager, capture and replay of one file, and a replay with another transpose against eager."""
     from autovoice_desktop.core.types import ConversionParams
@@ -118,6 +129,7 @@ def equality(engine: Engine, audio: np.ndarray) -> dict[str, Any]:
     with _setting(graphs=False, planar=False):
         eager = engine.voice.convert(audio, engine.sr, params).audio
     return {
+        "host_copy_exact": _host_copy_exact(engine.sr),
         "graphs_kept": len(passes),
         "capture_vs_eager": _delta(outs[1], outs[0]),
         "replay_vs_eager": _delta(outs[2], outs[0]),

@@ -1,6 +1,7 @@
 """Where a file conversion's wall time goes on CUDA: host time per pipeline step and the GPU's idle gaps.
 
-    python -m benchmarks.timeline --input IN.wav [--input ...] [--predict-f0] [--repeat 5] [--out OUT.json]
+    python -m benchmarks.timeline --input IN.wav [--input ...] [--predict-f0] [--repeat 5] [--out OUT.json] \
+        [--trace-dir DIR]
 
 Runs `SovitsVoice.convert` (the public API, FCPE, fp16; app default: F0 not predicted) with the pipeline's
 steps wrapped by timers (module functions of engine/sovits/pipeline.py, `SpanPass.start`/`finish` and the
@@ -130,7 +131,18 @@ def _gaps(prof: Any, steps: list[tuple[str, float, float]], min_us: float = 20.0
     }
 
 
-def measure(engine: Engine, path: Path, repeat: int) -> dict[str, Any]:
+def _top_kernels(prof: Any, count: int = 30) -> list[dict[str, Any]]:
+    """The GPU kernels and copies with the most device time in the profiled run."""
+    totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+    for e in prof.events():
+        if e.device_type == torch.autograd.DeviceType.CUDA:
+            totals[e.name[:90]][0] += 1
+            totals[e.name[:90]][1] += (e.time_range.end - e.time_range.start) / 1000.0
+    ranked = sorted(totals.items(), key=lambda kv: -kv[1][1])[:count]
+    return [{"kernel": k, "calls": int(n), "ms": round(ms, 3)} for k, (n, ms) in ranked]
+
+
+def measure(engine: Engine, path: Path, repeat: int, trace: Path | None = None) -> dict[str, Any]:
     audio, sr = sf.read(path, dtype="float32")
     steps = Steps()
 
@@ -159,6 +171,9 @@ def measure(engine: Engine, path: Path, repeat: int) -> dict[str, Any]:
         with torch.profiler.profile(activities=activities) as prof:
             profiled_wall = once()
         gaps = _gaps(prof, steps.intervals)
+        if trace is not None:
+            trace.parent.mkdir(parents=True, exist_ok=True)
+            prof.export_chrome_trace(str(trace))
     return {
         "input": str(path),
         "seconds": len(audio) / sr,
@@ -167,6 +182,7 @@ def measure(engine: Engine, path: Path, repeat: int) -> dict[str, Any]:
         "host_ms_by_step": host,
         "profiled_wall_ms": round(profiled_wall, 2),
         "profile": gaps,
+        "top_kernels": _top_kernels(prof),
     }
 
 
@@ -179,6 +195,7 @@ def main() -> None:
     parser.add_argument("--predict-f0", action="store_true", help="auto-predict F0 (the fork's CLI default)")
     parser.add_argument("--device", default="cuda", help="cpu only checks this tool (no GPU gaps)")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--trace-dir", type=Path, default=None, help="chrome traces of the profiled runs")
     args = parser.parse_args()
     ns = argparse.Namespace(
         model=args.model, device=args.device, f0="fcpe", precision="fp16", mode="voice", threads=0,
@@ -186,9 +203,14 @@ def main() -> None:
         auto_predict_f0=args.predict_f0, seed=1234,
     )  # fmt: skip
     engine = Engine(ns)
-    results = [measure(engine, path, args.repeat) for path in args.input]
+    results = [
+        measure(engine, path, args.repeat, args.trace_dir and args.trace_dir / f"{path.stem}.json")
+        for path in args.input
+    ]
     text = json.dumps(results, indent=1)
-    print(text)
+    for r in results:
+        print(f"{r['seconds']:.0f} s: wall {r['wall_median_ms']} ms, profiled {r['profiled_wall_ms']} ms, "
+              f"GPU busy {r['profile'].get('gpu_busy_ms', 0):.1f} ms")  # fmt: skip
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)

@@ -11,10 +11,12 @@ import functools
 import gc
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
 import torch
 
 from autovoice_desktop.core.cpus import default_threads, others_load, usable_cores
@@ -277,3 +279,30 @@ def load_aware_threads(max_threads: int | None = None) -> int:
         return wanted
     free = available - int(round(load))
     return max(1, min(wanted, free))
+
+
+# ---- device to host -----------------------------------------------------------------------------------
+_staging = threading.local()  # per thread: a pinned host buffer that grows to the longest copy seen
+
+
+def host_copy(values: torch.Tensor) -> np.ndarray:
+    """A float32 tensor (N,) as a numpy array on the host.
+
+    From CUDA the copy goes through a pinned staging buffer of this thread (a 60 s span: 4.2 ms from the
+    device to pageable memory on an H200 host), and the array returned is a view of that buffer: **valid
+    until this thread's next host_copy** (copy it to keep it). From the CPU: the tensor's own memory.
+    """
+    if values.device.type != "cuda":
+        return values.detach().numpy()
+    flat = values.detach().reshape(-1)
+    buffer: torch.Tensor | None = getattr(_staging, "buffer", None)
+    if buffer is None or buffer.numel() < flat.numel() or buffer.dtype != flat.dtype:
+        try:
+            buffer = torch.empty(max(flat.numel(), 1), dtype=flat.dtype, pin_memory=True)
+        except RuntimeError:  # no page-locked memory to be had: the plain (slower) copy
+            return flat.cpu().numpy()
+        _staging.buffer = buffer
+    view = buffer[: flat.numel()]
+    view.copy_(flat, non_blocking=True)
+    torch.cuda.current_stream(values.device).synchronize()
+    return view.numpy()

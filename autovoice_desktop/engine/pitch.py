@@ -199,7 +199,9 @@ def _fcpe_input(audio: np.ndarray, sr: int, device: str) -> Any:
     return wav[None, :, None]
 
 
-def _fcpe_f0(audio: np.ndarray, sr: int, hop: int, n_frames: int, device: str) -> np.ndarray:
+def _fcpe_f0(
+    audio: np.ndarray, sr: int, hop: int, n_frames: int, device: str, wav16: Any | None = None
+) -> np.ndarray:
     import torch
 
     from autovoice_desktop.engine.fcpe_pass import fcpe_f0
@@ -207,10 +209,10 @@ def _fcpe_f0(audio: np.ndarray, sr: int, hop: int, n_frames: int, device: str) -
 
     model = fcpe_model(device)
     with torch.inference_mode():
-        wav = _fcpe_input(audio, sr, device)
-        if wav.shape[1] < FCPE_HOP:
+        wav = _fcpe_input(audio, sr, device)[0, :, 0] if wav16 is None else wav16.reshape(-1)
+        if wav.shape[0] < FCPE_HOP:
             return np.zeros(n_frames)
-        f0 = fcpe_f0(model, wav[0, :, 0], FCPE_THRESHOLD)  # torchfcpe's infer, local argmax, graph-ready
+        f0 = fcpe_f0(model, wav, FCPE_THRESHOLD)  # torchfcpe's infer, local argmax, graph-ready
     f0 = f0.reshape(-1).float().cpu().numpy().astype(np.float64)
     f0[(f0 < F0_MIN) | (f0 > F0_MAX)] = 0.0
     times = np.arange(n_frames) * hop / sr
@@ -227,12 +229,15 @@ def raw_f0(
     device: str = "cpu",
     segmented: bool = False,
     tick: Callable[[float], None] | None = None,
+    fcpe_input: Any | None = None,
 ) -> np.ndarray:
     """(N,) mono audio -> raw f0 (n_frames,) float64 in Hz on the grid t_i = i*hop/sr, 0 where unvoiced.
 
     segmented: dio/harvest over parallel segments when the audio is longer than EXACT_UP_TO_S
     (`world_f0_segmented`: several times faster, within 0.1 Hz of one pass); False: one pass.
     tick: see `world_f0_segmented` (segmented dio/harvest only).
+    fcpe_input: FCPE's input when the caller has it already: this audio through `_fcpe_input` (the sinc to
+    16 kHz), a tensor (N16,) on `device` (the 4.0 content input is the same signal); None: made here.
     """
     if method not in F0_METHODS:
         raise ValueError(f"unknown F0 method {method!r}; use one of {', '.join(F0_METHODS)}")
@@ -244,7 +249,7 @@ def raw_f0(
     if n_frames <= 0:
         return np.zeros(0)
     if method == "fcpe":
-        return _fcpe_f0(audio, sr, hop, n_frames, device)
+        return _fcpe_f0(audio, sr, hop, n_frames, device, fcpe_input)
     return _world_f0(audio, sr, hop, n_frames, method, segmented, tick)
 
 
@@ -258,18 +263,19 @@ def compute_f0(
     lineage: str = "4.1",
     segmented: bool = False,
     tick: Callable[[float], None] | None = None,
+    fcpe_input: Any | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Reference F0 for the synthesizer.
 
     audio: (N,) mono at the model rate sr; hop: the model's hop_length; n_frames: T (default N // hop);
     lineage: the model's ("4.0" or "4.1"; see `interpolate_f0`; 4.0 runs dio/harvest on the audio divided
-    by its 0.999 quantile of |x|, as the fork); segmented: see `raw_f0`.
+    by its 0.999 quantile of |x|, as the fork); segmented, fcpe_input: see `raw_f0`.
     Returns (f0, uv), float32 (T,): f0 interpolated over unvoiced gaps (edges held), uv = raw f0 > 0.
     """
     n = len(audio) // hop if n_frames is None else int(n_frames)
     if lineage == "4.0" and method in ("dio", "harvest"):
         audio = _fork_normalised(audio)
-    return interpolate_f0(raw_f0(audio, sr, hop, n, method, device, segmented, tick), lineage)
+    return interpolate_f0(raw_f0(audio, sr, hop, n, method, device, segmented, tick, fcpe_input), lineage)
 
 
 def _fork_normalised(audio: np.ndarray) -> np.ndarray:

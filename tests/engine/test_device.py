@@ -99,3 +99,18 @@ def test_cpu_bf16_choice_can_be_forced(monkeypatch) -> None:  # noqa: ANN001
 def test_bf16_speedup_is_measured_on_real_convolutions() -> None:
     speedup = device._bf16_speedup(rounds=1)
     assert 0.01 < speedup < 100.0  # a real ratio of two timings, whatever this CPU's bf16 support
+
+
+def test_host_copy_gives_the_values_on_the_host() -> None:
+    """host_copy (the pipeline's device-to-host step): a CPU tensor comes back as its own values. The CUDA
+    path (pinned staging buffer) is checked on the device machine by benchmarks/graph_check.py."""
+    import numpy as np
+    import torch
+
+    from autovoice_desktop.engine.device import host_copy
+
+    values = torch.linspace(-1.0, 1.0, 1001)
+    assert np.array_equal(host_copy(values), values.numpy())
+    with torch.inference_mode():
+        made = values * 2
+    assert np.array_equal(host_copy(made), values.numpy() * 2)

@@ -1,4 +1,4 @@
-"""engine.device.load_aware_threads: other processes' load (core.cpus) from /proc/stat, without our own CPU time."""
+"""engine.device.load_aware_threads: the load of other processes (core.cpus), not our own CPU time."""
 
 from __future__ import annotations
 

@@ -32,10 +32,12 @@ import torch
 
 from autovoice_desktop.core.errors import AudioContentError, AudioEmptyError
 from autovoice_desktop.core.types import F0Curve, ProgressFn, check_cancel
+from autovoice_desktop.engine.device import host_copy
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.pitch import compute_f0, interpolate_f0, transpose_f0
 from autovoice_desktop.engine.sovits.content_input import content_input_on
 from autovoice_desktop.engine.sovits.slicing import (
+    Piece,
     place_piece,
     plan_pieces,
     speech_intervals,
@@ -114,18 +116,35 @@ def to_model_rate(audio: np.ndarray, sample_rate: int, model_rate: int) -> np.nd
     return audio
 
 
+def shared_fcpe_input(wav16: np.ndarray | torch.Tensor, lineage: str, opts: PipelineOptions) -> Any:
+    """The content encoder's 16 kHz input (from `content_input_on`) when it is also FCPE's input, else None.
+
+    A 4.0 model's content input is the sinc resample FCPE takes (pitch.raw_f0's `fcpe_input`); when it is
+    already on the F0 device, FCPE uses it instead of uploading and resampling the audio again.
+    """
+    if opts.f0_method != "fcpe" or lineage != "4.0" or not isinstance(wav16, torch.Tensor):
+        return None
+    return wav16 if wav16.device == torch.device(opts.f0_device) else None
+
+
 def analyse(
-    model: Any, audio: np.ndarray, opts: PipelineOptions, tick: Callable[[float], None] | None = None
+    model: Any,
+    audio: np.ndarray,
+    opts: PipelineOptions,
+    tick: Callable[[float], None] | None = None,
+    fcpe_input: Any | None = None,
 ) -> Analysis:
     """The features of model-rate audio (N,) as the conversion uses them (see Analysis).
 
-    tick(fraction of the F0 analysis done) is called every few seconds of audio (dio/harvest)."""
+    tick(fraction of the F0 analysis done) is called every few seconds of audio (dio/harvest); fcpe_input:
+    see `shared_fcpe_input`."""
     sr, hop = int(model.sample_rate), int(model.hop_length)
     n_frames = audio.size // hop
     lineage = model.config.style
     f0, uv = compute_f0(
-        audio, sr, hop, n_frames, opts.f0_method, opts.f0_device, lineage, segmented=True, tick=tick
-    )
+        audio, sr, hop, n_frames, opts.f0_method, opts.f0_device, lineage, segmented=True, tick=tick,
+        fcpe_input=fcpe_input,
+    )  # fmt: skip
     times = np.arange(n_frames, dtype=np.float64) * hop / sr
     volume = volume_rms(audio, hop, n_frames) if model.vol_embedding else None
     if opts.f0_curve is None:
@@ -133,6 +152,14 @@ def analyse(
     wanted = curve_on_grid(opts.f0_curve, times)
     target, _ = interpolate_f0(wanted, lineage)
     return Analysis(times, f0, uv, target, (uv * (wanted > 0)).astype(np.float32), volume)
+
+
+def plan_speech(audio: np.ndarray, sr: int, hop: int, opts: PipelineOptions) -> list[Piece]:
+    """The speech pieces of model-rate audio (N,): `speech_intervals` cut and snapped by `plan_pieces`."""
+    runs = speech_intervals(audio, sr, opts.db_thresh, opts.absolute_thresh, opts.chunk_seconds)
+    return plan_pieces(
+        runs, audio.size, hop, int(opts.max_chunk_seconds * sr), int(opts.crossfade_seconds * sr)
+    )
 
 
 def convert(
@@ -160,15 +187,6 @@ def convert(
     audio = to_model_rate(audio, sample_rate, int(model.sample_rate))
     sr, hop = int(model.sample_rate), int(model.hop_length)
     n, n_frames = audio.size, audio.size // hop
-    pieces = plan_pieces(
-        speech_intervals(audio, sr, opts.db_thresh, opts.absolute_thresh, opts.chunk_seconds), n, hop,
-        int(opts.max_chunk_seconds * sr), int(opts.crossfade_seconds * sr),
-    )  # fmt: skip
-    out = np.zeros(n, np.float32)
-    if not pieces or n_frames == 0:
-        zeros = np.zeros(n_frames, np.float32)
-        times = np.arange(n_frames, dtype=np.float64) * hop / sr
-        return ConversionResult(out, sr, PitchTrack(times, zeros, zeros.copy()), device=device)
 
     def report(fraction: float, stage: str) -> None:
         check_cancel(cancel)
@@ -176,9 +194,10 @@ def convert(
             progress(min(1.0, max(0.0, fraction)), stage)
 
     synth = WindowedSynth(model, encoder, settings)
+    on_gpu = synth.device.type == "cuda"
     # F0 on the host runs beside the GPU's work; F0 on the same device (FCPE) or a CPU synthesis (whose OpenMP
     # team F0 threads would stall) runs first, in this thread
-    beside = str(model.device).startswith("cuda") and not str(opts.f0_device).startswith("cuda")
+    beside = on_gpu and not str(opts.f0_device).startswith("cuda")
 
     def pitch_tick(fraction: float) -> None:  # F0 run first: its progress is the stage's
         if beside:
@@ -187,15 +206,31 @@ def convert(
             report(0.1 * fraction, "Pitch")
 
     report(0.0, "Pitch")
-    with ThreadPoolExecutor(1) as pool:
+    out = np.zeros(n, np.float32)
+    with ThreadPoolExecutor(2) as pool:
+        sliced = pool.submit(plan_speech, audio, sr, hop, opts)  # numpy: beside the GPU's first work below
+        wav16: np.ndarray | torch.Tensor | None = None
+        pitch: Callable[[], Analysis] | None = None
         if analysis is not None:
-            pitch: Callable[[], Analysis] = lambda: analysis  # noqa: E731
-        elif beside:
+            pitch = lambda: analysis  # noqa: E731
+        elif on_gpu and not beside:  # F0 on the GPU (FCPE) while the host finds the speech
+            wav16 = content_input_on(audio, sr, model.config.style, synth.device)
+            gpu_found = analyse(
+                model, audio, opts, pitch_tick, shared_fcpe_input(wav16, model.config.style, opts)
+            )
+            pitch = lambda: gpu_found  # noqa: E731
+        pieces = sliced.result()
+        if not pieces or n_frames == 0:
+            zeros = np.zeros(n_frames, np.float32)
+            times = np.arange(n_frames, dtype=np.float64) * hop / sr
+            return ConversionResult(out, sr, PitchTrack(times, zeros, zeros.copy()), device=device)
+        if pitch is None and beside:
             pitch = pool.submit(analyse, model, audio, opts, pitch_tick).result
-        else:
+        elif pitch is None:
             found_first = analyse(model, audio, opts, pitch_tick)
             pitch = lambda: found_first  # noqa: E731
-        wav16 = content_input_on(audio, sr, model.config.style, synth.device)  # on the GPU where it can
+        if wav16 is None:
+            wav16 = content_input_on(audio, sr, model.config.style, synth.device)  # on the GPU where it can
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         g = synth.speaker(opts.speaker)
         spans = speech_spans(
@@ -226,15 +261,16 @@ def convert(
                 torch.Generator(device=synth.device).manual_seed(seed),
                 step=lambda f, b=base, s=share: report(b + 0.9 * s * f, "Synthesis"),
             )  # fmt: skip
-            wav = audio.cpu().numpy()
+            wav = host_copy(audio)  # valid until this thread's next host_copy: placed at once
             check_cancel(cancel)  # a cancel during the last span must not return a result
             start = lo * hop
-            wav = np.pad(wav, (0, max(0, n - start - wav.size)))
+            if wav.size < n - start and any(pieces[k].end - start > wav.size for k in span.pieces):
+                wav = np.pad(wav, (0, n - start - wav.size))  # the file's last partial frame
             for k in span.pieces:
                 piece = pieces[k]
                 place_piece(out, wav[piece.start - start : piece.end - start], pieces, k, sr)
             done += hi - lo
-    found = pitch()
+        found = pitch()
     speech = speech_mask(pieces, n_frames, hop)
     source_f0 = np.where(speech, found.f0 * found.uv, 0).astype(np.float32)
     target_f0 = np.where(speech, found.target * found.target_uv, 0).astype(np.float32)

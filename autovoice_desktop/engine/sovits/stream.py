@@ -21,7 +21,7 @@ import torch
 
 from autovoice_desktop.core.types import ConversionParams
 from autovoice_desktop.engine.sovits.content_input import content_input_on
-from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse
+from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse, shared_fcpe_input
 from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth, WindowSettings
 
@@ -100,7 +100,7 @@ class SovitsStream:
         wav16 = content_input_on(window, self.sample_rate, model.config.style, self._synth.device)
         window_pass = self._pass(frames, len(wav16))
         window_pass.start(wav16)  # as graphs: ContentVec runs on the GPU while F0 is found
-        found = analyse(model, window, opts)
+        found = analyse(model, window, opts, fcpe_input=shared_fcpe_input(wav16, model.config.style, opts))
         wav = window_pass.finish(found.target, found.target_uv, found.volume, self._generator)
         return np.nan_to_num(wav.cpu().numpy(), nan=0.0, posinf=0.0, neginf=0.0)
 
