@@ -27,10 +27,6 @@ HARMONICS = 8  # overtones above F0: the source has 9 components
 #: decoder's time went to oneDNN reorders; on an H200 (fp16) the same audio to the bit, 10 s files 2-3 ms and
 #: 60 s files 8-15 ms faster (benchmarks/graph_check.py, docs/benchmarks.md)
 PLANAR_DEVICES: tuple[str, ...] = ("cpu", "cuda")
-#: devices where a planar convolution's bias is added as a matrix product with a column of ones (cuBLAS,
-#: `add_bias`): PyTorch adds a broadcast (1, C, 1, 1) bias to channels_last activations with its generic
-#: strided kernel, 9.7 of a 60 s file's 56 ms of GPU time on an H200 (benchmarks/timeline.py)
-GEMM_BIAS_DEVICES: tuple[str, ...] = ("cuda",)
 SCAN_BLOCK = 4096  # samples per block of the blocked float64 running sum (0: one scan per row)
 SCAN_DEVICES: tuple[str, ...] = ("cuda",)  # devices that scan in blocks; the CPU scans whole rows
 
@@ -176,44 +172,12 @@ def apply_conv(
         return zero_tail(conv(x), keep)
     weight = planar_weight(conv)
     stride, padding, dilation = (1, conv.stride[0]), (0, conv.padding[0]), (1, conv.dilation[0])
-    separate = conv.bias is not None and x.device.type in GEMM_BIAS_DEVICES
-    bias = None if separate else conv.bias
     if isinstance(conv, nn.ConvTranspose1d):
         out_pad = (0, conv.output_padding[0])
-        y = F.conv_transpose2d(x, weight, bias, stride, padding, out_pad, conv.groups, dilation)
+        y = F.conv_transpose2d(x, weight, conv.bias, stride, padding, out_pad, conv.groups, dilation)
     else:
-        y = F.conv2d(x, weight, bias, stride, padding, dilation, conv.groups)
-    return zero_tail(add_bias(y, conv.bias) if separate else y, keep)
-
-
-_ONES_ROWS = 2**23  # the ones column's first length: WindowSettings.max_batch_samples, the longest call's
-_ones_columns: dict[tuple[torch.device, torch.dtype], torch.Tensor] = {}
-_retired_columns: list[torch.Tensor] = []  # outgrown columns: kernels still queued may read them
-
-
-def add_bias(y: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """y (B, C, 1, N) + bias (C,) per channel, in place; returns y.
-
-    A channels_last y is, in memory, a (B * N, C) matrix: the bias goes in as rows += ones (B * N, 1) @
-    bias (1, C), one cuBLAS call (the same one rounding as a plain add). Other layouts: a plain add.
-    """
-    if not y.is_contiguous(memory_format=torch.channels_last) or y.dtype != bias.dtype:
-        return y.add_(bias.to(y.dtype).view(1, -1, 1, 1))
-    rows = y.permute(0, 2, 3, 1).view(-1, y.shape[1])
-    rows.addmm_(_ones_column(rows.shape[0], y)[: rows.shape[0]], bias[None])
-    return y
-
-
-def _ones_column(rows: int, like: torch.Tensor) -> torch.Tensor:
-    """A (R, 1) column of ones, R >= rows, on like's device and dtype: made once and kept."""
-    key = (like.device, like.dtype)
-    ones = _ones_columns.get(key)
-    if ones is None or ones.shape[0] < rows:
-        if ones is not None:
-            _retired_columns.append(ones)
-        ones = torch.ones(max(rows, _ONES_ROWS), 1, device=like.device, dtype=like.dtype)
-        _ones_columns[key] = ones
-    return ones
+        y = F.conv2d(x, weight, conv.bias, stride, padding, dilation, conv.groups)
+    return zero_tail(y, keep)
 
 
 def planar_weight(conv: nn.Conv1d | nn.ConvTranspose1d) -> torch.Tensor:

@@ -150,34 +150,6 @@ def test_planar_weights_are_made_once_and_follow_a_changed_weight(monkeypatch) -
         assert torch.allclose(cast.squeeze(2), conv(x.double().squeeze(2)), atol=1e-12)
 
 
-def test_bias_as_a_matrix_product_gives_the_decoder_output(monkeypatch) -> None:  # noqa: ANN001
-    """The decoder with every bias added by `add_bias` (the CUDA path, forced on the CPU here) gives the
-    fused-bias output; add_bias itself equals a broadcast add exactly and leaves other layouts to it."""
-    from autovoice_desktop.engine.sovits import nsf_hifigan
-    from autovoice_desktop.engine.sovits.nsf_hifigan import Generator
-
-    torch.manual_seed(2)
-    gen = Generator(
-        sampling_rate=44100, inter_channels=8, resblock="1", resblock_kernel_sizes=[3, 5],
-        resblock_dilation_sizes=[[1, 3, 5], [1, 3, 5]], upsample_rates=[8, 4, 2],
-        upsample_initial_channel=32, upsample_kernel_sizes=[16, 8, 4], gin_channels=8,
-    ).eval()  # fmt: skip
-    x, har, g = torch.randn(2, 8, 30), torch.randn(2, 1, 30 * 64) * 0.1, torch.randn(2, 8, 1)
-    monkeypatch.setattr(nsf_hifigan, "PLANAR_DEVICES", ("cpu",))
-    with torch.no_grad():
-        monkeypatch.setattr(nsf_hifigan, "GEMM_BIAS_DEVICES", ())
-        fused = gen.decode(x, har, g, valid=25)
-        monkeypatch.setattr(nsf_hifigan, "GEMM_BIAS_DEVICES", ("cpu",))
-        separate = gen.decode(x, har, g, valid=25)
-    assert float((separate - fused).abs().max()) < 1e-5
-    y = torch.randn(3, 16, 1, 50).contiguous(memory_format=torch.channels_last)
-    bias = torch.randn(16)
-    expected = y + bias.view(1, -1, 1, 1)
-    assert torch.equal(nsf_hifigan.add_bias(y.clone(memory_format=torch.preserve_format), bias), expected)
-    plain = torch.randn(3, 16, 1, 50)  # not channels_last: the broadcast add
-    assert torch.equal(nsf_hifigan.add_bias(plain.clone(), bias), plain + bias.view(1, -1, 1, 1))
-
-
 def test_blocked_running_sum_equals_one_scan(monkeypatch) -> None:  # noqa: ANN001
     """The GPU's blocked float64 running sum (run on the CPU here) gives torch.cumsum's sums, any length."""
     from autovoice_desktop.engine.sovits import nsf_hifigan
