@@ -204,7 +204,6 @@ def _fcpe_f0(
 ) -> np.ndarray:
     import torch
 
-    from autovoice_desktop.engine.device import host_copy
     from autovoice_desktop.engine.fcpe_pass import fcpe_f0
     from autovoice_desktop.engine.fcpe_support import FCPE_HOP, FCPE_RATE, fcpe_model
 
@@ -214,7 +213,7 @@ def _fcpe_f0(
         if wav.shape[0] < FCPE_HOP:
             return np.zeros(n_frames)
         f0 = fcpe_f0(model, wav, FCPE_THRESHOLD)  # torchfcpe's infer, local argmax, graph-ready
-    f0 = host_copy(f0.reshape(-1).float()).astype(np.float64)  # pinned copy on CUDA; astype copies it out
+    f0 = f0.reshape(-1).float().cpu().numpy().astype(np.float64)
     f0[(f0 < F0_MIN) | (f0 > F0_MAX)] = 0.0
     times = np.arange(n_frames) * hop / sr
     idx = np.clip(np.rint(times * FCPE_RATE / FCPE_HOP).astype(np.int64), 0, f0.size - 1)

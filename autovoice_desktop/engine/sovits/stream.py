@@ -20,7 +20,6 @@ import numpy as np
 import torch
 
 from autovoice_desktop.core.types import ConversionParams
-from autovoice_desktop.engine.device import host_copy
 from autovoice_desktop.engine.sovits.content_input import content_input_on
 from autovoice_desktop.engine.sovits.pipeline import DEFAULT_SEED, PipelineOptions, analyse, shared_fcpe_input
 from autovoice_desktop.engine.sovits.span_pass import SpanPass, SpanShape
@@ -103,7 +102,7 @@ class SovitsStream:
         window_pass.start(wav16)  # as graphs: ContentVec runs on the GPU while F0 is found
         found = analyse(model, window, opts, fcpe_input=shared_fcpe_input(wav16, model.config.style, opts))
         wav = window_pass.finish(found.target, found.target_uv, found.volume, self._generator)
-        return np.nan_to_num(host_copy(wav), nan=0.0, posinf=0.0, neginf=0.0)  # a copy of the pinned view
+        return np.nan_to_num(wav.cpu().numpy(), nan=0.0, posinf=0.0, neginf=0.0)
 
     def _pass(self, frames: int, length16: int) -> SpanPass:
         """The SpanPass for this window size (made on first use; the oldest dropped past KEPT_PASSES)."""
