@@ -57,6 +57,9 @@ SUPPORTED_OUTPUT_SUFFIXES: tuple[str, ...] = (".wav", ".flac")
 _OUTPUT_FORMATS = {".wav": "WAV", ".flac": "FLAC"}
 _OUTPUT_SUBTYPES = {"WAV": ("PCM_16", "PCM_24", "FLOAT"), "FLAC": ("PCM_16", "PCM_24")}
 _LOSSY_FORMATS = ("MP3", "OGG")
+#: frames made finite, clipped, converted and written at a time: a long file's write then needs no
+#: file-sized temporaries (600 s at 44.1 kHz had ~500 MB of them: clip, scale, floor, clip, int16)
+WRITE_BLOCK_FRAMES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -283,17 +286,26 @@ def _output_format(path: Path, subtype: str | None) -> tuple[str, str]:
     return fmt, chosen
 
 
-def _prepare_samples(samples: np.ndarray, subtype: str) -> np.ndarray:
-    """(N,) or (N, C) float32, finite, clipped to [-1, 1] for integer formats (libsndfile would wrap)."""
+def _prepare_samples(samples: np.ndarray) -> np.ndarray:
+    """(N,) or (N, C) audio as float32 (no copy when it is already), checked to be writable."""
     data = np.asarray(samples, dtype=np.float32)
     if data.ndim not in (1, 2) or len(data) == 0:
         raise OutputError(
             f"nothing to write: audio of shape {data.shape}", "the conversion produced no audio"
         )
-    data = _repair_non_finite(data, "output")
-    if subtype != "FLOAT":
-        data = np.clip(data, -1.0, 1.0)
     return data
+
+
+def _file_block(block: np.ndarray, subtype: str) -> tuple[np.ndarray, int]:
+    """A block of float32 frames made finite (NaN/Inf -> 0) and, for integer formats, clipped to [-1, 1]
+    (libsndfile would wrap); and how many samples were not finite."""
+    bad = ~np.isfinite(block)
+    count = int(bad.sum())
+    if count:
+        block = np.where(bad, np.float32(0.0), block).astype(np.float32)
+    if subtype != "FLOAT":
+        block = np.clip(block, -1.0, 1.0)
+    return block, count
 
 
 def _write_error(path: Path, exc: BaseException) -> OutputError:
@@ -322,7 +334,8 @@ def pcm16_samples(data: np.ndarray) -> np.ndarray:
 
 
 def _write_samples(target: Path, data: np.ndarray, sample_rate: int, fmt: str, subtype: str) -> None:
-    """Write `data` to `target` (an already created temporary file) and flush it to disk."""
+    """Write `data` to `target` (an already created temporary file) in blocks (`_file_block`) and flush it
+    to disk."""
     with sf.SoundFile(
         str(target),
         mode="w",
@@ -331,7 +344,13 @@ def _write_samples(target: Path, data: np.ndarray, sample_rate: int, fmt: str, s
         format=fmt,
         subtype=subtype,
     ) as out:
-        out.write(pcm16_samples(data) if (fmt, subtype) == ("WAV", "PCM_16") else data)
+        bad = 0
+        for start in range(0, len(data), WRITE_BLOCK_FRAMES):
+            block, count = _file_block(data[start : start + WRITE_BLOCK_FRAMES], subtype)
+            bad += count
+            out.write(pcm16_samples(block) if (fmt, subtype) == ("WAV", "PCM_16") else block)
+    if bad:
+        log.warning("output: %d NaN/Inf samples replaced with silence", bad)
     with open(target, "rb+") as handle:
         os.fsync(handle.fileno())
     umask = os.umask(0)
@@ -384,7 +403,7 @@ def save_audio(
         raise OutputExistsError(f"{path}: already exists", "use --overwrite or choose another name")
     if sample_rate <= 0:
         raise OutputError(f"invalid sample rate {sample_rate}")
-    data = _prepare_samples(samples, chosen)
+    data = _prepare_samples(samples)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)

@@ -149,3 +149,28 @@ def test_wav_pcm16_samples_are_what_libsndfile_writes_from_float(tmp_path: Path)
     sf.write(tmp_path / "libsndfile.wav", audio, 44100, subtype="PCM_16")
     assert ours.read_bytes() == (tmp_path / "libsndfile.wav").read_bytes()
     assert sf.info(str(ours)).subtype == "PCM_16"
+
+
+@pytest.mark.parametrize(("name", "subtype"), [("a.wav", None), ("a.wav", "PCM_24"), ("a.wav", "FLOAT"),
+                                               ("a.flac", None), ("a.flac", "PCM_24")])  # fmt: skip
+def test_a_file_written_in_blocks_is_the_file_written_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, subtype: str | None
+) -> None:
+    """save_audio converts and writes WRITE_BLOCK_FRAMES at a time (no file-sized temporaries): the bytes
+    are libsndfile's for the whole clipped, finite signal written in one call (NaN/Inf in several blocks)."""
+    from autovoice_desktop.audio import io
+
+    monkeypatch.setattr(io, "WRITE_BLOCK_FRAMES", 1000)
+    rng = np.random.default_rng(11)
+    audio = (0.7 * rng.standard_normal(4500)).astype(np.float32)  # some samples beyond [-1, 1]
+    audio[[10, 2500, 4499]] = [np.nan, np.inf, -np.inf]
+    ours = save_audio(tmp_path / name, audio, 22050, subtype=subtype)
+    whole = np.where(np.isfinite(audio), audio, 0).astype(np.float32)
+    if subtype != "FLOAT":
+        whole = np.clip(whole, -1.0, 1.0)
+    reference = tmp_path / f"reference{Path(name).suffix}"
+    if name.endswith(".wav") and subtype is None:
+        sf.write(reference, io.pcm16_samples(whole), 22050, subtype="PCM_16")
+    else:
+        sf.write(reference, whole, 22050, subtype=subtype or "PCM_16")
+    assert ours.read_bytes() == reference.read_bytes()
