@@ -94,6 +94,28 @@ class Engine:
             }
             self.settings = replace(settings, **{k: v for k, v in overrides.items() if v})
 
+    @classmethod
+    def for_voice(
+        cls,
+        model: Path,
+        device: str = "cuda",
+        *,
+        auto_predict_f0: bool = True,
+        f0: str | None = None,
+        precision: str | None = None,
+    ) -> Engine:
+        """The app path (`SovitsVoice.convert`) with the benchmark voice: FCPE fp16 on CUDA, dio fp32 on the
+        CPU unless given; TF32 off, seed 1234 (the other benchmark tools' engine)."""
+        cuda = device.startswith("cuda")
+        return cls(
+            argparse.Namespace(
+                model=model, device=device, f0=f0 or ("fcpe" if cuda else "dio"),
+                precision=precision or ("fp16" if cuda else "fp32"), mode="voice", threads=0, window_s=0.0,
+                dec_tile_s=0.0, max_batch_samples=0, cudnn_benchmark=False, tf32=False,
+                auto_predict_f0=auto_predict_f0, seed=1234,
+            )
+        )  # fmt: skip
+
     def convert_file(self, path: Path, out_path: Path) -> tuple[dict, np.ndarray]:
         import torch
 

@@ -56,15 +56,6 @@ def _setting(graphs: bool, planar: bool) -> Iterator[None]:
             os.environ["AUTOVOICE_CUDA_GRAPHS"] = old_env
 
 
-def _engine(model: Path) -> Engine:
-    ns = argparse.Namespace(
-        model=model, device="cuda", f0="fcpe", precision="fp16", mode="voice", threads=0, window_s=0.0,
-        dec_tile_s=0.0, max_batch_samples=0, cudnn_benchmark=False, tf32=False, auto_predict_f0=True,
-        seed=1234,
-    )  # fmt: skip
-    return Engine(ns)
-
-
 def _delta(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b))) if a.shape == b.shape else float("inf")
 
@@ -402,7 +393,7 @@ def main() -> None:
     from autovoice_desktop.audio.io import load_audio
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    engine = _engine(args.model)
+    engine = Engine.for_voice(args.model)
     rows: list[dict[str, Any]] = []
     for path in args.input:
         audio = load_audio(path, target_rate=engine.sr).samples

@@ -47,16 +47,6 @@ def _timer(device: str, repeat: int):  # noqa: ANN202
     return run
 
 
-def _engine(args: argparse.Namespace) -> Engine:
-    ns = argparse.Namespace(
-        model=args.model, device=args.device, f0="fcpe" if args.device.startswith("cuda") else "dio",
-        precision="fp16" if args.device.startswith("cuda") else "fp32", mode="voice", threads=0,
-        window_s=0.0, dec_tile_s=0.0, max_batch_samples=0, cudnn_benchmark=False, tf32=False,
-        auto_predict_f0=True, seed=1234,
-    )  # fmt: skip
-    return Engine(ns)
-
-
 def profile_input(
     eng: Engine, path: Path, args: argparse.Namespace, rows: list[tuple[str, str, float]]
 ) -> None:
@@ -278,7 +268,7 @@ def main() -> None:
     parser.add_argument("--scratch", default="/tmp/avbench/prof")
     parser.add_argument("--trace", default="")
     args = parser.parse_args()
-    eng = _engine(args)
+    eng = Engine.for_voice(args.model, args.device)
     rows: list[tuple[str, str, float]] = []
     for path in args.input:
         profile_input(eng, path, args, rows)

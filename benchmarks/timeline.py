@@ -4,8 +4,9 @@
         [--trace-dir DIR]
 
 Runs `SovitsVoice.convert` (the public API, FCPE, fp16; app default: F0 not predicted) with the pipeline's
-steps wrapped by timers (module functions of engine/sovits/pipeline.py, `SpanPass.start`/`finish` and the
-device-to-host copy). Two measurements per input, after a warm-up:
+steps wrapped by timers (module functions of engine/sovits/pipeline.py, `host_copy` (a span's audio back to
+the host) among them, `SpanPass.start`/`finish`, and `Tensor.cpu` (FCPE's F0 back to the host)).
+Two measurements per input, after a warm-up:
 * host: each step's host time (median of `--repeat` unprofiled runs; no synchronisation is added, so a step
   that waits for the GPU shows the wait);
 * profile: one run under torch.profiler. GPU busy = the union of its kernels' intervals; every GPU idle gap
@@ -32,7 +33,7 @@ from benchmarks.bench_autovoice import Engine
 
 PIPELINE_STEPS = (
     "to_model_rate", "speech_intervals", "plan_pieces", "analyse", "content_input_on", "speech_spans",
-    "place_piece", "speech_mask",
+    "place_piece", "speech_mask", "host_copy",
 )  # fmt: skip
 
 
@@ -94,18 +95,26 @@ def _union_ms(spans: list[tuple[float, float]]) -> float:
     return total / 1000.0
 
 
+def _device_work(prof: Any, labels: set[str]) -> list[Any]:
+    """The profiled run's kernels, copies and memsets: its CUDA events without our step labels (the profiler
+    mirrors each record_function range on the GPU timeline, which is not GPU work)."""
+    return [
+        e
+        for e in prof.events()
+        if e.device_type == torch.autograd.DeviceType.CUDA
+        and e.name not in labels
+        and e.time_range.end > e.time_range.start
+    ]
+
+
 def _gaps(prof: Any, steps: list[tuple[str, float, float]], min_us: float = 20.0) -> dict[str, Any]:
     """GPU busy and idle time inside the profiled conversion; idle gaps charged to the host step."""
-    events = prof.events()
-    kernels = sorted(
-        (e.time_range.start, e.time_range.end)
-        for e in events
-        if e.device_type == torch.autograd.DeviceType.CUDA and e.time_range.end > e.time_range.start
-    )
+    labels = {s[0] for s in steps} | {"convert"}
+    kernels = sorted((e.time_range.start, e.time_range.end) for e in _device_work(prof, labels))
     ranges = [
         (e.name, e.time_range.start, e.time_range.end)
-        for e in events
-        if e.device_type == torch.autograd.DeviceType.CPU and e.name in {s[0] for s in steps} | {"convert"}
+        for e in prof.events()
+        if e.device_type == torch.autograd.DeviceType.CPU and e.name in labels
     ]
     whole = [r for r in ranges if r[0] == "convert"]
     if not kernels or not whole:
@@ -131,13 +140,12 @@ def _gaps(prof: Any, steps: list[tuple[str, float, float]], min_us: float = 20.0
     }
 
 
-def _top_kernels(prof: Any, count: int = 30) -> list[dict[str, Any]]:
+def _top_kernels(prof: Any, labels: set[str], count: int = 30) -> list[dict[str, Any]]:
     """The GPU kernels and copies with the most device time in the profiled run."""
     totals: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
-    for e in prof.events():
-        if e.device_type == torch.autograd.DeviceType.CUDA:
-            totals[e.name[:90]][0] += 1
-            totals[e.name[:90]][1] += (e.time_range.end - e.time_range.start) / 1000.0
+    for e in _device_work(prof, labels):
+        totals[e.name[:90]][0] += 1
+        totals[e.name[:90]][1] += (e.time_range.end - e.time_range.start) / 1000.0
     ranked = sorted(totals.items(), key=lambda kv: -kv[1][1])[:count]
     return [{"kernel": k, "calls": int(n), "ms": round(ms, 3)} for k, (n, ms) in ranked]
 
@@ -182,7 +190,7 @@ def measure(engine: Engine, path: Path, repeat: int, trace: Path | None = None) 
         "host_ms_by_step": host,
         "profiled_wall_ms": round(profiled_wall, 2),
         "profile": gaps,
-        "top_kernels": _top_kernels(prof),
+        "top_kernels": _top_kernels(prof, {s[0] for s in steps.intervals} | {"convert"}),
     }
 
 
@@ -197,12 +205,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--trace-dir", type=Path, default=None, help="chrome traces of the profiled runs")
     args = parser.parse_args()
-    ns = argparse.Namespace(
-        model=args.model, device=args.device, f0="fcpe", precision="fp16", mode="voice", threads=0,
-        window_s=0.0, dec_tile_s=0.0, max_batch_samples=0, cudnn_benchmark=False, tf32=False,
-        auto_predict_f0=args.predict_f0, seed=1234,
-    )  # fmt: skip
-    engine = Engine(ns)
+    engine = Engine.for_voice(args.model, args.device, f0="fcpe", precision="fp16",
+                              auto_predict_f0=args.predict_f0)  # fmt: skip
     results = [
         measure(engine, path, args.repeat, args.trace_dir and args.trace_dir / f"{path.stem}.json")
         for path in args.input

@@ -114,3 +114,34 @@ def test_host_copy_gives_the_values_on_the_host() -> None:
     with torch.inference_mode():
         made = values * 2
     assert np.array_equal(host_copy(made), values.numpy() * 2)
+
+
+def test_host_copy_without_page_locked_memory_falls_back_to_a_plain_copy(monkeypatch) -> None:  # noqa: ANN001
+    """From a GPU tensor (faked: a CPU tensor that reports device cuda), when no pinned buffer can be had,
+    host_copy still returns the values, through a plain copy, and keeps no buffer."""
+    import numpy as np
+    import torch
+
+    from autovoice_desktop.engine import device
+
+    class FromGpu:
+        device = torch.device("cuda")
+
+        def __init__(self, values: torch.Tensor) -> None:
+            self.values = values
+
+        def detach(self) -> torch.Tensor:
+            return self.values
+
+    real_empty = torch.empty
+
+    def no_pinned(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        if kwargs.get("pin_memory"):
+            raise RuntimeError("CUDA error: out of memory (cudaHostAlloc)")
+        return real_empty(*args, **kwargs)
+
+    monkeypatch.setattr(torch, "empty", no_pinned)
+    monkeypatch.setattr(device._staging, "buffer", None, raising=False)
+    values = torch.linspace(-1.0, 1.0, 257)
+    assert np.array_equal(device.host_copy(FromGpu(values)), values.numpy())
+    assert device._staging.buffer is None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from autovoice_desktop.core.errors import AudioContentError, AudioEmptyError, ConversionCancelled
@@ -116,6 +116,46 @@ def test_crossfades_sum_to_one_and_edges_fade() -> None:
     assert len(pieces) == 3
     np.testing.assert_allclose(out[:2490], 1.0, atol=1e-6)  # crossfades are seamless
     assert out[2499] < 0.2 and not out[2500:].any()  # the edge next to silence fades out, silence is 0
+
+
+def _faded_body(body: np.ndarray, pieces: list, k: int, n: int, sr: int) -> np.ndarray:
+    """Piece k's contribution written out sample by sample: the body times its fade-in and fade-out gains."""
+    piece, length = pieces[k], body.size
+    edge = max(1, int(0.01 * sr))
+    gain = np.ones(length, np.float32)
+    if piece.fade_in:
+        gain[: piece.fade_in] *= np.linspace(0.0, 1.0, piece.fade_in, endpoint=False, dtype=np.float32)
+    elif piece.start > 0 and not (k > 0 and pieces[k - 1].end == piece.start):
+        e = min(edge, length)
+        gain[:e] *= np.linspace(0.0, 1.0, e, endpoint=False, dtype=np.float32)
+    if piece.fade_out:
+        gain[-piece.fade_out :] *= np.linspace(1.0, 0.0, piece.fade_out, endpoint=False, dtype=np.float32)
+    elif piece.end < n and not (k + 1 < len(pieces) and pieces[k + 1].start == piece.end):
+        e = min(edge, length)
+        gain[-e:] *= np.linspace(1.0, 0.0, e, dtype=np.float32)
+    return body * gain
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    runs=st.lists(st.tuples(st.integers(0, 2900), st.integers(1, 400)), min_size=1, max_size=6),
+    max_len=st.integers(20, 600),
+    xfade=st.integers(0, 300),
+)
+@example(runs=[(1000, 5), (2000, 15)], max_len=600, xfade=0)  # 10 and 20 samples: the two 10 ms fades overlap
+def test_place_piece_adds_each_body_times_its_fades(runs: list, max_len: int, xfade: int) -> None:
+    """place_piece (which multiplies only the faded ends) gives each piece's body times its fade gains,
+    also for pieces shorter than their two fades together and for touching pieces."""
+    sr, n, hop = 1000, 3000, 10
+    intervals = sorted((a, min(n, a + d)) for a, d in runs)
+    pieces = plan_pieces(intervals, n, hop, max_len=max_len, xfade=xfade)
+    rng = np.random.default_rng(len(pieces))
+    out, expected = np.zeros(n, np.float32), np.zeros(n, np.float32)
+    for k, piece in enumerate(pieces):
+        body = rng.standard_normal(piece.end - piece.start).astype(np.float32)
+        place_piece(out, body, pieces, k, sr)
+        expected[piece.start : piece.end] += _faded_body(body, pieces, k, n, sr)
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
 
 
 def test_long_run_is_cut_into_crossfaded_pieces(voice) -> None:  # noqa: ANN001
