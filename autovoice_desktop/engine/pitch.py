@@ -16,7 +16,9 @@ Reference semantics (sovits-reference.md §1.1, §10.7):
 * dio/harvest as the fork: f0_floor 50, f0_ceil 1100, frame_period 1000*hop/sr, StoneMask refinement, rounded
   to 0.1 Hz, then linearly resized to T frames with unvoiced frames treated as gaps (NaN -> 0).
 * fcpe: audio resampled to 16 kHz (the 4.0 content input's sinc, on the F0 device: `_fcpe_input`), 10 ms
-  frames, confidence threshold 0.05 (4.1's); each model frame then takes the nearest 10 ms frame.
+  frames, confidence threshold 0.05 (4.1's); each model frame then takes the nearest 10 ms frame. That and
+  the gap fill run as tensor operations on FCPE's device (engine/f0_tensor.py), so a live block's F0 never
+  waits for the host (`fcpe_f0_on_device`); `compute_f0` copies the result to the host once.
 """
 
 from __future__ import annotations
@@ -29,10 +31,9 @@ from typing import Any
 import numpy as np
 
 from autovoice_desktop.core.errors import AudioContentError
+from autovoice_desktop.engine.f0_tensor import F0_MAX, F0_MIN, fill_gaps, on_model_grid
 
 EXACT_UP_TO_S = 20.0  # segmented dio/harvest only for longer inputs (see the module docstring)
-F0_MIN = 50.0
-F0_MAX = 1100.0
 F0_METHODS = ("dio", "harvest", "fcpe")
 FCPE_THRESHOLD = 0.05
 
@@ -42,55 +43,25 @@ def interpolate_f0(f0: np.ndarray, lineage: str = "4.1") -> tuple[np.ndarray, np
 
     lineage "4.1": np.interp over the voiced frames (4.1's F0Predictor.interpolate_f0). Deliberate
     difference: a track with a single voiced frame holds that frame's value (4.1 returns f0[0], the first
-    frame's value, everywhere). lineage "4.0": the frame loop of 4.0's and the fork's `interpolate_f0`
-    (see `_fill_gaps_40`).
+    frame's value, everywhere). lineage "4.0": the frame loop of 4.0's and the fork's `interpolate_f0`.
+    Both are `f0_tensor.fill_gaps` (the same code a live stream runs on the GPU), equal to the references
+    to the bit.
     """
-    f0 = np.asarray(f0, dtype=np.float64)
-    uv = (f0 > 0).astype(np.float32)
-    voiced = np.flatnonzero(uv)
-    if lineage == "4.0":
-        return _fill_gaps_40(f0).astype(np.float32), uv
-    if voiced.size == 0:
-        return np.zeros_like(f0, dtype=np.float32), uv
-    filled = np.interp(np.arange(f0.size), voiced, f0[voiced])  # np.interp holds the edge values
-    return filled.astype(np.float32), uv
+    import torch
+
+    filled, uv = fill_gaps(torch.from_numpy(np.asarray(f0, dtype=np.float64).reshape(-1)), lineage)
+    return filled.numpy(), uv.numpy()
 
 
-def _fill_gaps_40(f0: np.ndarray) -> np.ndarray:
-    """The 4.0 / fork gap fill (float64), gap by gap.
-
-    A gap [i, j) before the voiced frame j: after a voiced frame it ramps data[i-1] + s*(k-i+1) with
-    s = (data[j] - data[i-1]) / (j - i), reaching data[j] at frame j-1; at the start it holds data[j]. A
-    gap with no voiced frame after it, or whose next voiced frame is the last frame, holds the last voiced
-    value (0 if none) to the end, the last frame included.
-    """
-    data = f0.copy()
-    n = data.size
-    i = 0
-    last = 0.0
-    while i < n:
-        if data[i] > 0:
-            last = data[i]
-            i += 1
-            continue
-        after = np.flatnonzero(data[i + 1 :] > 0)
-        j = i + 1 + int(after[0]) if after.size else n
-        if j < n - 1:
-            if last > 0:
-                step = (data[j] - data[i - 1]) / float(j - i)
-                data[i:j] = data[i - 1] + step * np.arange(1, j - i + 1)
-            else:
-                data[i:j] = data[j]
-            i = j
-        else:
-            data[i:] = last
-            break
-    return data
+def semitone_ratio(semitones: float) -> float:
+    """The F0 factor of a transposition, 2^(semitones/12), rounded to float32 as `transpose_f0` uses it."""
+    return float(np.float32(2.0 ** (semitones / 12.0)))
 
 
 def transpose_f0(f0: np.ndarray, semitones: float) -> np.ndarray:
-    """Multiply by 2^(semitones/12) (apply after interpolation)."""
-    return (np.asarray(f0, dtype=np.float32) * np.float32(2.0 ** (semitones / 12.0))).astype(np.float32)
+    """Multiply by 2^(semitones/12) in float32 (apply after interpolation); a float32 tensor times
+    `semitone_ratio` gives the same values on any device."""
+    return (np.asarray(f0, dtype=np.float32) * np.float32(semitone_ratio(semitones))).astype(np.float32)
 
 
 def _resize_f0(f0: np.ndarray, n_frames: int) -> np.ndarray:
@@ -199,9 +170,11 @@ def _fcpe_input(audio: np.ndarray, sr: int, device: str) -> Any:
     return wav[None, :, None]
 
 
-def _fcpe_f0(
+def fcpe_on_grid(
     audio: np.ndarray, sr: int, hop: int, n_frames: int, device: str, wav16: Any | None = None
-) -> np.ndarray:
+) -> Any:
+    """FCPE's raw F0 of audio (N,) at sr on the grid t_i = i*hop/sr: a float64 tensor (n_frames,) on `device`,
+    0 where unvoiced; no host wait (a live block's F0 stays on the GPU). wav16: see `raw_f0`'s fcpe_input."""
     import torch
 
     from autovoice_desktop.engine.fcpe_pass import fcpe_f0
@@ -211,13 +184,21 @@ def _fcpe_f0(
     with torch.inference_mode():
         wav = _fcpe_input(audio, sr, device)[0, :, 0] if wav16 is None else wav16.reshape(-1)
         if wav.shape[0] < FCPE_HOP:
-            return np.zeros(n_frames)
+            return torch.zeros(n_frames, dtype=torch.float64, device=wav.device)
         f0 = fcpe_f0(model, wav, FCPE_THRESHOLD)  # torchfcpe's infer, local argmax, graph-ready
-    f0 = f0.reshape(-1).float().cpu().numpy().astype(np.float64)
-    f0[(f0 < F0_MIN) | (f0 > F0_MAX)] = 0.0
-    times = np.arange(n_frames) * hop / sr
-    idx = np.clip(np.rint(times * FCPE_RATE / FCPE_HOP).astype(np.int64), 0, f0.size - 1)
-    return f0[idx]
+        return on_model_grid(f0, n_frames, hop, sr, FCPE_RATE, FCPE_HOP)
+
+
+def _check_audio(audio: np.ndarray, method: str) -> np.ndarray:
+    """audio as an array; ValueError / AudioContentError for an unknown method, not mono, NaN or Inf."""
+    if method not in F0_METHODS:
+        raise ValueError(f"unknown F0 method {method!r}; use one of {', '.join(F0_METHODS)}")
+    audio = np.asarray(audio)
+    if audio.ndim != 1:
+        raise ValueError(f"audio must be mono (N,), got shape {audio.shape}")
+    if not np.all(np.isfinite(audio)):
+        raise AudioContentError("the audio contains NaN or infinite samples")
+    return audio
 
 
 def raw_f0(
@@ -239,18 +220,31 @@ def raw_f0(
     fcpe_input: FCPE's input when the caller has it already: this audio through `_fcpe_input` (the sinc to
     16 kHz), a tensor (N16,) on `device` (the 4.0 content input is the same signal); None: made here.
     """
-    if method not in F0_METHODS:
-        raise ValueError(f"unknown F0 method {method!r}; use one of {', '.join(F0_METHODS)}")
-    audio = np.asarray(audio)
-    if audio.ndim != 1:
-        raise ValueError(f"audio must be mono (N,), got shape {audio.shape}")
-    if not np.all(np.isfinite(audio)):
-        raise AudioContentError("the audio contains NaN or infinite samples")
+    audio = _check_audio(audio, method)
     if n_frames <= 0:
         return np.zeros(0)
     if method == "fcpe":
-        return _fcpe_f0(audio, sr, hop, n_frames, device, fcpe_input)
+        return fcpe_on_grid(audio, sr, hop, n_frames, device, fcpe_input).cpu().numpy()
     return _world_f0(audio, sr, hop, n_frames, method, segmented, tick)
+
+
+def fcpe_f0_on_device(
+    audio: np.ndarray,
+    sr: int,
+    hop: int,
+    n_frames: int,
+    device: str,
+    lineage: str = "4.1",
+    fcpe_input: Any | None = None,
+) -> tuple[Any, Any]:
+    """`compute_f0` with FCPE, left on `device`: (f0 gaps filled, uv) float32 tensors (n_frames,), no host
+    wait (the live stream's path; `compute_f0` copies the same tensors to the host)."""
+    import torch
+
+    audio = _check_audio(audio, "fcpe")
+    if n_frames <= 0:
+        return fill_gaps(torch.zeros(0, dtype=torch.float64, device=device), lineage)
+    return fill_gaps(fcpe_on_grid(audio, sr, hop, n_frames, device, fcpe_input), lineage)
 
 
 def compute_f0(
@@ -272,7 +266,12 @@ def compute_f0(
     by its 0.999 quantile of |x|, as the fork); segmented, fcpe_input: see `raw_f0`.
     Returns (f0, uv), float32 (T,): f0 interpolated over unvoiced gaps (edges held), uv = raw f0 > 0.
     """
+    import torch
+
     n = len(audio) // hop if n_frames is None else int(n_frames)
+    if method == "fcpe":
+        both = torch.stack(fcpe_f0_on_device(audio, sr, hop, n, device, lineage, fcpe_input)).cpu().numpy()
+        return both[0], both[1]
     if lineage == "4.0" and method in ("dio", "harvest"):
         audio = _fork_normalised(audio)
     return interpolate_f0(raw_f0(audio, sr, hop, n, method, device, segmented, tick, fcpe_input), lineage)

@@ -164,4 +164,55 @@ def test_the_40_lineage_fills_gaps_its_own_way() -> None:
 def test_the_40_fill_equals_the_frame_loop(values: list[float]) -> None:
     raw = np.array(values)
     f0, _ = interpolate_f0(raw, "4.0")
-    np.testing.assert_allclose(f0, _fill_40_loop(raw).astype(np.float32), rtol=1e-6)
+    np.testing.assert_array_equal(f0, _fill_40_loop(raw).astype(np.float32))  # same operations: to the bit
+
+
+_VOICING = st.lists(
+    st.one_of(st.just(0.0), st.floats(50.0, 1100.0, allow_nan=False)), min_size=1, max_size=60
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_VOICING)
+def test_the_41_fill_is_np_interp_to_the_bit(values: list[float]) -> None:
+    raw = np.array(values)
+    f0, uv = interpolate_f0(raw, "4.1")
+    voiced = np.flatnonzero(raw > 0)
+    expected = np.interp(np.arange(raw.size), voiced, raw[voiced]) if voiced.size else np.zeros(raw.size)
+    np.testing.assert_array_equal(f0, expected.astype(np.float32))
+    np.testing.assert_array_equal(uv, (raw > 0).astype(np.float32))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 2000.0, allow_nan=False), min_size=1, max_size=80),
+    st.integers(0, 120),
+    st.sampled_from([(512, 44100), (320, 32000), (256, 22050)]),
+)
+def test_fcpe_frames_land_on_the_model_grid_as_the_nearest_frame(
+    values: list[float], n_frames: int, grid: tuple[int, int]
+) -> None:
+    import torch
+
+    from autovoice_desktop.engine.f0_tensor import on_model_grid
+
+    hop, sr = grid
+    fcpe = np.array(values, dtype=np.float32)
+    got = on_model_grid(torch.from_numpy(fcpe), n_frames, hop, sr, 16000, 160).numpy()
+    wide = fcpe.astype(np.float64)
+    wide[(wide < 50.0) | (wide > 1100.0)] = 0.0  # the reference's range, then the nearest 10 ms frame
+    nearest = np.rint(np.arange(n_frames) * hop / sr * 16000 / 160).astype(np.int64)
+    nearest = np.clip(nearest, 0, wide.size - 1)
+    np.testing.assert_array_equal(got, wide[nearest])
+
+
+def test_fcpe_compute_f0_is_the_raw_track_filled() -> None:
+    audio, sr = sf.read(SPEECH_MALE, dtype="float32")
+    audio = audio[: sr * 2]
+    for lineage in ("4.0", "4.1"):
+        f0, uv = compute_f0(audio, sr, 512, method="fcpe", lineage=lineage)
+        raw = raw_f0(audio, sr, 512, audio.size // 512, "fcpe")
+        want_f0, want_uv = interpolate_f0(raw, lineage)
+        assert uv.any() and not uv.all()  # speech: voiced and unvoiced frames, so gaps were filled
+        np.testing.assert_array_equal(f0, want_f0)
+        np.testing.assert_array_equal(uv, want_uv)

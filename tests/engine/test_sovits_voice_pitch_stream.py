@@ -61,10 +61,10 @@ def test_a_curve_replaces_the_estimated_pitch(voice: SovitsVoice) -> None:
     assert np.all(np.isfinite(result.audio)) and np.abs(result.audio).max() > 0
 
 
-def test_stream_block_matches_converting_the_window(voice: SovitsVoice, monkeypatch) -> None:  # noqa: ANN001
-    zero_random_draws(monkeypatch)
+def _last_block_against_the_window(voice: SovitsVoice, params: ConversionParams) -> None:
+    """Six 0.1 s blocks through a stream; the last one equals converting its whole window as a file."""
     context, block = 6400, 1600  # 0.4 s + 0.1 s at 16 kHz, multiples of the hop (320)
-    stream = voice.open_stream(PARAMS, context_samples=context)
+    stream = voice.open_stream(params, context_samples=context)
     assert stream.sample_rate == 16000 and stream.context_samples == context
     signal = voiced_signal(16000, 1.0, pause=None)
     outputs = [stream.convert(signal[i : i + block], block + 320) for i in range(0, 6 * block, block)]
@@ -72,8 +72,30 @@ def test_stream_block_matches_converting_the_window(voice: SovitsVoice, monkeypa
     window = signal[6 * block - context - block : 6 * block]
     model = voice.model("cpu", False)
     encoder = get_content_encoder(voice.encoder_path, model.speech_encoder, "cpu", False)
-    ref = convert(model, encoder, window, 16000, voice._options(PARAMS, model, "cpu")).audio
+    ref = convert(model, encoder, window, 16000, voice._options(params, model, "cpu")).audio
+    assert np.abs(ref).max() > 1e-4
     np.testing.assert_allclose(outputs[-1], ref[-(block + 320) :], atol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["dio", "fcpe"])
+def test_stream_block_matches_converting_the_window(voice: SovitsVoice, method: str, monkeypatch) -> None:  # noqa: ANN001
+    """dio's F0 comes from the host (`analyse`); FCPE's stays a tensor (`fcpe_f0_on_device`), 4.0 lineage."""
+    zero_random_draws(monkeypatch)
+    _last_block_against_the_window(voice, replace(PARAMS, f0_method=method))
+
+
+def test_a_volume_voice_streams_as_it_converts(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    """A 4.1 voice with a volume embedding: FCPE on its own input, the volume uploaded before the GPU work."""
+    zero_random_draws(monkeypatch)
+    folder = write_voice(tmp_path / "voice", vol_embedding=True, seed=5)
+    encoder = save_content_vec_best(tmp_path / "cv", *tiny_reference(seed=1, proj_dim=256))
+    model = SovitsModel.load(folder / "G_100.pth")
+    assert model.vol_embedding and model.config.style == "4.1"
+    info = VoiceInfo("sovits/vol", "vol", "sovits", speakers=("alice", "bob"))
+    vol_voice = SovitsVoice(
+        info, folder / "G_100.pth", folder / "config.json", device="cpu", model=model, encoder_path=encoder
+    )
+    _last_block_against_the_window(vol_voice, replace(PARAMS, f0_method="fcpe"))
 
 
 def test_stream_settings_and_reset(voice: SovitsVoice) -> None:
