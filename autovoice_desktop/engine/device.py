@@ -185,6 +185,20 @@ def release_memory() -> None:
         torch.cuda.empty_cache()
 
 
+def same_device(where: torch.device, name: str | torch.device) -> bool:
+    """Whether a tensor on `where` is on the device `name` ("cuda" without an index: the current CUDA device,
+    as torch places a tensor made there)."""
+    wanted = torch.device(name)
+    if wanted.type != where.type:
+        return False
+    if wanted.type == "cuda" and (wanted.index is None) != (where.index is None):
+        current = torch.cuda.current_device()
+        return (current if wanted.index is None else wanted.index) == (
+            current if where.index is None else where.index
+        )
+    return wanted == where
+
+
 def _cuda_index(device: str) -> int | None:
     if device == "cuda":
         return 0

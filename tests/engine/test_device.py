@@ -145,3 +145,14 @@ def test_host_copy_without_page_locked_memory_falls_back_to_a_plain_copy(monkeyp
     values = torch.linspace(-1.0, 1.0, 257)
     assert np.array_equal(device.host_copy(FromGpu(values)), values.numpy())
     assert device._staging.buffer is None
+
+
+def test_same_device_reads_a_bare_cuda_as_the_current_device(monkeypatch) -> None:  # noqa: ANN001
+    """The F0 device may be named "cuda" while the content input sits on "cuda:0" (shared_fcpe_input)."""
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 1)
+    cuda0, cuda1 = torch.device("cuda", 0), torch.device("cuda", 1)
+    assert device.same_device(cuda1, "cuda") and device.same_device(cuda1, "cuda:1")
+    assert not device.same_device(cuda0, "cuda") and not device.same_device(cuda0, "cuda:1")
+    assert device.same_device(torch.device("cuda"), "cuda:1") and device.same_device(cuda0, cuda0)
+    assert device.same_device(torch.device("cpu"), "cpu") and not device.same_device(torch.device("cpu"), "cuda")
+    assert not device.same_device(cuda0, "cpu")

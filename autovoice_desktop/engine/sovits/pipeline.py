@@ -32,7 +32,7 @@ import torch
 
 from autovoice_desktop.core.errors import AudioContentError, AudioEmptyError
 from autovoice_desktop.core.types import F0Curve, ProgressFn, check_cancel
-from autovoice_desktop.engine.device import host_copy
+from autovoice_desktop.engine.device import host_copy, same_device
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.pitch import compute_f0, interpolate_f0, transpose_f0
 from autovoice_desktop.engine.sovits.content_input import content_input_on
@@ -124,7 +124,7 @@ def shared_fcpe_input(wav16: np.ndarray | torch.Tensor, lineage: str, opts: Pipe
     """
     if opts.f0_method != "fcpe" or lineage != "4.0" or not isinstance(wav16, torch.Tensor):
         return None
-    return wav16 if wav16.device == torch.device(opts.f0_device) else None
+    return wav16 if same_device(wav16.device, opts.f0_device) else None
 
 
 def analyse(
