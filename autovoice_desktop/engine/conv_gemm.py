@@ -1,4 +1,4 @@
-"""1-D convolutions as matrix products on CUDA: ContentVec's positional convolution, kernel-1 convolutions.
+"""A wide grouped 1-D convolution run as batched matrix products on CUDA: ContentVec's positional convolution.
 
 ContentVec (HuBERT base) adds a positional convolution of kernel 128 over 16 groups of 48 channels to its
 features. cuDNN runs that one fp16 layer with legacy kernels that do not use the tensor cores: on an H200 it
@@ -7,11 +7,6 @@ docs/benchmarks.md). As batched matrix products over chunks of taps it is a few 
 
 `GemmConv1d` is an `nn.Conv1d` (same parameters, same state-dict keys) whose forward takes that route on the
 devices in GEMM_DEVICES and is the plain convolution elsewhere, so CPU results are unchanged.
-
-Kernel-1 convolutions (the prior encoder's attention projections, the flow's WaveNet skips, pre and post):
-cuDNN runs an fp16 one as a layout conversion of its input to NHWC, the convolution, often a conversion back,
-and a separate bias add, 3-4 kernels where one matrix product and a bias copy do (`pointwise_conv1d`,
-`PointwiseConv1d`). A live window's latent runs ~40 of them.
 """
 
 from __future__ import annotations
@@ -57,31 +52,3 @@ class GemmConv1d(nn.Conv1d):
         assert total is not None
         y = total.reshape(batch, self.out_channels, padded_frames)[:, :, :out_frames].to(x.dtype)
         return y if self.bias is None else y + self.bias[:, None]
-
-
-def pointwise_conv1d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-    """`F.conv1d(x, weight, bias)` for a kernel-1 weight (O, C, 1): x (B, C, T) -> (B, O, T).
-
-    On GEMM_DEVICES a matrix product (bias copied into the output first, then added to by cuBLAS); elsewhere
-    the plain convolution.
-    """
-    if x.device.type not in GEMM_DEVICES:
-        return F.conv1d(x, weight, bias)
-    w = weight[:, :, 0]
-    if x.shape[0] == 1:
-        y = torch.mm(w, x[0]) if bias is None else torch.addmm(bias[:, None], w, x[0])
-        return y[None]
-    if bias is None:
-        return torch.matmul(w, x)
-    return torch.baddbmm(bias[:, None], w.expand(x.shape[0], -1, -1), x)
-
-
-class PointwiseConv1d(nn.Conv1d):
-    """nn.Conv1d(in, out, 1) (same parameters and state-dict keys) that runs `pointwise_conv1d`."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, C, T) -> (B, O, T)."""
-        plain = (self.kernel_size[0], self.stride[0], self.dilation[0], self.groups) != (1, 1, 1, 1)
-        if plain or isinstance(self.padding, str) or self.padding[0] != 0:
-            return super().forward(x)
-        return pointwise_conv1d(x, self.weight, self.bias)

@@ -14,7 +14,6 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from autovoice_desktop.engine.conv_gemm import PointwiseConv1d, pointwise_conv1d
 from autovoice_desktop.engine.sovits.commons import LayerNorm, masked, weights_key
 
 
@@ -50,7 +49,7 @@ class MultiHeadAttention(nn.Module):
         self.conv_q = nn.Conv1d(channels, channels, 1)
         self.conv_k = nn.Conv1d(channels, channels, 1)
         self.conv_v = nn.Conv1d(channels, channels, 1)
-        self.conv_o = PointwiseConv1d(channels, out_channels, 1)
+        self.conv_o = nn.Conv1d(channels, out_channels, 1)
         if window_size is not None:
             rel_shape = (1, window_size * 2 + 1, self.k_channels)
             self.emb_rel_k = nn.Parameter(torch.zeros(rel_shape))
@@ -62,7 +61,7 @@ class MultiHeadAttention(nn.Module):
         """x: (B, C, T); attn_mask: (B, 1, T, T) with 0 where masked, None: none -> (B, C_out, T)."""
         b, c, t = x.shape
         weight, bias = self._projections()
-        qkv = pointwise_conv1d(x, weight, bias).view(b, 3, self.n_heads, self.k_channels, t).transpose(3, 4)
+        qkv = F.conv1d(x, weight, bias).view(b, 3, self.n_heads, self.k_channels, t).transpose(3, 4)
         q = qkv[:, 0] / math.sqrt(self.k_channels)  # (B, H, T, D)
         k, v = qkv[:, 1:].transpose(0, 1).contiguous().unbind(0)
         scores = torch.matmul(q, k.transpose(-2, -1))  # (B, H, T, T)

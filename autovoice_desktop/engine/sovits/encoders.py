@@ -8,7 +8,6 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from autovoice_desktop.engine.conv_gemm import PointwiseConv1d
 from autovoice_desktop.engine.sovits.attentions import FFT, Encoder, TransformerSize
 from autovoice_desktop.engine.sovits.commons import masked
 
@@ -19,7 +18,7 @@ class TextEncoder(nn.Module):
     def __init__(self, out_channels: int, size: TransformerSize) -> None:
         super().__init__()
         self.out_channels = out_channels
-        self.proj = PointwiseConv1d(size.hidden, out_channels * 2, 1)
+        self.proj = nn.Conv1d(size.hidden, out_channels * 2, 1)
         self.f0_emb = nn.Embedding(256, size.hidden)
         self.enc_ = Encoder(size)
 
@@ -59,9 +58,9 @@ class F0Decoder(nn.Module):
         hidden = size.hidden
         self.prenet = nn.Conv1d(hidden, hidden, 3, padding=1)
         self.decoder = FFT(size)
-        self.proj = PointwiseConv1d(hidden, out_channels, 1)
+        self.proj = nn.Conv1d(hidden, out_channels, 1)
         self.f0_prenet = nn.Conv1d(1, hidden, 3, padding=1)
-        self.cond = PointwiseConv1d(spk_channels, hidden, 1)
+        self.cond = nn.Conv1d(spk_channels, hidden, 1)
 
     def forward(
         self, x: torch.Tensor, norm_f0: torch.Tensor, x_mask: torch.Tensor | None, spk_emb: torch.Tensor

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from autovoice_desktop.engine.conv_gemm import PointwiseConv1d
 from autovoice_desktop.engine.sovits.commons import gated_tanh_sigmoid, masked
 
 
@@ -41,7 +40,7 @@ class WN(nn.Module):
         self.n_layers = n_layers
         self.gin_channels = gin_channels
         if gin_channels:
-            self.cond_layer = PointwiseConv1d(gin_channels, 2 * hidden * n_layers, 1)
+            self.cond_layer = nn.Conv1d(gin_channels, 2 * hidden * n_layers, 1)
         self.in_layers = nn.ModuleList()
         self.res_skip_layers = nn.ModuleList()
         for i in range(n_layers):
@@ -51,7 +50,7 @@ class WN(nn.Module):
                 nn.Conv1d(hidden, 2 * hidden, kernel_size, dilation=dilation, padding=padding)
             )
             res_skip = 2 * hidden if i < n_layers - 1 else hidden
-            self.res_skip_layers.append(PointwiseConv1d(hidden, res_skip, 1))
+            self.res_skip_layers.append(nn.Conv1d(hidden, res_skip, 1))
 
     def forward(
         self, x: torch.Tensor, x_mask: torch.Tensor | None, g: torch.Tensor | None = None
@@ -84,9 +83,9 @@ class ResidualCouplingLayer(nn.Module):
         if channels % 2:
             raise ValueError("flow channels must be even")
         self.half_channels = channels // 2
-        self.pre = PointwiseConv1d(self.half_channels, size.hidden, 1)
+        self.pre = nn.Conv1d(self.half_channels, size.hidden, 1)
         self.enc = WN(size)
-        self.post = PointwiseConv1d(size.hidden, self.half_channels, 1)
+        self.post = nn.Conv1d(size.hidden, self.half_channels, 1)
 
     def reverse(self, x: torch.Tensor, x_mask: torch.Tensor | None, g: torch.Tensor | None) -> torch.Tensor:
         """Inverse transform. x: (B, C, T) -> (B, C, T); x_mask: (B, 1, T) or None (no padding).
