@@ -154,5 +154,6 @@ def test_same_device_reads_a_bare_cuda_as_the_current_device(monkeypatch) -> Non
     assert device.same_device(cuda1, "cuda") and device.same_device(cuda1, "cuda:1")
     assert not device.same_device(cuda0, "cuda") and not device.same_device(cuda0, "cuda:1")
     assert device.same_device(torch.device("cuda"), "cuda:1") and device.same_device(cuda0, cuda0)
-    assert device.same_device(torch.device("cpu"), "cpu") and not device.same_device(torch.device("cpu"), "cuda")
+    cpu = torch.device("cpu")
+    assert device.same_device(cpu, "cpu") and not device.same_device(cpu, "cuda")
     assert not device.same_device(cuda0, "cpu")
