@@ -228,12 +228,20 @@ def _read_frames(path: Path, info: AudioInfo) -> np.ndarray:
     return data
 
 
+def _finite(samples: np.ndarray) -> tuple[np.ndarray, int]:
+    """float32 samples with NaN/Inf set to 0 (the array itself when all are finite), and how many were."""
+    bad = ~np.isfinite(samples)
+    count = int(bad.sum())
+    if count:
+        samples = np.where(bad, np.float32(0.0), samples).astype(np.float32)
+    return samples, count
+
+
 def _repair_non_finite(samples: np.ndarray, what: str) -> np.ndarray:
     """Replace NaN/Inf with 0 (logged as a warning) so one bad sample cannot poison a conversion."""
-    bad = ~np.isfinite(samples)
-    if bad.any():
-        log.warning("%s: %d NaN/Inf samples replaced with silence", what, int(bad.sum()))
-        samples = np.where(bad, np.float32(0.0), samples).astype(np.float32)
+    samples, count = _finite(samples)
+    if count:
+        log.warning("%s: %d NaN/Inf samples replaced with silence", what, count)
     return samples
 
 
@@ -299,10 +307,7 @@ def _prepare_samples(samples: np.ndarray) -> np.ndarray:
 def _file_block(block: np.ndarray, subtype: str) -> tuple[np.ndarray, int]:
     """A block of float32 frames made finite (NaN/Inf -> 0) and, for integer formats, clipped to [-1, 1]
     (libsndfile would wrap); and how many samples were not finite."""
-    bad = ~np.isfinite(block)
-    count = int(bad.sum())
-    if count:
-        block = np.where(bad, np.float32(0.0), block).astype(np.float32)
+    block, count = _finite(block)
     if subtype != "FLOAT":
         block = np.clip(block, -1.0, 1.0)
     return block, count

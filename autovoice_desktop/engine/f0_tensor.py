@@ -17,11 +17,10 @@ F0_MIN = 50.0  # Hz: the reference's F0 range; FCPE frames outside it are unvoic
 F0_MAX = 1100.0
 
 
-def _neighbours(voiced: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """voiced (T,) bool -> (index of the last voiced frame before each frame, -1 if none; index of the first
-    voiced frame at or after it, T if none), both int64 (T,)."""
+def _neighbours(voiced: torch.Tensor, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """voiced (T,) bool, index = arange(T) -> (index of the last voiced frame before each frame, -1 if none;
+    index of the first voiced frame at or after it, T if none), both int64 (T,)."""
     n = voiced.numel()
-    index = torch.arange(n, device=voiced.device)
     at_or_before = torch.where(voiced, index, -1).cummax(0).values
     before = torch.cat((at_or_before.new_full((1,), -1), at_or_before[:-1]))
     after = torch.where(voiced, index, n).flip(0).cummin(0).values.flip(0)
@@ -44,8 +43,8 @@ def fill_gaps(raw: torch.Tensor, lineage: str = "4.1") -> tuple[torch.Tensor, to
     uv = voiced.to(torch.float32)
     if n == 0:
         return data.to(torch.float32), uv
-    before, after = _neighbours(voiced)
     index = torch.arange(n, device=data.device)
+    before, after = _neighbours(voiced, index)
     has_before = before >= 0
     at_before = torch.where(has_before, data[before.clamp(min=0)], 0.0)
     at_after = data[after.clamp(max=n - 1)]
