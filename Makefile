@@ -10,7 +10,7 @@ STAMP := $(VENV)/.autovoice-installed
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml tools/setup-venv.sh
+$(STAMP): pyproject.toml constraints.txt tools/setup-venv.sh
 	PYTHON=$(PYTHON) VENV=$(VENV) bash tools/setup-venv.sh
 	touch $(STAMP)
 

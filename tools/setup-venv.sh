@@ -6,6 +6,7 @@
 # - torchfcpe (the FCPE neural F0 estimator, weights in its wheel) is installed with --no-deps: it declares
 #   torchaudio, whose only PyPI build is CUDA-linked and cannot load beside CPU torch. AutoVoice never needs
 #   torchaudio (see README, "F0 methods").
+# - every other package at the version in constraints.txt (the set CI tested) on the Python it was tested with.
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
 VENV=${VENV:-.venv}
@@ -20,7 +21,13 @@ if ! "$PY" -c "import torch" 2>/dev/null; then
 fi
 # tts: the optional GPL text-to-speech engine, so the tests run the real one; packaging/bundle_data.py keeps
 # it out of the bundle (docs/tts.md).
-"$PY" -m pip install -q -e ".[dev,packaging,tts]"
+# constraints.txt: the tested versions of every dependency (tools/update-constraints.sh says how to move
+# them); AUTOVOICE_UNPINNED=1 resolves pyproject.toml's ranges against today's releases instead.
+CONSTRAINTS=()
+if [ "${AUTOVOICE_UNPINNED:-0}" != "1" ] && [ -f constraints.txt ]; then
+  CONSTRAINTS=(-c constraints.txt)
+fi
+"$PY" -m pip install -q ${CONSTRAINTS[@]+"${CONSTRAINTS[@]}"} -e ".[dev,packaging,tts]"
 "$PY" -m pip install -q --no-deps "torchfcpe==0.0.4"
 "$PY" - <<'PY'
 import torch
