@@ -1,7 +1,7 @@
 """Where a file conversion's time goes: the app path's stages one by one, synchronised, plus variants.
 
     python -m benchmarks.profile_stages --model /tmp/avbench/model --input IN.wav [--input ...] \
-        [--device cuda] [--repeat 5] [--trace OUT.txt]
+        [--device cuda] [--precision fp32|fp16|bf16] [--repeat 5] [--trace OUT.txt]
 
 Per input: read (`load_audio`), the checks and silence slicing, F0 (FCPE: its 16 kHz soxr resample,
 torchfcpe's `infer`, the whole `analyse`), the content encoder's 16 kHz input (CPU and device), ContentVec,
@@ -267,8 +267,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--scratch", default="/tmp/avbench/prof")
     parser.add_argument("--trace", default="")
+    parser.add_argument(
+        "--precision", choices=("fp32", "fp16", "bf16"), default=None,
+        help="default: fp16 on CUDA, fp32 on the CPU; bf16 is the app's CPU half precision where faster",
+    )  # fmt: skip
     args = parser.parse_args()
-    eng = Engine.for_voice(args.model, args.device)
+    eng = Engine.for_voice(args.model, args.device, precision=args.precision)
     rows: list[tuple[str, str, float]] = []
     for path in args.input:
         profile_input(eng, path, args, rows)
