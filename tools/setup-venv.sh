@@ -13,7 +13,7 @@ VENV=${VENV:-.venv}
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 PY="$VENV/bin/python"
-"$PY" -m pip install -q -U pip
+"$PY" -m pip install -q -U "pip>=23,<27"  # the tested major version (26); not a future one
 if ! "$PY" -c "import torch" 2>/dev/null; then
   if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && ! command -v nvidia-smi >/dev/null 2>&1; then
     "$PY" -m pip install -q "torch==2.13.0"
