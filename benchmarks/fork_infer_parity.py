@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_common import BENCH_CONFIG, TEST_DATA, make_contentvec  # noqa: E402
 from benchmarks.bench_fork import _patch_content_loader  # noqa: E402
-from benchmarks.sovits_parity import small_model, zero_random_draws  # noqa: E402
+from benchmarks.sovits_parity import save_trained, small_model, zero_random_draws  # noqa: E402
 
 MODEL_RATE = 44100
 BOOSTED = ("enc_p.proj", "dec.conv_pre")  # weights x10: 5 % noise on the units then costs ~20 dB of SNR
@@ -66,13 +66,19 @@ def bench_config(size: str) -> dict:
 
 
 def fork_net(cfg: dict, seed: int, boost: float) -> torch.nn.Module:
-    """The fork's SynthesizerTrn for `cfg`, every weight moved off its init value (weight norms included),
-    BOOSTED layers scaled by `boost`: a random net barely depends on its content; a trained voice does."""
+    """The fork's SynthesizerTrn for `cfg`, randomised as `random_net` does."""
     from so_vits_svc_fork.modules.synthesizers import SynthesizerTrn
 
+    return random_net(SynthesizerTrn, cfg, seed, boost)
+
+
+def random_net(synthesizer: type, cfg: dict, seed: int, boost: float) -> torch.nn.Module:
+    """A reference's SynthesizerTrn class built for `cfg`, every weight moved off its init value (weight norms
+    included), BOOSTED layers scaled by `boost`: a random net barely depends on its content; a trained voice
+    does."""
     data = cfg["data"]
     torch.manual_seed(seed)
-    net = SynthesizerTrn(
+    net = synthesizer(
         data["filter_length"] // 2 + 1, cfg["train"]["segment_size"] // data["hop_length"], **cfg["model"]
     )
     with torch.no_grad():
@@ -90,17 +96,7 @@ def make_model(folder: Path, size: str, seed: int = 1234) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     cfg = bench_config(size)
     (folder / "config.json").write_text(json.dumps(cfg, indent=1))
-    net = fork_net(cfg, seed, 10.0)
-    optimizer = torch.optim.AdamW(net.parameters(), 1e-4)
-    torch.save(
-        {
-            "model": net.state_dict(),
-            "iteration": 0,
-            "optimizer": optimizer.state_dict(),
-            "learning_rate": 1e-4,
-        },
-        folder / "G_0.pth",
-    )
+    save_trained(fork_net(cfg, seed, 10.0), folder / "G_0.pth")
     make_contentvec(folder / "contentvec", seed)
     return folder
 
@@ -128,8 +124,6 @@ def write_test_data(folder: Path, seed: int = 7, boost: float = 20.0) -> None:
     256-d content through final_proj; a release file: fp16, no enc_q), a tiny random ContentVec folder
     (float32: transformers 5 would run an fp16 file in fp16), a 1 s real clip (44.1 kHz PCM_16) and the
     fork's `Svc.infer` output for it, random draws zero."""
-    from transformers import HubertConfig, HubertModel
-
     folder.mkdir(parents=True, exist_ok=True)
     cfg = json.loads(json.dumps(BENCH_CONFIG))
     cfg["data"]["contentvec_final_proj"] = True
@@ -140,16 +134,7 @@ def write_test_data(folder: Path, seed: int = 7, boost: float = 20.0) -> None:
     net = fork_net(cfg, seed, boost)
     sd = {k: v.half() for k, v in net.state_dict().items() if not k.startswith("enc_q.")}  # release, fp16
     torch.save({"model": sd, "iteration": 0, "optimizer": None, "learning_rate": 1e-4}, folder / "G_0.pth")
-    torch.manual_seed(seed)
-    hubert = HubertModel(HubertConfig(**TINY_CONTENTVEC)).eval()
-    with torch.no_grad():
-        for p in hubert.parameters():
-            p.add_(torch.randn_like(p) * 0.05)
-    proj = torch.nn.Linear(TINY_CONTENTVEC["hidden_size"], TINY_CONTENTVEC["classifier_proj_size"])
-    (folder / "contentvec").mkdir(exist_ok=True)
-    hubert.config.to_json_file(str(folder / "contentvec" / "config.json"))
-    weights = dict(hubert.state_dict()) | {f"final_proj.{k}": v for k, v in proj.state_dict().items()}
-    torch.save(weights, folder / "contentvec" / "pytorch_model.bin")
+    write_tiny_contentvec(folder / "contentvec", seed)
     sf.write(folder / "clip.wav", load_clip(*TEST_CLIP), MODEL_RATE, subtype="PCM_16")
     clip, _ = sf.read(folder / "clip.wav", dtype="float32")
     fork = ForkRun(folder)
@@ -157,6 +142,23 @@ def write_test_data(folder: Path, seed: int = 7, boost: float = 20.0) -> None:
     np.save(folder / "expected.npy", expected.astype(np.float32))
     print(f"{folder}: {clip.size} samples in, {expected.size} out, peak {np.abs(expected).max():.3f}, "
           f"{UNIT_NOISE:.0%} unit noise -> {fork.sensitivity(clip):.1f} dB")  # fmt: skip
+
+
+def write_tiny_contentvec(folder: Path, seed: int) -> None:
+    """TINY_CONTENTVEC with random weights in the content-vec-best layout (config.json, pytorch_model.bin
+    with `final_proj`), float32 (transformers 5 would run an fp16 file in fp16)."""
+    from transformers import HubertConfig, HubertModel
+
+    torch.manual_seed(seed)
+    hubert = HubertModel(HubertConfig(**TINY_CONTENTVEC)).eval()
+    with torch.no_grad():
+        for p in hubert.parameters():
+            p.add_(torch.randn_like(p) * 0.05)
+    proj = torch.nn.Linear(TINY_CONTENTVEC["hidden_size"], TINY_CONTENTVEC["classifier_proj_size"])
+    folder.mkdir(parents=True, exist_ok=True)
+    hubert.config.to_json_file(str(folder / "config.json"))
+    weights = dict(hubert.state_dict()) | {f"final_proj.{k}": v for k, v in proj.state_dict().items()}
+    torch.save(weights, folder / "pytorch_model.bin")
 
 
 def load_clip(name: str, start: float, length: float) -> np.ndarray:
@@ -274,7 +276,7 @@ class OurRun:
         raw = raw_f0(audio, MODEL_RATE, hop, audio.size // hop, "dio", segmented=True)
         encoder = get_content_encoder(self.voice.encoder_path, model.speech_encoder, "cpu", False)
         synth = WindowedSynth(model, encoder)
-        wav16 = to_content_rate(audio, MODEL_RATE, model.config.style)
+        wav16 = to_content_rate(audio, MODEL_RATE)
         units = synth.content(wav16, audio.size // hop)
         intervals = speech_intervals(audio, MODEL_RATE, -40.0, False, 0.5)
         return {

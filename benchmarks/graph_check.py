@@ -90,7 +90,7 @@ def _live_window(engine: Engine, audio: np.ndarray, start_s: float = 0.0) -> Liv
 
     synth = WindowedSynth(engine.model, engine.encoder, WindowSettings(length_buckets=False))
     frames, start = int(0.5 * engine.sr) // engine.hop, int(start_s * engine.sr)
-    wav16 = to_content_rate(audio[start : start + frames * engine.hop], engine.sr, engine.model.config.style)
+    wav16 = to_content_rate(audio[start : start + frames * engine.hop], engine.sr)
     return LiveWindow(synth, frames, wav16, np.full(frames, 180.0, np.float32), np.ones(frames, np.float32))
 
 

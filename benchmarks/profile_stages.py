@@ -82,7 +82,7 @@ def profile_input(
     ms, loaded = timed(lambda: load_audio(path, target_rate=sr))
     add("read (load_audio)", ms)
     audio = loaded.samples
-    add("to_model_rate (checks)", timed(lambda: to_model_rate(audio, sr, sr))[0])
+    add("to_model_rate (checks)", timed(lambda: to_model_rate(audio, sr, sr, model.config.style))[0])
     ms, intervals = timed(lambda: speech_intervals(audio, sr))
     add("speech_intervals", ms)
     pieces = plan_pieces(intervals, audio.size, hop, int(40 * sr), int(0.1 * sr))
@@ -122,8 +122,8 @@ def profile_input(
         )
     ms, found = timed(lambda: analyse(model, audio, opts))
     add(f"analyse ({eng.args.f0}, whole F0 stage)", ms)
-    ms, wav16 = timed(lambda: to_content_rate(audio, sr, model.config.style))
-    add("to_content_rate (CPU, lineage " + model.config.style + ")", ms)
+    ms, wav16 = timed(lambda: to_content_rate(audio, sr))
+    add("to_content_rate (CPU)", ms)
     if dev != "cpu":
 
         def gpu16() -> torch.Tensor:

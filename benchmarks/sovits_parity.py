@@ -182,7 +182,8 @@ def import_reference(kind: str, path: str | None) -> type:
 
 @contextlib.contextmanager
 def zero_random_draws() -> Iterator[None]:
-    """torch.randn/randn_like/rand/rand_like/normal return zeros of the requested shape/dtype/device."""
+    """torch.randn/randn_like/rand/rand_like/normal return zeros of the requested shape/dtype/device, and the
+    in-place Tensor.normal_/uniform_ fill zeros."""
     zeros, zeros_like = torch.zeros, torch.zeros_like
 
     def _kw(kw: dict) -> dict:
@@ -199,10 +200,16 @@ def zero_random_draws() -> Iterator[None]:
             return zeros_like(mean)
         return zeros(*(kw.get("size") or args[0]), **_kw(kw))
 
+    def in_place(t: torch.Tensor, *args: Any, **kw: Any) -> torch.Tensor:
+        return t.zero_()
+
     with contextlib.ExitStack() as stack:
         for name, fn in (("randn", full), ("rand", full), ("randn_like", like), ("rand_like", like)):
             stack.enter_context(mock.patch.object(torch, name, fn))
         stack.enter_context(mock.patch.object(torch, "normal", normal))
+        # AutoVoice draws into its buffers in place (windowed.SynthNoise.draw)
+        for name in ("normal_", "uniform_"):
+            stack.enter_context(mock.patch.object(torch.Tensor, name, in_place))
         yield
 
 
@@ -223,6 +230,18 @@ def inputs(frames: int, ssl_dim: int, seed: int) -> dict[str, torch.Tensor]:
     }
 
 
+def save_trained(net: torch.nn.Module, path: Path, iteration: int = 0) -> None:
+    """G_*.pth exactly as the references save a training checkpoint (model, iteration, optimizer, rate)."""
+    optimizer = torch.optim.AdamW(net.parameters(), 1e-4)
+    state = {
+        "model": net.state_dict(),
+        "iteration": iteration,
+        "optimizer": optimizer.state_dict(),
+        "learning_rate": 1e-4,
+    }
+    torch.save(state, path)
+
+
 def run_case(ref_cls: type, name: str, cfg: dict, frames: int, tmp: Path, seed: int) -> list[dict]:
     data, model = cfg["data"], cfg["model"]
     torch.manual_seed(seed)
@@ -234,14 +253,7 @@ def run_case(ref_cls: type, name: str, cfg: dict, frames: int, tmp: Path, seed: 
     folder = tmp / name.replace(" ", "_").replace(",", "")
     folder.mkdir()
     (folder / "config.json").write_text(json.dumps(cfg))
-    optimizer = torch.optim.AdamW(ref.parameters(), 1e-4)
-    state = {
-        "model": ref.state_dict(),
-        "iteration": 1,
-        "optimizer": optimizer.state_dict(),
-        "learning_rate": 1e-4,
-    }
-    torch.save(state, folder / "G_1.pth")
+    save_trained(ref, folder / "G_1.pth", iteration=1)
     ours = SovitsModel.load(folder / "G_1.pth")
     x = inputs(frames, model["ssl_dim"], seed)
     has_f0_decoder = model.get("use_automatic_f0_prediction", True)

@@ -18,7 +18,6 @@ from autovoice_desktop.engine.sovits.slicing import (
     place_piece,
     plan_pieces,
     speech_intervals,
-    stretch_units,
     volume_rms,
 )
 from autovoice_desktop.engine.sovits.windowed import WindowedSynth
@@ -53,12 +52,6 @@ def voiced(sr: int, seconds: float, freq: float = 180.0) -> np.ndarray:
 def speech_with_pauses(sr: int) -> np.ndarray:
     gap = np.zeros(int(0.8 * sr), np.float32)
     return np.concatenate([gap[: sr // 5], voiced(sr, 1.0), gap, voiced(sr, 0.7, 220.0), gap])
-
-
-def test_stretch_units_left_mapping() -> None:
-    units = np.arange(10, dtype=np.float32)[None, :]
-    np.testing.assert_array_equal(stretch_units(units, 4)[0], [0, 2, 5, 7])  # floor(i*10/4)
-    np.testing.assert_array_equal(stretch_units(units[:, :3], 7)[0], [0, 0, 0, 1, 1, 2, 2])
 
 
 def test_volume_matches_reference_formula() -> None:
@@ -264,3 +257,23 @@ def test_output_always_matches_the_resampled_input(
     assert result.audio.size == expected and result.audio.dtype == np.float32
     assert np.all(np.isfinite(result.audio))
     assert result.pitch.times.size == result.pitch.source_f0.size == expected // 320
+
+
+def test_other_rates_reach_the_model_rate_as_each_reference_resamples() -> None:
+    """4.0 voices: soxr HQ, as `librosa.load` in so-vits-svc-fork's command line; 4.1 voices: the sinc of
+    torchaudio's Resample, as 4.1's `Svc.infer`. Both to ceil(N * model_rate / rate) samples."""
+    import soxr
+
+    from autovoice_desktop.engine.sovits.content_input import sinc_resample
+    from autovoice_desktop.engine.sovits.pipeline import to_model_rate
+
+    x = (0.3 * np.random.default_rng(5).standard_normal(16001)).astype(np.float32)
+    size = int(np.ceil(16001 * 44100 / 16000))
+    for41 = to_model_rate(x, 16000, 44100, "4.1")
+    np.testing.assert_array_equal(for41, sinc_resample(x, 16000, 44100))
+    for40 = to_model_rate(x, 16000, 44100, "4.0")
+    soxr_out = soxr.resample(x, 16000, 44100, quality="HQ").astype(np.float32)
+    np.testing.assert_array_equal(for40[: soxr_out.size], soxr_out[:size])
+    assert for41.size == for40.size == size
+    assert not np.allclose(for41, for40, atol=1e-4)
+    np.testing.assert_array_equal(to_model_rate(x, 44100, 44100, "4.1"), x)  # the model's rate: as given

@@ -1,4 +1,4 @@
-"""A 4.0 model's 16 kHz content input is FCPE's input too (pipeline.shared_fcpe_input): same F0."""
+"""The 16 kHz content input is FCPE's input too (pipeline.shared_fcpe_input): same F0."""
 
 from __future__ import annotations
 
@@ -23,10 +23,10 @@ def _clip() -> np.ndarray:
     return soxr.resample(audio[: rate * 3], rate, SR).astype(np.float32)
 
 
-def test_the_4_0_content_input_is_fcpes_input() -> None:
-    """The premise: content_input_on for a 4.0 model and FCPE's own input are the same 16 kHz samples."""
+def test_the_content_input_is_fcpes_input() -> None:
+    """The premise: content_input_on and FCPE's own input are the same 16 kHz samples."""
     audio = _clip()
-    content = np.asarray(content_input_on(audio, SR, "4.0", torch.device("cpu")))
+    content = np.asarray(content_input_on(audio, SR, torch.device("cpu")))
     fcpe = pitch._fcpe_input(audio, SR, "cpu")[0, :, 0].numpy()
     assert content.shape == fcpe.shape
     assert np.array_equal(content, fcpe)
@@ -36,17 +36,16 @@ def test_fcpe_given_the_shared_input_finds_the_same_f0() -> None:
     audio = _clip()
     n_frames = audio.size // HOP
     own = pitch.raw_f0(audio, SR, HOP, n_frames, "fcpe", "cpu")
-    given = torch.from_numpy(np.asarray(content_input_on(audio, SR, "4.0", torch.device("cpu"))))
+    given = torch.from_numpy(np.asarray(content_input_on(audio, SR, torch.device("cpu"))))
     shared = pitch.raw_f0(audio, SR, HOP, n_frames, "fcpe", "cpu", fcpe_input=given)
     assert np.array_equal(own, shared)
     assert (own > 0).mean() > 0.3  # speech: mostly voiced frames, so the comparison means something
 
 
-def test_shared_only_for_fcpe_on_a_4_0_model_with_the_input_on_the_f0_device() -> None:
+def test_shared_only_for_fcpe_with_the_input_on_the_f0_device() -> None:
     on_cpu = torch.zeros(16000)
     fcpe = PipelineOptions(f0_method="fcpe", f0_device="cpu")
-    assert shared_fcpe_input(on_cpu, "4.0", fcpe) is on_cpu
-    assert shared_fcpe_input(on_cpu, "4.1", fcpe) is None  # 4.1's content input is soxr, not the sinc
-    assert shared_fcpe_input(on_cpu, "4.0", PipelineOptions(f0_method="dio")) is None
-    assert shared_fcpe_input(on_cpu.numpy(), "4.0", fcpe) is None  # host arrays: FCPE makes its own
-    assert shared_fcpe_input(on_cpu, "4.0", PipelineOptions(f0_method="fcpe", f0_device="meta")) is None
+    assert shared_fcpe_input(on_cpu, fcpe) is on_cpu
+    assert shared_fcpe_input(on_cpu, PipelineOptions(f0_method="dio")) is None
+    assert shared_fcpe_input(on_cpu.numpy(), fcpe) is None  # host arrays: FCPE makes its own
+    assert shared_fcpe_input(on_cpu, PipelineOptions(f0_method="fcpe", f0_device="meta")) is None

@@ -285,3 +285,38 @@ def test_inputs_of_many_lengths_share_a_few_decoder_shapes(tiny_voice, monkeypat
     lengths = {shape[2] for shape in seen}
     assert len(lengths) <= (4 if tile_step == 0 else 8) < 12
     assert all(n == bucket_frames(n) or (tile_step and n % tile_step == 0) for n in lengths)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "left"])
+def test_units_reach_the_frames_by_the_configs_mapping(tmp_path, mode: str) -> None:  # noqa: ANN001
+    """A 4.1 voice's units are stretched as its config's data.unit_interpolate_mode says (4.1's template:
+    "nearest"; "left" when the key is missing), checked against 4.1's own operations."""
+    import dataclasses
+    import json
+
+    from autovoice_desktop.engine.content import load_content_encoder
+    from autovoice_desktop.engine.sovits import SovitsModel
+    from tests.engine.content_helpers import save_content_vec_best, tiny_reference
+    from tests.engine.sovits.test_content_input import reference_left
+    from tests.engine.sovits_helpers import write_voice
+
+    folder = write_voice(tmp_path / "voice", vol_embedding=True, sr=44100)
+    raw = json.loads((folder / "config.json").read_text())
+    raw["data"]["unit_interpolate_mode"] = mode
+    (folder / "config.json").write_text(json.dumps(raw))
+    model = SovitsModel.load(folder / "G_100.pth")
+    assert model.config.style == "4.1" and model.config.unit_mapping == mode
+    encoder = load_content_encoder(
+        save_content_vec_best(tmp_path / "cv", *tiny_reference(seed=1, proj_dim=256)), kind="vec256l9"
+    )
+    frames = 86
+    wav16 = np.random.default_rng(4).standard_normal(frames * 320 * 16000 // 44100).astype(np.float32)
+    ((_, got),) = WindowedSynth(model, encoder).content(wav16, frames)
+    units = encoder.encode_batch(torch.from_numpy(wav16)[None])  # (1, S, U)
+    nearest = torch.nn.functional.interpolate(units, size=frames, mode="nearest")[0]
+    left = reference_left(units[0], frames)
+    assert not torch.equal(nearest, left)  # this length tells the two apart
+    assert torch.equal(got[0], nearest if mode == "nearest" else left)
+    model.config = dataclasses.replace(model.config, style="4.0")  # the fork's rule, for contrast
+    ((_, fork),) = WindowedSynth(model, encoder).content(wav16, frames)
+    assert torch.equal(fork[0], nearest)  # more frames than units: the fork interpolates "nearest" too

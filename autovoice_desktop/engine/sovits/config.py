@@ -91,6 +91,12 @@ class SovitsConfig:
         return self.filter_length // 2 + 1
 
     @property
+    def unit_mapping(self) -> str:
+        """How content units are stretched to frames (content_input.stretch_units): "fork" for the 4.0
+        lineage, else data.unit_interpolate_mode."""
+        return "fork" if self.style == "4.0" else self.unit_interpolate_mode
+
+    @property
     def frame_rate(self) -> float:
         """Frames per second of the model's grid."""
         return self.sampling_rate / self.hop_length
@@ -147,7 +153,7 @@ def parse_config(raw: Any, source: str = "config.json") -> SovitsConfig:
         use_automatic_f0_prediction=get.bool(model, "model.use_automatic_f0_prediction", True),
         n_flow_layer=get.int(model, "model.n_flow_layer", 4),
         vocoder_name=get.str(model, "model.vocoder_name", "nsf-hifigan"),
-        unit_interpolate_mode=get.str(data, "data.unit_interpolate_mode", "left"),
+        unit_interpolate_mode=_unit_interpolate_mode(data, source),
         style="4.1" if any(k in model for k in _KEYS_41) or "unit_interpolate_mode" in data else "4.0",
     )
     _check_consistency(cfg, source)
@@ -228,6 +234,25 @@ def _refuse_foreign(raw: Any, source: str) -> None:
             f"hop_length {hop}), which AutoVoice does not support",
             "only So-VITS-SVC 4.0 / 4.1 models are supported",
         )
+
+
+#: 4.1's content-unit mappings: its own "left" loop and the torch interpolate modes that take (1, C, T)
+UNIT_INTERPOLATE_MODES = ("left", "nearest", "linear", "area", "nearest-exact")
+
+
+def _unit_interpolate_mode(data: Mapping[str, Any], source: str) -> str:
+    """data.unit_interpolate_mode: "left" when missing or null (as 4.1's inference does), else one of
+    UNIT_INTERPOLATE_MODES."""
+    mode = data.get("unit_interpolate_mode")
+    if mode is None:
+        return "left"
+    if mode not in UNIT_INTERPOLATE_MODES:
+        raise ModelFormatError(
+            f"{source}: data.unit_interpolate_mode is {mode!r}; So-VITS-SVC 4.1 runs "
+            + ", ".join(repr(m) for m in UNIT_INTERPOLATE_MODES),
+            'set it to "nearest" (4.1\'s config template) or to the value the model was trained with',
+        )
+    return mode
 
 
 def _refuse_unsupported_options(model: Mapping[str, Any], source: str) -> None:

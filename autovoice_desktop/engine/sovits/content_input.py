@@ -1,13 +1,15 @@
-"""What the content encoder sees, as each lineage prepares it: model-rate audio -> 16 kHz, units -> frames.
+"""What the content encoder sees, as the references prepare it: model-rate audio -> 16 kHz, units -> frames.
 
-* 4.1 (original 4.1-Stable): `librosa.resample` (soxr HQ in current librosa, then zero-padded or cut to
-  ceil(N * 16000 / sr) samples), so soxr HQ and that length here.
-* 4.0 (so-vits-svc-fork, the reference for 4.0-style voices): torchaudio's `Resample` with its defaults, a
-  Hann-windowed sinc of 6 zero crossings, roll-off 0.99 (`sinc_resample` computes the same kernel; torchaudio
-  is not a dependency). The fork then stretches the units to the F0 frames with
-  `torch.nn.functional.interpolate(mode="nearest")`, whose index is floor(i * scale) in float32 with
-  scale = float32(T_c) / L (`unit_index`). soxr instead of the sinc changed the units by ~5 % RMS and cost
-  the 4.0 lineage 20-60 dB of SNR against the fork's `Svc.infer` (docs/benchmarks.md).
+* 16 kHz (`to_content_rate`): torchaudio's `Resample` with its defaults, a Hann-windowed sinc of 6 zero
+  crossings, roll-off 0.99 (`sinc_resample` computes the same kernel; torchaudio is not a dependency). Both
+  references do this at inference: so-vits-svc-fork (4.0 voices) and the original 4.1-Stable (4.1 voices;
+  `librosa.resample` until its commit 861df63 of 2023-07, torchaudio since). soxr instead of the sinc
+  changed the units by 1-5 % RMS and cost 20-60 dB of SNR against the references' `Svc.infer`
+  (docs/benchmarks.md). The same sinc brings 4.1 inputs at other rates to the model rate (`pipeline.
+  to_model_rate`), as 4.1's `Svc.infer` does.
+* Units -> frames (`stretch_units`): the fork's `repeat_expand_2d` for 4.0 (nearest interpolation, whose
+  index is floor(i * scale) in float32 with scale = float32(T_c) / L); 4.1's `data.unit_interpolate_mode`
+  ("nearest" in 4.1's config template, "left" when the key is missing).
 """
 
 from __future__ import annotations
@@ -106,43 +108,47 @@ def _frames_times_kernel(padded: torch.Tensor, kernel: torch.Tensor, orig: int, 
     return torch.cat(parts)
 
 
-def to_content_rate(audio: np.ndarray, sr: int, lineage: str) -> np.ndarray:
-    """Model-rate mono audio -> 16 kHz float32 for the content encoder, the lineage's way (module doc)."""
-    if lineage == "4.0":
-        return sinc_resample(audio, sr, CONTENT_RATE)
-    import soxr
-
-    x = np.asarray(audio, np.float32)
-    out = soxr.resample(x, sr, CONTENT_RATE, quality="HQ").astype(np.float32)
-    size = math.ceil(x.size * CONTENT_RATE / sr)
-    return np.pad(out, (0, max(0, size - out.size)))[:size]
+def to_content_rate(audio: np.ndarray, sr: int) -> np.ndarray:
+    """Model-rate mono audio (N,) -> (ceil(N * 16000 / sr),) float32 for the content encoder (module doc)."""
+    return sinc_resample(audio, sr, CONTENT_RATE)
 
 
-def content_input_on(
-    audio: np.ndarray, sr: int, lineage: str, device: torch.device
-) -> np.ndarray | torch.Tensor:
-    """`to_content_rate`, computed on `device` where that lineage's resampler runs there.
-
-    4.0 on CUDA: the sinc resample on the GPU (a tensor on `device`; ~1 ms for a minute of audio against ~5 ms
-    on 16 host cores, same kernel, float32 matrix products: max |diff| 2.4e-7). Otherwise the host array.
-    """
-    if lineage == "4.0" and torch.device(device).type == "cuda":
+def content_input_on(audio: np.ndarray, sr: int, device: torch.device | str) -> np.ndarray | torch.Tensor:
+    """`to_content_rate`, computed on `device`: on CUDA a tensor there (~1 ms for a minute of audio against
+    ~5 ms on 16 host cores, same kernel, float32 matrix products: max |diff| 2.4e-7), else the host array."""
+    if torch.device(device).type == "cuda":
         return sinc_resample_tensor(torch.from_numpy(np.ascontiguousarray(audio, np.float32)).to(device), sr)
-    return to_content_rate(audio, sr, lineage)
+    return to_content_rate(audio, sr)
 
 
-def unit_index(length: int, units: int, lineage: str, device: torch.device | str = "cpu") -> torch.Tensor:
-    """Index (length,) into `units` content frames for each of `length` model frames.
+def stretch_units(units: torch.Tensor, length: int, mapping: str) -> torch.Tensor:
+    """Content frames (B, S, U) -> (B, S, length) model frames, mapped as the model's reference maps them.
 
-    4.1: floor(i * units / length) (4.1's "left" repeat_expand_2d). 4.0: the fork's nearest interpolation
-    (float32 index arithmetic; the first `length` units when there are more units than frames).
+    mapping (`SovitsConfig.unit_mapping`):
+    * "fork" (4.0 lineage): so-vits-svc-fork's `repeat_expand_2d`: the first `length` units when there are
+      at least that many, else nearest interpolation;
+    * "left" (4.1's default for configs without `data.unit_interpolate_mode`): 4.1's `repeat_expand_2d_left`
+      (`left_index`);
+    * another `data.unit_interpolate_mode` ("nearest", 4.1's config template, or "linear", "area",
+      "nearest-exact"): `torch.nn.functional.interpolate` with that mode, as 4.1's `repeat_expand_2d_other`.
     """
-    i = torch.arange(length, device=device)
-    if lineage != "4.0":
-        return i * units // length
-    if length <= units:
-        return i
-    if length == 2 * units:
-        return i // 2
-    scale = torch.tensor(units, dtype=torch.float32) / length
-    return torch.clamp(torch.floor(i.to(torch.float32) * scale).long(), max=units - 1).to(device)
+    count = units.shape[-1]
+    if mapping == "fork":
+        if length <= count:
+            return units[..., :length]
+        mapping = "nearest"
+    if mapping == "left":
+        return units[..., left_index(length, count, units.device)]
+    return torch.nn.functional.interpolate(units, size=length, mode=mapping)
+
+
+def left_index(length: int, units: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """Unit index (length,) of 4.1's "left" mapping. Its loop moves to the next unit at frame i when
+    i >= t[k + 1], t = float32(arange(units + 1) * length / units), one unit per frame at most: with at
+    least as many frames as units that is the count of t[1:] <= i (floor(i * units / length) but for
+    float32 rounding), with fewer it is i."""
+    frames = torch.arange(length, device=device)
+    if length < units or units == 0:
+        return frames
+    bounds = (torch.arange(units + 1, device=device) * length / units)[1:]  # float32, as the reference
+    return torch.searchsorted(bounds, frames.to(bounds.dtype), right=True).clamp_(max=units - 1)

@@ -35,7 +35,7 @@ from autovoice_desktop.core.types import F0Curve, ProgressFn, check_cancel
 from autovoice_desktop.engine.device import host_copy, same_device
 from autovoice_desktop.engine.f0_curve import curve_on_grid
 from autovoice_desktop.engine.pitch import compute_f0, interpolate_f0, transpose_f0
-from autovoice_desktop.engine.sovits.content_input import content_input_on
+from autovoice_desktop.engine.sovits.content_input import content_input_on, sinc_resample
 from autovoice_desktop.engine.sovits.slicing import (
     Piece,
     place_piece,
@@ -94,11 +94,12 @@ class Analysis:
     volume: np.ndarray | None = None
 
 
-def to_model_rate(audio: np.ndarray, sample_rate: int, model_rate: int) -> np.ndarray:
-    """Check mono float audio (N,) and resample it to the model's rate; typed errors if unusable.
+def to_model_rate(audio: np.ndarray, sample_rate: int, model_rate: int, lineage: str) -> np.ndarray:
+    """Check mono float audio (N,) and resample it to the model's rate as the lineage's reference does, to
+    ceil(N * model_rate / sample_rate) samples; typed errors if unusable.
 
-    soxr HQ, zero-padded or cut to ceil(N * model_rate / sample_rate) samples: what `librosa.load` (soxr_hq,
-    fix=True) gives the reference programs' command lines.
+    4.0: soxr HQ, what `librosa.load` (soxr_hq, fix=True) gives so-vits-svc-fork's command line; 4.1: the
+    sinc of torchaudio's `Resample` (content_input.sinc_resample), what 4.1's `Svc.infer` does.
     """
     import soxr
 
@@ -109,20 +110,22 @@ def to_model_rate(audio: np.ndarray, sample_rate: int, model_rate: int) -> np.nd
         raise AudioEmptyError("the audio is empty")
     if not np.all(np.isfinite(audio)):
         raise AudioContentError("the audio contains NaN or infinite samples")
-    if sample_rate != model_rate:  # as librosa.load(sr=model_rate) gives the references: ceil length
+    if sample_rate != model_rate and lineage != "4.0":
+        return sinc_resample(audio, sample_rate, model_rate)
+    if sample_rate != model_rate:
         out = soxr.resample(audio, sample_rate, model_rate, quality="HQ").astype(np.float32)
         size = math.ceil(audio.size * model_rate / sample_rate)
         audio = np.pad(out, (0, max(0, size - out.size)))[:size]
     return audio
 
 
-def shared_fcpe_input(wav16: np.ndarray | torch.Tensor, lineage: str, opts: PipelineOptions) -> Any:
+def shared_fcpe_input(wav16: np.ndarray | torch.Tensor, opts: PipelineOptions) -> Any:
     """The content encoder's 16 kHz input (from `content_input_on`) when it is also FCPE's input, else None.
 
-    A 4.0 model's content input is the sinc resample FCPE takes (pitch.raw_f0's `fcpe_input`); when it is
-    already on the F0 device, FCPE uses it instead of uploading and resampling the audio again.
+    The content input is the sinc resample FCPE takes (pitch.raw_f0's `fcpe_input`); when it is already on
+    the F0 device, FCPE uses it instead of uploading and resampling the audio again.
     """
-    if opts.f0_method != "fcpe" or lineage != "4.0" or not isinstance(wav16, torch.Tensor):
+    if opts.f0_method != "fcpe" or not isinstance(wav16, torch.Tensor):
         return None
     return wav16 if same_device(wav16.device, opts.f0_device) else None
 
@@ -184,7 +187,7 @@ def convert(
     (between spans when a span replays a CUDA graph). passes: the voice's span passes on CUDA, which replay
     repeated span shapes as CUDA graphs (span_pass.py); None runs every span eagerly.
     """
-    audio = to_model_rate(audio, sample_rate, int(model.sample_rate))
+    audio = to_model_rate(audio, sample_rate, int(model.sample_rate), model.config.style)
     sr, hop = int(model.sample_rate), int(model.hop_length)
     n, n_frames = audio.size, audio.size // hop
 
@@ -214,10 +217,8 @@ def convert(
         if analysis is not None:
             pitch = lambda: analysis  # noqa: E731
         elif on_gpu and not beside:  # F0 on the GPU (FCPE) while the host finds the speech
-            wav16 = content_input_on(audio, sr, model.config.style, synth.device)
-            gpu_found = analyse(
-                model, audio, opts, pitch_tick, shared_fcpe_input(wav16, model.config.style, opts)
-            )
+            wav16 = content_input_on(audio, sr, synth.device)
+            gpu_found = analyse(model, audio, opts, pitch_tick, shared_fcpe_input(wav16, opts))
             pitch = lambda: gpu_found  # noqa: E731
         pieces = sliced.result()
         if not pieces or n_frames == 0:
@@ -230,7 +231,7 @@ def convert(
             found_first = analyse(model, audio, opts, pitch_tick)
             pitch = lambda: found_first  # noqa: E731
         if wav16 is None:
-            wav16 = content_input_on(audio, sr, model.config.style, synth.device)  # on the GPU where it can
+            wav16 = content_input_on(audio, sr, synth.device)  # on the GPU where it can
         seed = DEFAULT_SEED if opts.seed is None else int(opts.seed)
         g = synth.speaker(opts.speaker)
         spans = speech_spans(

@@ -5,7 +5,7 @@
 * `speech_spans`: frame ranges the synthesizer runs over (pieces plus context, long ones split).
 * `plan_windows`: equal-length overlapping windows over a span (the synthesizer's batch shape).
 * `place_piece`: add a piece's output into the result with its crossfades and edge fades.
-* `volume_rms`, `stretch_units`: per-frame loudness (4.1) and content-unit stretching to the frame grid.
+* `volume_rms`: per-frame loudness (4.1's volume embedding input).
 
 Shapes: N samples at the model rate, T = N // hop frames.
 """
@@ -64,18 +64,6 @@ def volume_rms(audio: np.ndarray, hop: int, n_frames: int) -> np.ndarray:
     if sq.size < need:
         sq = np.pad(sq, (0, need - sq.size))
     return np.sqrt(sq[:need].reshape(n_frames, hop).mean(axis=1)).astype(np.float32)
-
-
-def unit_index(t_c: int, n_frames: int) -> np.ndarray:
-    """Content frame for each model frame (n_frames,): the reference's "left" mapping floor(i*T_c/T)."""
-    return (np.arange(n_frames, dtype=np.int64) * t_c) // max(n_frames, 1)
-
-
-def stretch_units(units: np.ndarray, n_frames: int) -> np.ndarray:
-    """(dim, T_c) -> (dim, n_frames) by the reference's nearest/"left" mapping: frame i <- floor(i*T_c/T)."""
-    if units.shape[1] == 0:
-        return np.zeros((units.shape[0], n_frames), np.float32)
-    return np.ascontiguousarray(units[:, unit_index(units.shape[1], n_frames)], dtype=np.float32)
 
 
 def _block_energy(audio: np.ndarray, hop: int) -> np.ndarray:

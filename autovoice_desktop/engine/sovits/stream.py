@@ -106,7 +106,7 @@ class SovitsStream:
         volume = None  # host RMS, uploaded while the GPU is idle (after FCPE's launch a copy waits for it)
         if model.vol_embedding:
             volume = torch.from_numpy(volume_rms(window, self._hop, frames)).to(device)
-        wav16 = content_input_on(window, self.sample_rate, model.config.style, device)
+        wav16 = content_input_on(window, self.sample_rate, device)
         window_pass = self._pass(frames, len(wav16))
         window_pass.start(wav16)  # as graphs: ContentVec runs on the GPU while F0 is found
         target, target_uv = self._pitch(window, frames, wav16)
@@ -117,7 +117,7 @@ class SovitsStream:
         """The synthesizer's F0 and voicing (T,) for a window, as `pipeline.analyse` gives them: with FCPE
         tensors left on the F0 device, else host arrays from `analyse`."""
         model, opts = self.model, self._opts
-        fcpe_input = shared_fcpe_input(wav16, model.config.style, opts)
+        fcpe_input = shared_fcpe_input(wav16, opts)
         if opts.f0_method != "fcpe" or opts.f0_curve is not None:
             found = analyse(model, window, opts, fcpe_input=fcpe_input)
             return found.target, found.target_uv

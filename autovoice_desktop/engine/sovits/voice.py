@@ -210,7 +210,11 @@ class SovitsVoice(Voice):
             device = _resolve(params.device or self.device_choice)
             model = self.model(device, params.half)
             opts = self._options(params, model, device)
-            found = analyse(model, to_model_rate(request.audio, request.sample_rate, model.sample_rate), opts)
+            found = analyse(
+                model,
+                to_model_rate(request.audio, request.sample_rate, model.sample_rate, model.config.style),
+                opts,
+            )
             check_cancel(request.cancel)
             request.report(1.0, "Pitch")
             source = (found.f0 * found.uv).astype(np.float32)

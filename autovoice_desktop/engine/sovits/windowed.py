@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from autovoice_desktop.engine.sovits.content_input import CONTENT_RATE, unit_index
+from autovoice_desktop.engine.sovits.content_input import CONTENT_RATE, stretch_units
 from autovoice_desktop.engine.sovits.nsf_hifigan import HARMONICS, SourcePhase
 from autovoice_desktop.engine.sovits.slicing import Window, batches, bucket_frames, plan_windows
 
@@ -155,8 +155,8 @@ class WindowedSynth:
         """16 kHz audio of `frames` frames -> per window batch: units stretched to its windows (B, S, L).
 
         One window: the whole 16 kHz signal is encoded, as the reference's `Svc.infer` does; several: each
-        window's share. Units are mapped to frames the model's lineage's way (`unit_index`). wav16 may be a
-        tensor already on the device (the live stream's static buffer).
+        window's share. Units are mapped to frames as the model's reference maps them (`stretch_units`).
+        wav16 may be a tensor already on the device (the live stream's static buffer).
         """
         if isinstance(wav16, torch.Tensor):
             wav = wav16.to(self.device, torch.float32)
@@ -166,7 +166,7 @@ class WindowedSynth:
         single = len(windows) == 1
         length16 = wav.numel() if single else int(round(windows[0].length * self.hop_16k))
         per = max(1, self.settings.max_batch_samples // max(1, length16 * 4))
-        lineage = self.model.config.style
+        mapping = self.model.config.unit_mapping
         out = []
         for batch in batches(windows, per):
             rows = []
@@ -175,8 +175,7 @@ class WindowedSynth:
                 seg = wav[lo : lo + length16]
                 rows.append(torch.nn.functional.pad(seg, (0, length16 - seg.numel())))
             units = self.encoder.encode_batch(torch.stack(rows))  # (B, S, T_c)
-            idx = unit_index(batch[0].length, units.shape[2], lineage, units.device)
-            out.append((batch, units[:, :, idx]))
+            out.append((batch, stretch_units(units, batch[0].length, mapping)))
         return out
 
     @torch.inference_mode()

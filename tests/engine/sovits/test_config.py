@@ -37,6 +37,26 @@ def test_41_keys_are_read() -> None:
     assert cfg.speech_encoder == "vec768l12" and cfg.style == "4.1" and cfg.unit_interpolate_mode == "nearest"
 
 
+def test_unit_mapping_follows_the_lineage_and_the_config() -> None:
+    assert parse_config(make_config("4.0")).unit_mapping == "fork"
+    assert parse_config(make_config("4.1")).unit_mapping == "nearest"  # 4.1's config template
+    for given, expected in ((None, "left"), ("left", "left"), ("linear", "linear")):
+        raw = make_config("4.1")
+        raw["data"]["unit_interpolate_mode"] = given
+        assert parse_config(raw).unit_mapping == expected, given
+    raw = make_config("4.1", vol_embedding=True)
+    del raw["data"]["unit_interpolate_mode"]  # an older 4.1 config: 4.1's inference falls back to "left"
+    assert parse_config(raw).unit_mapping == "left"
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "cubic", 3, ["nearest"]])
+def test_an_unknown_unit_interpolate_mode_is_refused_by_name(mode: Any) -> None:
+    raw = make_config("4.1")
+    raw["data"]["unit_interpolate_mode"] = mode
+    with pytest.raises(ModelFormatError, match="unit_interpolate_mode"):
+        parse_config(raw)
+
+
 def test_rate_and_hop_come_from_the_file() -> None:
     raw = make_config(
         "4.0", upsample_rates=[10, 8, 2, 2], upsample_kernel_sizes=[20, 16, 4, 4], sampling_rate=48000
