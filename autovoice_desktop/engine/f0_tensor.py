@@ -27,15 +27,20 @@ def _neighbours(voiced: torch.Tensor, index: torch.Tensor) -> tuple[torch.Tensor
     return before, after
 
 
-def fill_gaps(raw: torch.Tensor, lineage: str = "4.1") -> tuple[torch.Tensor, torch.Tensor]:
+def fill_gaps(
+    raw: torch.Tensor, lineage: str = "4.1", frame_times: tuple[int, int] | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """raw F0 (T,) (Hz, 0 = unvoiced) -> (F0 with the gaps filled, uv = raw > 0), both float32 (T,).
 
     lineage "4.1": linear between the voiced neighbours, edges held (np.interp; a track with one voiced
-    frame holds it, where 4.1's own code returns the first frame's value). "4.0": the frame loop of 4.0 and
-    so-vits-svc-fork: a gap after a voiced frame ramps data[p] + (data[j] - data[p]) / (j - p - 1) * (k - p)
-    and so reaches the next voiced value data[j] one frame early; a leading gap holds data[j]; from the first
-    gap whose next voiced frame is the last frame (or that has none) to the end, the last voiced value before
-    it is held (0 if none), the last frame included.
+    frame holds it, where 4.1's own code returns the first frame's value). With frame_times = (hop, sr) it is
+    the np.interp of 4.1's dio, harvest and pm predictors, over times with the voiced frames' times rounded to
+    float32 (`_interp_41_times`; filled values move by up to ~5e-4 Hz, voiced ones too).
+    "4.0": the frame loop of 4.0 and so-vits-svc-fork: a gap after a voiced frame ramps
+    data[p] + (data[j] - data[p]) / (j - p - 1) * (k - p) and so reaches the next voiced value data[j] one
+    frame early; a leading gap holds data[j]; from the first gap whose next voiced frame is the last frame
+    (or that has none) to the end, the last voiced value before it is held (0 if none), the last frame
+    included.
     """
     data = raw.to(torch.float64).reshape(-1)
     n = data.numel()
@@ -53,12 +58,32 @@ def fill_gaps(raw: torch.Tensor, lineage: str = "4.1") -> tuple[torch.Tensor, to
         gap = torch.where(has_before, ramp, at_after)
         tail = (~voiced & (after >= n - 1)).to(torch.int8).cummax(0).values.bool()
         filled = torch.where(tail, at_before, torch.where(voiced, data, gap))
+    elif frame_times is not None and int(voiced.sum()) > 1:
+        filled = _interp_41_times(data, voiced, *frame_times)
     else:
         slope = (at_after - at_before) / (after - before)
         gap = torch.where(after >= n, at_before, slope * (index - before) + at_before)
         gap = torch.where(has_before, gap, at_after)
         filled = torch.where(voiced, data, torch.where(has_before | (after < n), gap, 0.0))
     return filled.to(torch.float32), uv
+
+
+def _interp_41_times(data: torch.Tensor, voiced: torch.Tensor, hop: int, sr: int) -> torch.Tensor:
+    """4.1's `interpolate_f0` (dio, harvest, pm), float64 (T,): np.interp(arange(T) * hop / sr, float32(hop /
+    sr) * float32(voiced index), voiced values, left=first, right=last), its branches in numpy's order."""
+    n = data.numel()
+    index = torch.nonzero(voiced).reshape(-1)  # waits for the device: the host F0 methods' path only
+    fp = data[index]
+    x = torch.arange(n, dtype=torch.float64, device=data.device) * hop / sr
+    step = torch.tensor(hop / sr, dtype=torch.float32, device=data.device)
+    xp = (step * index.to(torch.float32)).to(torch.float64)
+    m = xp.numel()
+    j = torch.searchsorted(xp, x, right=True) - 1  # the last voiced time <= x
+    jc = j.clamp(0, m - 2)
+    between = (fp[jc + 1] - fp[jc]) / (xp[jc + 1] - xp[jc]) * (x - xp[jc]) + fp[jc]
+    at = fp[j.clamp(0, m - 1)]
+    inner = torch.where((j == m - 1) | (xp[j.clamp(0, m - 1)] == x), at, between)
+    return torch.where(x < xp[0], fp[0], torch.where(x > xp[-1], fp[-1], inner))
 
 
 def on_model_grid(

@@ -5,7 +5,8 @@ Reference semantics (sovits-reference.md §1.1, §10.7):
 * Range 50-1100 Hz. uv = 1 where the raw f0 > 0, taken before interpolation.
 * Unvoiced gaps are filled by linear interpolation between voiced neighbours, edges held at the nearest voiced
   value; all zeros if nothing is voiced. Transpose (f0 * 2^(k/12)) is applied after interpolation.
-  The two lineages fill gaps differently (`interpolate_f0`): 4.1's F0 predictors use np.interp; 4.0 and
+  The two lineages fill gaps differently (`interpolate_f0`): 4.1's F0 predictors use np.interp (dio and
+  harvest over float32 frame times, as 4.1's numpy computes them); 4.0 and
   so-vits-svc-fork use a frame loop whose ramp reaches the next voiced value one frame early and which holds
   the last voiced value when the next voiced frame is the very last one. A model gets its own lineage's fill.
 * dio/harvest can run over frame-aligned segments in parallel (`world_f0_segmented`, the WORLD workers);
@@ -38,18 +39,22 @@ F0_METHODS = ("dio", "harvest", "fcpe")
 FCPE_THRESHOLD = 0.05
 
 
-def interpolate_f0(f0: np.ndarray, lineage: str = "4.1") -> tuple[np.ndarray, np.ndarray]:
+def interpolate_f0(
+    f0: np.ndarray, lineage: str = "4.1", frame_times: tuple[int, int] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(T,) raw f0 (0 = unvoiced) -> (f0 with gaps filled and edges held, uv), both float32 (T,).
 
-    lineage "4.1": np.interp over the voiced frames (4.1's F0Predictor.interpolate_f0). Deliberate
-    difference: a track with a single voiced frame holds that frame's value (4.1 returns f0[0], the first
-    frame's value, everywhere). lineage "4.0": the frame loop of 4.0's and the fork's `interpolate_f0`.
-    Both are `f0_tensor.fill_gaps` (the same code a live stream runs on the GPU), equal to the references
-    to the bit.
+    lineage "4.1": np.interp over the voiced frames (4.1's F0Predictor.interpolate_f0); frame_times = (hop,
+    sr): over times as 4.1's dio/harvest/pm predictors take them (voiced frames' times in float32).
+    Deliberate difference: a track with a single voiced frame holds that frame's value (4.1 returns f0[0],
+    the first frame's value, everywhere). lineage "4.0": the frame loop of 4.0's and the fork's
+    `interpolate_f0`. Both are `f0_tensor.fill_gaps` (the same code a live stream runs on the GPU), equal to
+    the references to the bit.
     """
     import torch
 
-    filled, uv = fill_gaps(torch.from_numpy(np.asarray(f0, dtype=np.float64).reshape(-1)), lineage)
+    raw = torch.from_numpy(np.asarray(f0, dtype=np.float64).reshape(-1))
+    filled, uv = fill_gaps(raw, lineage, frame_times)
     return filled.numpy(), uv.numpy()
 
 
@@ -274,7 +279,9 @@ def compute_f0(
         return both[0], both[1]
     if lineage == "4.0" and method in ("dio", "harvest"):
         audio = _fork_normalised(audio)
-    return interpolate_f0(raw_f0(audio, sr, hop, n, method, device, segmented, tick, fcpe_input), lineage)
+    times = (hop, sr) if lineage != "4.0" and method in ("dio", "harvest") else None  # 4.1's float32 times
+    raw = raw_f0(audio, sr, hop, n, method, device, segmented, tick, fcpe_input)
+    return interpolate_f0(raw, lineage, times)
 
 
 def _fork_normalised(audio: np.ndarray) -> np.ndarray:

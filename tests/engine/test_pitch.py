@@ -216,3 +216,26 @@ def test_fcpe_compute_f0_is_the_raw_track_filled() -> None:
         assert uv.any() and not uv.all()  # speech: voiced and unvoiced frames, so gaps were filled
         np.testing.assert_array_equal(f0, want_f0)
         np.testing.assert_array_equal(uv, want_uv)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    _VOICING, st.sampled_from([(512, 44100), (320, 32000), (480, 48000), (256, 22050)]), st.integers(0, 5000)
+)
+def test_the_41_fill_over_float32_times_is_41s_dio_interp_to_the_bit(
+    values: list[float], grid: tuple[int, int], offset: int
+) -> None:
+    """4.1's dio/harvest/pm `interpolate_f0` (modules/F0Predictor, 4.1-Stable 730930d) as its numpy reads;
+    `offset` leading unvoiced frames reach the large frame indices of a long file."""
+    hop, sr = grid
+    raw = np.concatenate([np.zeros(offset), np.array(values)])
+    f0, uv = interpolate_f0(raw, "4.1", frame_times=(hop, sr))
+    nzindex = np.nonzero(raw)[0]
+    if nzindex.size < 2:  # none: zeros; one: held (a deliberate difference, see interpolate_f0)
+        return
+    data = raw[nzindex]
+    time_org = hop / sr * nzindex.astype(np.float32)
+    time_frame = np.arange(raw.shape[0]) * hop / sr
+    expected = np.interp(time_frame, time_org, data, left=data[0], right=data[-1])
+    np.testing.assert_array_equal(f0, expected.astype(np.float32))
+    np.testing.assert_array_equal(uv, (raw > 0).astype(np.float32))

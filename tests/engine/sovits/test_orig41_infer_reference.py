@@ -8,8 +8,8 @@ torch random draw zero. It was written by
 `python -m benchmarks.orig41_infer_parity --write-test-data tests/engine/sovits/data/orig41_infer` (see
 data/README.md). No reference code is here.
 The comparison covers everything between the file's samples and the output: 4.1's resampling to the model
-rate and to 16 kHz (torchaudio's sinc), dio F0 with 4.1's gap fill, ContentVec, the "nearest" unit stretch,
-the volume embedding's input and the synthesizer.
+rate and to 16 kHz (torchaudio's sinc), dio F0 with 4.1's gap fill (over float32 times), ContentVec, the
+"nearest" unit stretch, the volume embedding's input and the synthesizer.
 """
 
 from __future__ import annotations
@@ -40,6 +40,6 @@ def test_public_conversion_gives_41s_svc_infer_output(monkeypatch: pytest.Monkey
     out = voice.convert(clip, rate, params).audio
     assert out.size == 44100  # the input's duration; 4.1 stops at the last whole frame (44,032 samples)
     got = out[: expected.size]
-    # measured 124.5 dB (float rounding); with soxr for both resamples and the "left" stretch: 31.9 dB
+    # measured 133.5 dB (float rounding); with soxr for both resamples and the "left" stretch: 31.9 dB
     assert snr_db(expected, got) > 90.0
     assert float(np.max(np.abs(got - expected))) <= 2e-5
