@@ -235,10 +235,10 @@ class ForkRun:
         finally:
             self.svc.net_g.infer = infer
 
-    def __call__(self, audio: np.ndarray) -> np.ndarray:
+    def __call__(self, audio: np.ndarray, f0: str = "dio") -> np.ndarray:
         with zero_random_draws():
             wav, _ = self.svc.infer(
-                "bench", 0, audio.copy(), auto_predict_f0=False, f0_method="dio", noise_scale=0.4
+                "bench", 0, audio.copy(), auto_predict_f0=False, f0_method=f0, noise_scale=0.4
             )
         return wav.numpy()
 
@@ -246,11 +246,12 @@ class ForkRun:
 class OurRun:
     """AutoVoice: the public `SovitsVoice.convert` path, plus the features `analyse`/`WindowedSynth` give."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, f0: str = "dio") -> None:
         from autovoice_desktop.core.types import VoiceInfo
         from autovoice_desktop.engine.sovits.voice import SovitsVoice
 
         info = VoiceInfo("sovits/parity", "parity", "sovits", speakers=("bench",), sample_rate=MODEL_RATE)
+        self.f0 = f0
         self.voice = SovitsVoice(
             info, folder / "G_0.pth", folder / "config.json", device="cpu", encoder_path=folder / "contentvec"
         )
@@ -258,7 +259,7 @@ class OurRun:
     def __call__(self, audio: np.ndarray, rate: int = MODEL_RATE) -> np.ndarray:
         from autovoice_desktop.core.types import ConversionParams
 
-        params = ConversionParams(f0_method="dio", half=False, device="cpu", auto_predict_f0=False)
+        params = ConversionParams(f0_method=self.f0, half=False, device="cpu", auto_predict_f0=False)
         with zero_random_draws():
             return self.voice.convert(audio, rate, params).audio
 
@@ -272,8 +273,8 @@ class OurRun:
 
         model = self.voice.model("cpu", False)
         hop = model.hop_length
-        found = analyse(model, audio, PipelineOptions(f0_method="dio"))
-        raw = raw_f0(audio, MODEL_RATE, hop, audio.size // hop, "dio", segmented=True)
+        found = analyse(model, audio, PipelineOptions(f0_method=self.f0))
+        raw = raw_f0(audio, MODEL_RATE, hop, audio.size // hop, self.f0, segmented=True)
         encoder = get_content_encoder(self.voice.encoder_path, model.speech_encoder, "cpu", False)
         synth = WindowedSynth(model, encoder)
         wav16 = to_content_rate(audio, MODEL_RATE)
@@ -337,6 +338,7 @@ def main() -> int:
     parser.add_argument(
         "--native-rate", action="store_true", help="ours converts the clip at its own rate (16 kHz speech)"
     )
+    parser.add_argument("--f0", choices=("dio", "harvest"), default="dio")
     parser.add_argument("--write-test-data", type=Path, help="write the CI reference folder here and stop")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -345,7 +347,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         folder = make_model((args.save_dir or Path(tmp)) / f"model_{args.size}", args.size)
-        fork, ours = ForkRun(folder), OurRun(folder)
+        fork, ours = ForkRun(folder), OurRun(folder, args.f0)
         sensitivity = fork.sensitivity(load_clip(*CLIPS[0]))
         print(
             f"sensitivity: {UNIT_NOISE:.0%} noise on the fork's units -> {sensitivity:.1f} dB SNR", flush=True
@@ -353,12 +355,12 @@ def main() -> int:
         rows = []
         for i, (name, start, length) in enumerate(CLIPS):
             audio = load_clip(name, start, length)
-            ref = fork(audio)
+            ref = fork(audio, args.f0)
             out = ours(audio)
             if args.native_rate:  # ours gets the recording at its own rate, the fork librosa.load's 44.1 kHz
                 native, rate = native_clip(name, start, length)
                 audio = librosa_to_model_rate(native, rate)
-                ref, out = fork(audio), ours(native, rate)
+                ref, out = fork(audio, args.f0), ours(native, rate)
             label = f"{name.split('_librispeech')[0].split('_vocadito')[0]} {start:g}-{start + length:g} s"
             row = compare(label, ref, out, fork.seen, ours.features(audio))
             rows.append(row)

@@ -159,7 +159,7 @@ class Orig41Run:
 
         utils.repeat_expand_2d = repeat_expand_2d
 
-    def __call__(self, path: Path) -> np.ndarray:
+    def __call__(self, path: Path, f0: str = "dio") -> np.ndarray:
         import utils
 
         get_predictor = utils.get_f0_predictor
@@ -184,7 +184,7 @@ class Orig41Run:
         try:
             with zero_random_draws():
                 audio, _, _ = self.svc.infer(
-                    "bench", 0, str(path), auto_predict_f0=False, noice_scale=0.4, f0_predictor="dio"
+                    "bench", 0, str(path), auto_predict_f0=False, noice_scale=0.4, f0_predictor=f0
                 )
         finally:
             utils.get_f0_predictor = get_predictor
@@ -229,6 +229,7 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--native-rate", action="store_true", help="each clip at its recording's own rate")
     parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
+    parser.add_argument("--f0", choices=("dio", "harvest"), default="dio")
     parser.add_argument("--write-test-data", type=Path, help="write the CI reference folder here and stop")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -240,14 +241,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases:
             folder = make_model(Path(tmp) / case.replace(" ", "_"), config(*CASES[case]))
-            ref, ours = Orig41Run(folder), OurRun(folder)
+            ref, ours = Orig41Run(folder), OurRun(folder, args.f0)
             for i, (name, start, length) in enumerate(CLIPS):
                 audio, rate = native_clip(name, start, length) if args.native_rate else (
                     load_clip(name, start, length), MODEL_RATE
                 )  # fmt: skip
                 path = Path(tmp) / f"clip{i}.wav"
                 sf.write(path, audio, rate, subtype="FLOAT")
-                expected = ref(path)
+                expected = ref(path, args.f0)
                 out = ours(audio, rate)
                 model_rate_audio = ref.svc.audio_resample_transform(torch.from_numpy(audio)[None]).numpy()[0]
                 label = (

@@ -15,8 +15,9 @@ Reference semantics (sovits-reference.md §1.1, §10.7):
   for the rest of the signal (measured against the fork's `Svc.infer`: docs/benchmarks.md).
 * 4.0 lineage (the fork's `compute_f0`): the audio is first divided by its 0.999 quantile of |x| in float32.
 * dio/harvest as the fork: f0_floor 50, f0_ceil 1100, frame_period 1000*hop/sr, StoneMask refinement, rounded
-  to 0.1 Hz, then linearly resized to T frames with unvoiced frames treated as gaps (NaN -> 0).
-* fcpe: audio resampled to 16 kHz (the 4.0 content input's sinc, on the F0 device: `_fcpe_input`), 10 ms
+  to 0.1 Hz (but 4.1's harvest, which does not round), then linearly resized to T frames with unvoiced frames
+  treated as gaps (NaN -> 0).
+* fcpe: audio resampled to 16 kHz (the content input's sinc, on the F0 device: `_fcpe_input`), 10 ms
   frames, confidence threshold 0.05 (4.1's); each model frame then takes the nearest 10 ms frame. That and
   the gap fill run as tensor operations on FCPE's device (engine/f0_tensor.py), so a live block's F0 never
   waits for the host (`fcpe_f0_on_device`); `compute_f0` copies the result to the host once.
@@ -147,13 +148,13 @@ def world_f0_segmented(
 
 def _world_f0(
     audio: np.ndarray, sr: int, hop: int, n_frames: int, method: str, segmented: bool,
-    tick: Callable[[float], None] | None = None,
+    tick: Callable[[float], None] | None = None, rounded: bool = True,
 ) -> np.ndarray:  # fmt: skip
     if segmented and len(audio) > EXACT_UP_TO_S * sr:
         raw = world_f0_segmented(audio, sr, hop, method, tick=tick)
     else:
         raw = _world_pass(np.ascontiguousarray(audio, dtype=np.float64), sr, 1000.0 * hop / sr, method)
-    return _resize_f0(np.round(raw, 1), n_frames)
+    return _resize_f0(np.round(raw, 1) if rounded else raw, n_frames)
 
 
 def _fcpe_input(audio: np.ndarray, sr: int, device: str) -> Any:
@@ -216,6 +217,7 @@ def raw_f0(
     segmented: bool = False,
     tick: Callable[[float], None] | None = None,
     fcpe_input: Any | None = None,
+    rounded: bool = True,
 ) -> np.ndarray:
     """(N,) mono audio -> raw f0 (n_frames,) float64 in Hz on the grid t_i = i*hop/sr, 0 where unvoiced.
 
@@ -223,14 +225,15 @@ def raw_f0(
     (`world_f0_segmented`: several times faster, within 0.1 Hz of one pass); False: one pass.
     tick: see `world_f0_segmented` (segmented dio/harvest only).
     fcpe_input: FCPE's input when the caller has it already: this audio through `_fcpe_input` (the sinc to
-    16 kHz), a tensor (N16,) on `device` (the 4.0 content input is the same signal); None: made here.
+    16 kHz), a tensor (N16,) on `device` (the content input is the same signal); None: made here.
+    rounded: dio/harvest frames rounded to 0.1 Hz before the resize, as the fork (both) and 4.1 (dio only).
     """
     audio = _check_audio(audio, method)
     if n_frames <= 0:
         return np.zeros(0)
     if method == "fcpe":
         return fcpe_on_grid(audio, sr, hop, n_frames, device, fcpe_input).cpu().numpy()
-    return _world_f0(audio, sr, hop, n_frames, method, segmented, tick)
+    return _world_f0(audio, sr, hop, n_frames, method, segmented, tick, rounded)
 
 
 def fcpe_f0_on_device(
@@ -280,7 +283,8 @@ def compute_f0(
     if lineage == "4.0" and method in ("dio", "harvest"):
         audio = _fork_normalised(audio)
     times = (hop, sr) if lineage != "4.0" and method in ("dio", "harvest") else None  # 4.1's float32 times
-    raw = raw_f0(audio, sr, hop, n, method, device, segmented, tick, fcpe_input)
+    rounded = lineage == "4.0" or method != "harvest"  # 4.1's harvest predictor does not round
+    raw = raw_f0(audio, sr, hop, n, method, device, segmented, tick, fcpe_input, rounded)
     return interpolate_f0(raw, lineage, times)
 
 

@@ -239,3 +239,27 @@ def test_the_41_fill_over_float32_times_is_41s_dio_interp_to_the_bit(
     expected = np.interp(time_frame, time_org, data, left=data[0], right=data[-1])
     np.testing.assert_array_equal(f0, expected.astype(np.float32))
     np.testing.assert_array_equal(uv, (raw > 0).astype(np.float32))
+
+
+def test_harvest_is_rounded_to_a_tenth_of_a_hertz_as_each_reference_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The fork rounds dio and harvest frames to 0.1 Hz before resizing them to the model's grid; 4.1 rounds
+    dio only (its HarvestF0Predictor does not round)."""
+    import autovoice_desktop.engine.pitch as pitch
+
+    seen: list[np.ndarray] = []
+    resize = pitch._resize_f0
+    monkeypatch.setattr(pitch, "_resize_f0", lambda raw, n: (seen.append(raw), resize(raw, n))[1])
+    audio, rate = sf.read(SPEECH_FEMALE, dtype="float32")
+    audio = audio[: rate * 2]
+    for lineage, method, rounded in (
+        ("4.0", "harvest", True),
+        ("4.1", "dio", True),
+        ("4.1", "harvest", False),
+    ):
+        seen.clear()
+        compute_f0(audio, rate, 320, method=method, lineage=lineage)
+        voiced = seen[0][seen[0] > 0]
+        assert voiced.size > 20
+        assert np.array_equal(voiced, np.round(voiced, 1)) == rounded, (lineage, method)
