@@ -1,12 +1,13 @@
 """File conversion with a So-VITS-SVC model, for every length: the one conversion path.
 
-    audio -> model rate (soxr HQ, ceil length) -> silence slicing (`slicing.speech_intervals`, the fork's
-    split_silence defaults: -40 dB relative, 0.5 s chunks) -> pieces on the frame grid, long runs cut into
-    crossfaded pieces -> F0 once over the file (`analyse`: T = N // hop frames, uv before interpolation, the
-    model's lineage's gap fill, then transpose or the user's F0 curve) -> spans = pieces plus 1 s of context,
-    long silences skipped, at most `span_s` each -> per span: 16 kHz audio (`content_input`: the lineage's
-    resampler) -> `WindowedSynth` (content, latent, source, decoder) -> each piece cut from its span's output,
-    faded and crossfaded into the result (`place_piece`).
+    audio -> model rate (`to_model_rate`: the lineage's reference resampler, ceil length) -> silence
+    slicing (`slicing.speech_intervals`, the fork's split_silence defaults: -40 dB relative, 0.5 s chunks)
+    -> pieces on the frame grid, long runs cut into crossfaded pieces -> F0 once over the file (`analyse`:
+    T = N // hop frames, uv before interpolation, the model's lineage's gap fill, then transpose or the
+    user's F0 curve) -> spans = pieces plus 1 s of context, long silences skipped, at most `span_s` each ->
+    per span: 16 kHz audio (`content_input`: torchaudio's sinc, as both references) -> `WindowedSynth`
+    (content, latent, source, decoder) -> each piece cut from its span's output, faded and crossfaded into
+    the result (`place_piece`).
 
 Differences from the fork, all for smoother joins: piece edges are snapped to the model's frame grid; the
 context around a piece is the real neighbouring audio rather than zero padding; a speech run longer than the
