@@ -48,6 +48,8 @@ def fill_gaps(
     uv = voiced.to(torch.float32)
     if n == 0:
         return data.to(torch.float32), uv
+    if lineage != "4.0" and frame_times is not None and int(voiced.sum()) > 1:
+        return _interp_41_times(data, voiced, *frame_times).to(torch.float32), uv
     index = torch.arange(n, device=data.device)
     before, after = _neighbours(voiced, index)
     has_before = before >= 0
@@ -58,8 +60,6 @@ def fill_gaps(
         gap = torch.where(has_before, ramp, at_after)
         tail = (~voiced & (after >= n - 1)).to(torch.int8).cummax(0).values.bool()
         filled = torch.where(tail, at_before, torch.where(voiced, data, gap))
-    elif frame_times is not None and int(voiced.sum()) > 1:
-        filled = _interp_41_times(data, voiced, *frame_times)
     else:
         slope = (at_after - at_before) / (after - before)
         gap = torch.where(after >= n, at_before, slope * (index - before) + at_before)

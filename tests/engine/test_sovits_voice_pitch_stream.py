@@ -84,8 +84,10 @@ def test_stream_block_matches_converting_the_window(voice: SovitsVoice, method: 
     _last_block_against_the_window(voice, replace(PARAMS, f0_method=method))
 
 
-def test_a_volume_voice_streams_as_it_converts(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
-    """A 4.1 voice with a volume embedding: FCPE on its own input, the volume uploaded before the GPU work."""
+@pytest.mark.parametrize("method", ["dio", "fcpe"])
+def test_a_volume_voice_streams_as_it_converts(tmp_path: Path, method: str, monkeypatch) -> None:  # noqa: ANN001
+    """A 4.1 voice with a volume embedding: with FCPE the volume is uploaded before the GPU work, with dio it
+    comes from `analyse` with the F0."""
     zero_random_draws(monkeypatch)
     folder = write_voice(tmp_path / "voice", vol_embedding=True, seed=5)
     encoder = save_content_vec_best(tmp_path / "cv", *tiny_reference(seed=1, proj_dim=256))
@@ -95,7 +97,7 @@ def test_a_volume_voice_streams_as_it_converts(tmp_path: Path, monkeypatch) -> N
     vol_voice = SovitsVoice(
         info, folder / "G_100.pth", folder / "config.json", device="cpu", model=model, encoder_path=encoder
     )
-    _last_block_against_the_window(vol_voice, replace(PARAMS, f0_method="fcpe"))
+    _last_block_against_the_window(vol_voice, replace(PARAMS, f0_method=method))
 
 
 def test_stream_settings_and_reset(voice: SovitsVoice) -> None:

@@ -111,13 +111,13 @@ def to_model_rate(audio: np.ndarray, sample_rate: int, model_rate: int, lineage:
         raise AudioEmptyError("the audio is empty")
     if not np.all(np.isfinite(audio)):
         raise AudioContentError("the audio contains NaN or infinite samples")
-    if sample_rate != model_rate and lineage != "4.0":
+    if sample_rate == model_rate:
+        return audio
+    if lineage != "4.0":
         return sinc_resample(audio, sample_rate, model_rate)
-    if sample_rate != model_rate:
-        out = soxr.resample(audio, sample_rate, model_rate, quality="HQ").astype(np.float32)
-        size = math.ceil(audio.size * model_rate / sample_rate)
-        audio = np.pad(out, (0, max(0, size - out.size)))[:size]
-    return audio
+    out = soxr.resample(audio, sample_rate, model_rate, quality="HQ").astype(np.float32)
+    size = math.ceil(audio.size * model_rate / sample_rate)
+    return np.pad(out, (0, max(0, size - out.size)))[:size]
 
 
 def shared_fcpe_input(wav16: np.ndarray | torch.Tensor, opts: PipelineOptions) -> Any:

@@ -8,7 +8,7 @@ Differences from `pipeline.convert` on the same window: no silence slicing (a li
 and no per-call re-seeding (the noise continues from one block to the next).
 With FCPE the F0 never leaves the GPU (`pitch.fcpe_f0_on_device`: grid, gap fill and transposition as tensor
 operations), and the volume is uploaded before the GPU work starts, so the host waits once per block, for the
-converted audio; F0 from the host (dio, harvest) goes through `pipeline.analyse`.
+converted audio; F0 from the host (dio, harvest, or an F0 curve) and its volume come from `pipeline.analyse`.
 The model part of a window runs through a `SpanPass` (span_pass.py): on CUDA one captured graph replay
 per block instead of ~1,000 kernel launches from Python (AUTOVOICE_CUDA_GRAPHS=0 turns that off).
 """
@@ -101,30 +101,26 @@ class SovitsStream:
 
     def convert_window(self, window: np.ndarray) -> np.ndarray:
         """A whole window (N,), N a multiple of hop -> converted audio (N,) float32."""
-        model, device = self.model, self._synth.device
+        model, opts, device = self.model, self._opts, self._synth.device
         frames = window.size // self._hop
-        volume = None  # host RMS, uploaded while the GPU is idle (after FCPE's launch a copy waits for it)
-        if model.vol_embedding:
+        f0_on_device = opts.f0_method == "fcpe" and opts.f0_curve is None
+        volume = None  # FCPE: the host RMS, uploaded now while the GPU is idle; else `analyse` finds it
+        if model.vol_embedding and f0_on_device:
             volume = torch.from_numpy(volume_rms(window, self._hop, frames)).to(device)
         wav16 = content_input_on(window, self.sample_rate, device)
         window_pass = self._pass(frames, len(wav16))
         window_pass.start(wav16)  # as graphs: ContentVec runs on the GPU while F0 is found
-        target, target_uv = self._pitch(window, frames, wav16)
+        fcpe_input = shared_fcpe_input(wav16, opts)
+        if f0_on_device:
+            f0, target_uv = fcpe_f0_on_device(
+                window, self.sample_rate, self._hop, frames, opts.f0_device, model.config.style, fcpe_input
+            )
+            target = f0 * semitone_ratio(opts.transpose)
+        else:
+            found = analyse(model, window, opts, fcpe_input=fcpe_input)
+            target, target_uv, volume = found.target, found.target_uv, found.volume
         wav = window_pass.finish(target, target_uv, volume, self._generator)
         return np.nan_to_num(host_copy(wav), nan=0.0, posinf=0.0, neginf=0.0)
-
-    def _pitch(self, window: np.ndarray, frames: int, wav16: Any) -> tuple[Any, Any]:
-        """The synthesizer's F0 and voicing (T,) for a window, as `pipeline.analyse` gives them: with FCPE
-        tensors left on the F0 device, else host arrays from `analyse`."""
-        model, opts = self.model, self._opts
-        fcpe_input = shared_fcpe_input(wav16, opts)
-        if opts.f0_method != "fcpe" or opts.f0_curve is not None:
-            found = analyse(model, window, opts, fcpe_input=fcpe_input)
-            return found.target, found.target_uv
-        f0, uv = fcpe_f0_on_device(
-            window, self.sample_rate, self._hop, frames, opts.f0_device, model.config.style, fcpe_input
-        )
-        return f0 * semitone_ratio(opts.transpose), uv
 
     def _pass(self, frames: int, length16: int) -> SpanPass:
         """The SpanPass for this window size (made on first use; the oldest dropped past KEPT_PASSES)."""
